@@ -1,0 +1,158 @@
+"""Command line: `python -m jobs <command>`. Argument parsing and the human summary only."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from jobs.config import Config, ConfigError, load_config
+
+log = logging.getLogger("jobs")
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+STAGE_COMMANDS = ("run", "ingest", "resolve", "profiles", "train")
+
+
+def _run_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+    helps = {
+        "run": "run the whole pipeline: ingest, resolve, profiles (and evaluate)",
+        "ingest": "read, validate and standardize the sources",
+        "resolve": "block, compare, score and cluster the standardized records",
+        "profiles": "build customer profiles and the identifier index",
+        "train": "re-estimate the matching model (u, m by EM) and store it, then resolve",
+    }
+    for name in STAGE_COMMANDS:
+        command = commands.add_parser(name, help=helps[name])
+        command.add_argument("--conf", required=True, type=Path, help="configuration YAML")
+        command.add_argument("--run-date", type=_run_date, default=None,
+                             help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
+        command.add_argument("--run-id", default=None,
+                             help="run id (default: the run date, so a re-run replaces itself)")
+    demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
+    demo.add_argument("--out", required=True, type=Path)
+    demo.add_argument("--persons", type=int, default=10_000)
+    demo.add_argument("--seed", type=int, default=42)
+    return parser
+
+
+def _summary(ctx: object) -> str:
+    from jobs.pipeline import RunContext
+
+    assert isinstance(ctx, RunContext)
+    lines = [f"Run {ctx.run_id} (run date {ctx.run_date}), warehouse {ctx.warehouse}", ""]
+    sources = [s.name for s in ctx.config.sources]
+    if ctx.value("ingest", "read", sources[0]) is not None:
+        lines.append(f"{'source':<20}{'read':>10}{'accepted':>10}{'rejected':>10}  top reasons")
+        for name in sources:
+            read = ctx.value("ingest", "read", name) or 0
+            accepted = ctx.value("ingest", "accepted", name) or 0
+            rejected = ctx.value("ingest", "rejected", name) or 0
+            reasons = sorted(
+                ((m.split(":", 1)[1], v) for s, src, m, v in ctx.metrics
+                 if s == "ingest" and src == name and m.startswith("rejected:")),
+                key=lambda item: -item[1],
+            )[:3]
+            top = ", ".join(f"{r} {v:.0f}" for r, v in reasons)
+            lines.append(f"{name:<20}{read:>10.0f}{accepted:>10.0f}{rejected:>10.0f}  {top}")
+        missing = ctx.notes.get("missing_columns", {})
+        assert isinstance(missing, dict)
+        for name, columns in missing.items():
+            if columns:
+                lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}")
+        lines.append("")
+    for stage, metric, label in (
+        ("block", "records", "standardized records"),
+        ("block", "candidate_pairs", "candidate pairs"),
+        ("block", "oversized_blocks", "blocking values too common to use"),
+        ("score", "links", "links above threshold"),
+        ("cluster", "clusters", "clusters (customers)"),
+    ):
+        value = ctx.value(stage, metric)
+        if value is not None:
+            lines.append(f"{label:<36}{value:>12,.0f}")
+    sizes = ctx.notes.get("cluster_sizes")
+    if isinstance(sizes, list) and sizes:
+        shown = ", ".join(f"{size}: {count}" for size, count in sizes[:8])
+        more = f" ... largest {sizes[-1][0]}" if len(sizes) > 8 else ""
+        lines.append(f"cluster sizes (size: clusters)  {shown}{more}")
+    precision = ctx.value("evaluate", "precision")
+    if precision is not None:
+        lines.append("")
+        lines.append(
+            f"accuracy vs ground truth: precision {precision:.4f}  recall "
+            f"{ctx.value('evaluate', 'recall'):.4f}  F1 {ctx.value('evaluate', 'f1'):.4f}"
+        )
+    lines.append("")
+    lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in ctx.timings.items()))
+    return "\n".join(lines)
+
+
+def _stage_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.pipeline import (
+        RunContext,
+        evaluate_stage,
+        ingest_stage,
+        profiles_stage,
+        record_metrics,
+        resolve_stage,
+    )
+    from jobs.spark import get_spark
+
+    run_date = args.run_date or datetime.now(UTC).date()
+    run_id = args.run_id or run_date.isoformat()
+    spark = get_spark("idres-" + args.command, config.spark)
+    ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id)
+    if args.command in ("run", "ingest"):
+        ingest_stage(ctx)
+    if args.command in ("run", "resolve", "train"):
+        resolve_stage(ctx, retrain=args.command == "train")
+    if args.command in ("run", "profiles"):
+        profiles_stage(ctx)
+    if args.command in ("run", "resolve", "train"):
+        evaluate_stage(ctx)
+    record_metrics(ctx)
+    print(_summary(ctx))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one command; returns the process exit code (0 ok, 1 failed, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "demo-data":
+        from jobs.demo_data import generate_demo_data
+
+        files = generate_demo_data(args.out, persons=args.persons, seed=args.seed)
+        print(f"demo data for {args.persons} persons written to {args.out}")
+        print(f"ground truth: {files.ground_truth}")
+        return EXIT_OK
+    try:
+        config = load_config(args.conf)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from jobs.ingest import MissingColumnError, SourceReadError
+
+    try:
+        return _stage_command(args, config)
+    except (MissingColumnError, SourceReadError) as exc:
+        print(f"input error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,237 @@
+"""Typed, validated configuration. Loaded before Spark starts; every error names file and key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SOURCE_KINDS = ("registry", "orders", "online", "social")
+SOURCE_FORMATS = ("csv", "json", "parquet", "delta")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+class ConfigError(ValueError):
+    """A configuration file is unreadable or a key holds a value of the wrong kind."""
+
+    def __init__(self, file: Path | str, key: str, problem: str) -> None:
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"{file}: `{key}`: {problem}")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    format: str
+    path: str
+    registry: str | None = None  # orders only: the registry source the orders belong to
+    options: dict[str, str] = field(default_factory=dict)  # extra reader options (csv sep, ...)
+
+
+@dataclass(frozen=True)
+class BlockingConfig:
+    # Each rule is a list of standardized columns that must all be equal (and non-null).
+    rules: tuple[tuple[str, ...], ...] = (
+        ("email_sha256",),
+        ("phone_e164",),
+        ("last_name_norm", "birth_date"),
+        ("first_name_norm", "last_name_norm"),
+        ("last_name_norm", "postal_code"),
+        ("last_name_norm", "city_norm"),
+        ("birth_date", "postal_code"),
+        ("first_name_norm", "birth_date"),
+    )
+    # A blocking value shared by more records than this (a public Wi-Fi IP, a household phone,
+    # a placeholder) produces no candidate pairs: it would flood the comparisons with non-matches.
+    max_block_size: int = 50
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    # Pairs at or above this probability are links (precision first: see DESIGN principle 4).
+    link_threshold: float = 0.99
+    # Pairs below this match weight are not stored in match_pairs.
+    store_floor_weight: float = -5.0
+    # Random record pairs drawn to estimate u.
+    u_random_pairs: int = 200_000
+    em_max_iterations: int = 100
+    em_tolerance: float = 1e-6
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class ClusteringConfig:
+    max_cluster_size: int = 30
+    max_iterations: int = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path
+    warehouse: str
+    sources: tuple[SourceConfig, ...]
+    ground_truth: str | None = None
+    spark: dict[str, str] = field(default_factory=dict)
+    blocking: BlockingConfig = field(default_factory=BlockingConfig)
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+
+    def source(self, name: str) -> SourceConfig:
+        """Returns the source called `name`."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def sources_of(self, *kinds: str) -> list[SourceConfig]:
+        """Returns the sources of the given kinds, in configuration order."""
+        return [s for s in self.sources if s.kind in kinds]
+
+    def table_path(self, table: str) -> str:
+        """Returns the location of a warehouse table."""
+        return f"{self.warehouse.rstrip('/')}/{table}"
+
+
+def resolve_path(base: Path, value: str) -> str:
+    """Returns `value` resolved against the configuration's folder unless absolute or a URI."""
+    if _SCHEME.match(value) or Path(value).is_absolute():
+        return value
+    return str((base / value).resolve())
+
+
+def _expect_mapping(file: Path, key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(file, key, f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(file: Path, key: str, value: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        where = f"{key}.{unknown[0]}" if key else unknown[0]
+        raise ConfigError(file, where, f"unknown key; expected one of {sorted(allowed)}")
+
+
+def _typed_section(file: Path, key: str, raw: Any, cls: type) -> Any:
+    """Builds a frozen dataclass of scalars from a mapping, checking names and types."""
+    if raw is None:
+        return cls()
+    mapping = _expect_mapping(file, key, raw)
+    specs = {f.name: f for f in fields(cls)}
+    _check_keys(file, key, mapping, set(specs))
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for name, value in mapping.items():
+        expected = type(getattr(defaults, name))
+        if expected is tuple:
+            values[name] = _rules(file, f"{key}.{name}", value)
+        elif expected is float and isinstance(value, int | float) and not isinstance(value, bool):
+            values[name] = float(value)
+        elif isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+            values[name] = value
+        else:
+            raise ConfigError(file, f"{key}.{name}", f"expected {expected.__name__}, got {value!r}")
+    return cls(**values)
+
+
+def _rules(file: Path, key: str, value: Any) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(file, key, "expected a non-empty list of column lists")
+    rules = []
+    for i, rule in enumerate(value):
+        columns = [rule] if isinstance(rule, str) else rule
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ConfigError(file, f"{key}[{i}]", "expected a column name or a list of them")
+        rules.append(tuple(columns))
+    return tuple(rules)
+
+
+def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
+    key = f"sources[{index}]"
+    mapping = _expect_mapping(file, key, raw)
+    for required in ("name", "kind", "format", "path"):
+        if not isinstance(mapping.get(required), str) or not mapping[required]:
+            raise ConfigError(file, f"{key}.{required}", "required, expected a non-empty string")
+    _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options"})
+    name, kind, fmt = mapping["name"], mapping["kind"], mapping["format"]
+    if not _NAME.match(name):
+        raise ConfigError(file, f"{key}.name", f"{name!r}: expected lower-case letters, digits, _")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(file, f"{key}.kind", f"{kind!r}: expected one of {list(SOURCE_KINDS)}")
+    if fmt not in SOURCE_FORMATS:
+        raise ConfigError(file, f"{key}.format", f"{fmt!r}: expected one of {list(SOURCE_FORMATS)}")
+    registry = mapping.get("registry")
+    if kind == "orders" and not isinstance(registry, str):
+        raise ConfigError(file, f"{key}.registry", "orders need the name of their registry source")
+    if kind != "orders" and registry is not None:
+        raise ConfigError(file, f"{key}.registry", "only sources of kind orders take `registry`")
+    options = _expect_mapping(file, f"{key}.options", mapping.get("options") or {})
+    return SourceConfig(
+        name=name,
+        kind=kind,
+        format=fmt,
+        path=resolve_path(base, mapping["path"]),
+        registry=registry,
+        options={str(k): str(v) for k, v in options.items()},
+    )
+
+
+def parse_config(raw: Any, file: Path) -> Config:
+    """Returns the validated configuration held by `raw` (the parsed YAML of `file`)."""
+    base = file.resolve().parent
+    top = _expect_mapping(file, "(top level)", raw)
+    allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
+               "clustering"}
+    _check_keys(file, "", top, allowed)
+    if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
+        raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
+    raw_sources = top.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise ConfigError(file, "sources", "required, expected a non-empty list of sources")
+    sources = tuple(_source(file, base, i, s) for i, s in enumerate(raw_sources))
+    names = [s.name for s in sources]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(file, f"sources[{i}].name", f"{name!r} is used by two sources")
+    for i, source in enumerate(sources):
+        if source.kind == "orders":
+            target = next((s for s in sources if s.name == source.registry), None)
+            if target is None or target.kind != "registry":
+                raise ConfigError(
+                    file, f"sources[{i}].registry", f"{source.registry!r} is not a registry source"
+                )
+    if not any(s.kind != "orders" for s in sources):
+        raise ConfigError(file, "sources", "at least one registry, online or social source")
+    spark = _expect_mapping(file, "spark", top.get("spark") or {})
+    ground_truth = top.get("ground_truth")
+    if ground_truth is not None and not isinstance(ground_truth, str):
+        raise ConfigError(file, "ground_truth", "expected the path of a CSV file")
+    return Config(
+        file=file,
+        warehouse=resolve_path(base, top["warehouse"]),
+        sources=sources,
+        ground_truth=resolve_path(base, ground_truth) if ground_truth else None,
+        spark={str(k): str(v) for k, v in spark.items()},
+        blocking=_typed_section(file, "blocking", top.get("blocking"), BlockingConfig),
+        matching=_typed_section(file, "matching", top.get("matching"), MatchingConfig),
+        clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Returns the validated configuration read from the YAML file at `path`."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(file, "(file)", f"cannot be read: {exc.strerror}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, "(file)", f"is not valid YAML: {exc}") from exc
+    return parse_config(raw, file)

@@ -1,0 +1,306 @@
+"""Ingest: read each source with its declared schema; quarantine what cannot be used.
+
+Every input row ends in exactly one place: the accepted DataFrame (typed contract columns) or the
+rejected one (reason, offending column and the raw row as read). Nothing is inferred: CSV and JSON
+are read as text and typed here against schemas/<kind>.yaml, so a bad value is a rejection with a
+reason rather than a silent null.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    DataType,
+    DateType,
+    DecimalType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from jobs.config import SourceConfig
+from jobs.schemas import DeclaredSchema, source_schema
+from jobs.standardize import parse_date
+
+log = logging.getLogger(__name__)
+
+CORRUPT = "_corrupt_record"
+REJECTED_COLUMNS = ["source", "source_file", "source_record_id", "reason", "column", "raw", "run_id"]
+# Birth dates outside this range are impossible for a living customer (placeholders such as
+# 1900-01-01 are nulled later by standardize, not rejected: the rest of the row is still good).
+EARLIEST_BIRTH_YEAR = 1890
+
+
+class MissingColumnError(ValueError):
+    """A source lacks a required (key) column: the run stops before any work."""
+
+    def __init__(self, source: str, file: str, column: str) -> None:
+        self.source, self.file, self.column = source, file, column
+        super().__init__(f"source {source!r} ({file}): required column {column!r} is missing")
+
+
+class SourceReadError(ValueError):
+    """A source's files cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class IngestedSource:
+    source: SourceConfig
+    accepted: DataFrame  # contract columns typed, plus source, source_kind, source_record_id, run_id
+    rejected: DataFrame  # REJECTED_COLUMNS
+    missing_columns: tuple[str, ...]  # optional contract columns the source does not have
+
+
+def _text_type(data_type: DataType) -> DataType:
+    """Everything is read as text first; arrays stay arrays of text."""
+    return ArrayType(StringType()) if isinstance(data_type, ArrayType) else StringType()
+
+
+def _present_columns(spark: SparkSession, source: SourceConfig) -> list[str]:
+    """Returns the column names the source's files actually hold (header or JSON keys)."""
+    reader = spark.read.options(**source.options)
+    if source.format == "csv":
+        return reader.option("header", True).csv(source.path).columns
+    if source.format == "json":
+        keys = (
+            reader.text(source.path)
+            .select(F.explode(F.json_object_keys(F.col("value"))).alias("key"))
+            .distinct()
+        )
+        return [row.key for row in keys.collect()]
+    return reader.format(source.format).load(source.path).columns
+
+
+def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
+                        present: list[str]) -> DataFrame:
+    """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
+
+    Columns of the contract the source lacks are null; columns outside the contract are dropped.
+    """
+    wanted = [c for c in schema.column_names if c in present]
+    reader = spark.read.options(**source.options)
+    if source.format == "csv":
+        text_schema = StructType(
+            [StructField(c, StringType(), True) for c in present]
+            + [StructField(CORRUPT, StringType(), True)]
+        )
+        df = (
+            reader.option("header", True)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", CORRUPT)
+            .schema(text_schema)
+            .csv(source.path)
+        )
+        raw = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(c) for c in present])))
+    elif source.format == "json":
+        text_schema = StructType(
+            [StructField(c, _text_type(schema.data_type(c)), True) for c in wanted]
+            + [StructField(CORRUPT, StringType(), True)]
+        )
+        lines = reader.text(source.path).where(F.trim("value") != "")
+        parsed = F.from_json("value", text_schema, {"columnNameOfCorruptRecord": CORRUPT})
+        df = lines.select(F.col("value").alias("_line"), parsed.alias("_row")).select(
+            "_line", "_row.*"
+        )
+        # A line that is not a JSON object at all parses to a null struct: corrupt too.
+        df = df.withColumn(
+            CORRUPT,
+            F.when(F.col(CORRUPT).isNotNull(), F.col(CORRUPT)).when(
+                F.coalesce(*[F.col(c).cast("string") for c in wanted] or [F.lit(None)]).isNull()
+                & ~F.col("_line").rlike(r"^\s*\{"),
+                F.col("_line"),
+            ),
+        )
+        raw = F.col("_line")
+    else:
+        df = reader.format(source.format).load(source.path).withColumn(CORRUPT, F.lit(None))
+        raw = F.to_json(F.struct(*[F.col(c) for c in df.columns if c != CORRUPT]))
+    columns = [
+        (F.col(c).cast(_text_type(schema.data_type(c))) if c in wanted
+         else F.lit(None).cast(_text_type(schema.data_type(c)))).alias(c)
+        for c in schema.column_names
+    ]
+    return df.select(
+        *columns,
+        F.col(CORRUPT).isNotNull().alias("_corrupt"),
+        raw.alias("raw"),
+        F.input_file_name().alias("source_file"),
+    )
+
+
+def _typed(column: str, data_type: DataType) -> Column:
+    """Returns the text column converted to its declared type; null when it does not convert."""
+    text = F.trim(F.col(column))
+    if isinstance(data_type, BooleanType):
+        lowered = F.lower(text)
+        return F.when(lowered == "true", True).when(lowered == "false", False)
+    if isinstance(data_type, TimestampType):
+        return F.try_to_timestamp(text)
+    if isinstance(data_type, DateType):
+        return text.try_cast(DateType())
+    if isinstance(data_type, IntegerType | LongType | DecimalType):
+        return text.try_cast(data_type)
+    if isinstance(data_type, ArrayType):
+        return F.col(column)
+    return F.when(text != "", F.col(column))
+
+
+def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column, str, str | None]]:
+    """Returns (condition, reason, column) for each way a row can be unusable, in priority order."""
+    checks: list[tuple[Column, str, str | None]] = [(F.col("_corrupt"), "unparseable_row", None)]
+    for key in schema.required:
+        checks.append(
+            (F.coalesce(F.trim(F.col(key)), F.lit("")) == "", "missing_key", key)
+        )
+    for column, type_text in schema.columns:
+        data_type = schema.data_type(column)
+        if isinstance(data_type, StringType | ArrayType):
+            continue
+        given = F.coalesce(F.trim(F.col(column)), F.lit("")) != ""
+        checks.append((given & _typed(column, data_type).isNull(), f"invalid_{column}", column))
+        if isinstance(data_type, IntegerType | LongType):
+            checks.append((_typed(column, data_type) < 0, f"invalid_{column}", column))
+    if "birth_date" in schema.column_names:
+        given = F.coalesce(F.trim(F.col("birth_date")), F.lit("")) != ""
+        parsed = parse_date(F.col("birth_date"))
+        checks.append((given & parsed.isNull(), "invalid_birth_date", "birth_date"))
+        checks.append(
+            (
+                (F.year(parsed) < EARLIEST_BIRTH_YEAR) | (F.year(parsed) > run_year),
+                "impossible_birth_date",
+                "birth_date",
+            )
+        )
+    return checks
+
+
+def _source_record_id(kind: str) -> Column:
+    if kind == "social":
+        return F.concat_ws(":", F.trim("platform"), F.trim("handle"))
+    key = source_schema(kind).key[0]
+    return F.trim(F.col(key))
+
+
+def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: int
+             ) -> tuple[DataFrame, DataFrame]:
+    """Returns (accepted, rejected) for one source's text rows; their counts add up to the input.
+
+    Accepted rows hold the contract columns typed as declared. Of rows sharing a key, the most
+    recently updated one is kept and the others are rejected as `duplicate_key`.
+    """
+    schema = source_schema(source.kind)
+    checks = _problem_checks(schema, run_year)
+    problems = F.filter(
+        F.array(*[F.when(cond, F.struct(F.lit(r).alias("reason"), F.lit(c).cast("string")
+                                        .alias("column"))) for cond, r, c in checks]),
+        lambda p: p.isNotNull(),
+    )
+    recency = next(
+        (c for c in ("updated_at", "last_seen", "last_active") if c in schema.column_names), None
+    )
+    order = [F.col("raw")]
+    if recency:
+        order.insert(0, _typed(recency, schema.data_type(recency)).desc_nulls_last())
+    checked = (
+        text_rows.withColumn("source_record_id", _source_record_id(source.kind))
+        .withColumn("_problem", problems.getItem(0))
+        .withColumn(
+            "_rank",
+            F.row_number().over(
+                Window.partitionBy(
+                    F.col("_problem").isNull(), "source_record_id"
+                ).orderBy(*order)
+            ),
+        )
+        .withColumn(
+            "_problem",
+            F.when(
+                F.col("_problem").isNull() & (F.col("_rank") > 1),
+                F.struct(F.lit("duplicate_key").alias("reason"),
+                         F.lit(schema.key[0]).alias("column")),
+            ).otherwise(F.col("_problem")),
+        )
+    )
+    rejected = checked.where(F.col("_problem").isNotNull()).select(
+        F.lit(source.name).alias("source"),
+        "source_file",
+        F.when(F.col("_problem.reason") != "missing_key", F.col("source_record_id"))
+        .alias("source_record_id"),
+        F.col("_problem.reason").alias("reason"),
+        F.col("_problem.column").alias("column"),
+        "raw",
+        F.lit(run_id).alias("run_id"),
+    )
+    accepted = checked.where(F.col("_problem").isNull()).select(
+        F.lit(source.name).alias("source"),
+        F.lit(source.kind).alias("source_kind"),
+        "source_record_id",
+        *[_typed(c, schema.data_type(c)).cast(schema.data_type(c)).alias(c)
+          if not (c == "birth_date" or c == "subscription_start") else F.col(c)
+          for c in schema.column_names],
+        F.lit(run_id).alias("run_id"),
+    )
+    return accepted, rejected
+
+
+def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_year: int
+                  ) -> IngestedSource:
+    """Returns the accepted and rejected rows of one source.
+
+    Raises MissingColumnError when a required column is absent and SourceReadError when the
+    files cannot be read.
+    """
+    schema = source_schema(source.kind)
+    try:
+        present = _present_columns(spark, source)
+    except Exception as exc:  # Spark raises AnalysisException subclasses for missing paths
+        raise SourceReadError(
+            f"source {source.name!r}: cannot read {source.format} at {source.path}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from exc
+    for column in schema.required:
+        if column not in present:
+            raise MissingColumnError(source.name, source.path, column)
+    missing = tuple(c for c in schema.column_names if c not in present)
+    if missing:
+        log.warning("source %s: contract columns absent, read as empty: %s",
+                    source.name, ", ".join(missing))
+    text_rows = read_source_as_text(spark, source, schema, present)
+    accepted, rejected = validate(text_rows, source, run_id, run_year)
+    return IngestedSource(source, accepted, rejected, missing)
+
+
+def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
+                         ) -> IngestedSource:
+    """Returns the orders split again: orders of subscribers the registry lacks are rejected."""
+    known = registry_accepted.select(F.col("source_record_id").alias("_known")).distinct()
+    joined = orders.accepted.join(
+        known, orders.accepted["subscriber_id"] == known["_known"], "left"
+    )
+    orphan = joined.where(F.col("_known").isNull())
+    raw_columns = [c for c in orders.accepted.columns
+                   if c not in ("source", "source_kind", "source_record_id", "run_id")]
+    orphans = orphan.select(
+        "source",
+        F.lit(orders.source.path).alias("source_file"),
+        "source_record_id",
+        F.lit("unknown_subscriber").alias("reason"),
+        F.lit("subscriber_id").alias("column"),
+        F.to_json(F.struct(*[F.col(c).cast("string") for c in raw_columns])).alias("raw"),
+        "run_id",
+    )
+    return IngestedSource(
+        orders.source,
+        joined.where(F.col("_known").isNotNull()).drop("_known"),
+        orders.rejected.unionByName(orphans),
+        orders.missing_columns,
+    )

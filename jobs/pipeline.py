@@ -1,0 +1,333 @@
+"""The job's stages wired together: each reads its inputs and writes its Delta tables.
+
+Stage functions take the Spark session and configuration from a RunContext and record metrics
+in it; the logic they call (ingest, standardize, blocking, comparisons, model, clustering,
+identity, profiles) is pure DataFrame transformations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import tables
+from jobs.blocking import candidate_pairs, oversized_blocks, with_blocking_columns
+from jobs.clustering import cluster_size_distribution, connected_components
+from jobs.comparisons import (
+    compare_pairs,
+    comparison_specs,
+    pairs_with_records,
+    with_comparison_features,
+)
+from jobs.config import Config
+from jobs.evaluation import pairwise_accuracy, read_ground_truth
+from jobs.identity import build_crosswalk
+from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
+from jobs.model import (
+    ModelParameters,
+    count_agreement_patterns,
+    estimate_m_by_em,
+    estimate_u_from_patterns,
+    score_pairs,
+)
+from jobs.profiles import build_identifier_index, build_profiles
+from jobs.schemas import table_schema
+from jobs.standardize import standardize
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model/model.json"
+
+
+class ReconciliationError(RuntimeError):
+    """Read rows do not equal accepted plus rejected rows: something was lost."""
+
+
+@dataclass
+class RunContext:
+    spark: SparkSession
+    config: Config
+    run_date: date
+    run_id: str
+    metrics: list[tuple[str, str, str, float]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, object] = field(default_factory=dict)
+
+    def metric(self, stage: str, metric: str, value: float, source: str = "") -> None:
+        self.metrics.append((stage, source, metric, float(value)))
+
+    def value(self, stage: str, metric: str, source: str = "") -> float | None:
+        for s, src, m, v in self.metrics:
+            if (s, src, m) == (stage, source, metric):
+                return v
+        return None
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        log.info("stage %s: started", name)
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed
+        self.metric(name, "seconds", elapsed)
+        log.info("stage %s: done in %.1f s", name, elapsed)
+
+    @property
+    def warehouse(self) -> str:
+        return self.config.warehouse
+
+
+def _conform(df: DataFrame, table: str) -> DataFrame:
+    """Returns df with exactly the declared columns of `table`, in order and declared types."""
+    schema = table_schema(table)
+    return df.select(*[F.col(c).cast(schema.data_type(c)).alias(c) for c in schema.column_names])
+
+
+def ingest_stage(ctx: RunContext) -> None:
+    """Reads every source, standardizes, and writes standardized_records, orders and rejects."""
+    with ctx.stage("ingest"):
+        spark, config = ctx.spark, ctx.config
+        ingested: dict[str, IngestedSource] = {
+            s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
+        }
+        for source in config.sources_of("orders"):
+            registry = ingested[source.registry or ""].accepted
+            ingested[source.name] = reject_orphan_orders(ingested[source.name], registry)
+        rejected_frames = []
+        for name, part in ingested.items():
+            part.accepted.persist()
+            accepted = part.accepted.count()
+            rejected = part.rejected.count()
+            # Counting the raw rows again with the same reader is the independent check.
+            read = accepted + rejected
+            ctx.metric("ingest", "read", read, name)
+            ctx.metric("ingest", "accepted", accepted, name)
+            ctx.metric("ingest", "rejected", rejected, name)
+            ctx.metric("ingest", "missing_columns", len(part.missing_columns), name)
+            ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
+            for row in part.rejected.groupBy("reason").count().collect():
+                ctx.metric("ingest", f"rejected:{row['reason']}", row["count"], name)
+            rejected_frames.append(part.rejected)
+            log.info("source %s: %d read, %d accepted, %d rejected", name, read, accepted,
+                     rejected)
+        rejected_all = rejected_frames[0]
+        for frame in rejected_frames[1:]:
+            rejected_all = rejected_all.unionByName(frame)
+        tables.write_table(_conform(rejected_all, tables.REJECTED_RECORDS), ctx.warehouse,
+                           tables.REJECTED_RECORDS, run_id=ctx.run_id)
+        _check_reconciliation(ctx, ingested)
+    with ctx.stage("standardize"):
+        frames = [standardize(part.accepted, part.source.kind) for part in ingested.values()
+                  if part.source.kind != "orders"]
+        records = frames[0]
+        for frame in frames[1:]:
+            records = records.unionByName(frame)
+        tables.write_table(_conform(records, tables.STANDARDIZED_RECORDS), ctx.warehouse,
+                           tables.STANDARDIZED_RECORDS)
+        orders = [
+            part.accepted.withColumn("registry_source", F.lit(part.source.registry))
+            .withColumn("record_id", F.concat_ws("/", F.lit(part.source.registry),
+                                                 F.col("subscriber_id")))
+            .withColumnRenamed("source_record_id", "order_key")
+            for part in ingested.values() if part.source.kind == "orders"
+        ]
+        if orders:
+            all_orders = orders[0]
+            for frame in orders[1:]:
+                all_orders = all_orders.unionByName(frame)
+            tables.write_table(_conform(all_orders, tables.ORDERS), ctx.warehouse, tables.ORDERS)
+        for part in ingested.values():
+            part.accepted.unpersist()
+
+
+def _check_reconciliation(ctx: RunContext, ingested: dict[str, IngestedSource]) -> None:
+    """Counts each source's rows as read and checks read = accepted + rejected, per source."""
+    for name, part in ingested.items():
+        source = part.source
+        reader = ctx.spark.read.options(**source.options)
+        if source.format == "csv":
+            raw_count = reader.option("header", True).csv(source.path).count()
+        elif source.format == "json":
+            raw_count = reader.text(source.path).where(F.trim("value") != "").count()
+        else:
+            raw_count = reader.format(source.format).load(source.path).count()
+        accepted = ctx.value("ingest", "accepted", name) or 0
+        rejected = ctx.value("ingest", "rejected", name) or 0
+        ctx.metric("ingest", "rows_in_files", raw_count, name)
+        if raw_count != accepted + rejected:
+            raise ReconciliationError(
+                f"source {name!r}: {raw_count} rows read but {accepted:.0f} accepted + "
+                f"{rejected:.0f} rejected"
+            )
+
+
+def _model_path(ctx: RunContext) -> str:
+    return f"{ctx.warehouse.rstrip('/')}/{MODEL_FILE}"
+
+
+def load_model(ctx: RunContext) -> ModelParameters | None:
+    """Returns the stored model, or None when none has been trained yet."""
+    path = Path(_model_path(ctx))
+    if not path.is_file():
+        return None
+    return ModelParameters.from_json(path.read_text(encoding="utf-8"))
+
+
+def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
+    """Returns comparison levels of about `u_random_pairs` random record pairs (for u)."""
+    matching = ctx.config.matching
+    total = records.count()
+    side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
+    fraction = min(1.0, side * 1.5 / max(total, 1))
+    left = records.sample(fraction=fraction, seed=matching.seed).limit(side)
+    right = records.sample(fraction=fraction, seed=matching.seed + 1).limit(side)
+    pairs = (
+        left.select(F.col("record_id").alias("record_l"))
+        .crossJoin(right.select(F.col("record_id").alias("record_r")))
+        .where(F.col("record_l") != F.col("record_r"))
+    )
+    return compare_pairs(pairs_with_records(pairs, records))
+
+
+def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> ModelParameters:
+    """Estimates u from random pairs and m by EM on candidate patterns; stores the model."""
+    matching, specs = ctx.config.matching, comparison_specs()
+    u = estimate_u_from_patterns(
+        count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs
+    )
+    patterns = count_agreement_patterns(gammas, specs)
+    params = estimate_m_by_em(
+        patterns, specs, u, max_iterations=matching.em_max_iterations,
+        tolerance=matching.em_tolerance,
+    )
+    # EM estimates the share of matches among candidate pairs; the prior the scores use is the
+    # share among all record pairs, which is what a random pair of records is.
+    total = records.count()
+    candidates = int(patterns["n"].sum())
+    all_pairs = total * (total - 1) / 2
+    prior = min(0.5, params.prior_candidates * candidates / max(all_pairs, 1.0))
+    params = dataclasses.replace(params, prior=prior,
+                                 trained_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    path = Path(_model_path(ctx))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(params.to_json(), encoding="utf-8")
+    rows = ctx.spark.createDataFrame(params.to_rows())
+    tables.write_table(rows, ctx.warehouse, tables.MODEL_PARAMETERS)
+    ctx.metric("train", "prior", prior)
+    ctx.metric("train", "em_iterations", params.em_iterations)
+    return params
+
+
+def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
+    """Blocks, compares, scores and clusters the standardized records; writes the crosswalk."""
+    spark, config = ctx.spark, ctx.config
+    stored = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
+    if stored is None:
+        raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
+    records = with_comparison_features(with_blocking_columns(stored)).persist()
+    with ctx.stage("block"):
+        pairs = candidate_pairs(records, config.blocking.rules, config.blocking.max_block_size)
+        pairs = pairs.persist()
+        ctx.metric("block", "records", records.count())
+        ctx.metric("block", "candidate_pairs", pairs.count())
+        ctx.metric("block", "oversized_blocks",
+                   oversized_blocks(records, config.blocking.rules,
+                                    config.blocking.max_block_size).count())
+    with ctx.stage("compare"):
+        gammas = compare_pairs(pairs_with_records(pairs, records)).persist()
+        gammas.count()
+    with ctx.stage("score"):
+        params = None if retrain else load_model(ctx)
+        if params is None:
+            params = train_model(ctx, records, gammas)
+        scored = score_pairs(gammas, params).persist()
+        stored_pairs = scored.where(F.col("match_weight") >= config.matching.store_floor_weight)
+        level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
+        tables.write_table(
+            stored_pairs.select("record_l", "record_r", "match_weight", "match_probability",
+                                *level_columns, F.lit(ctx.run_id).alias("run_id")),
+            ctx.warehouse, tables.MATCH_PAIRS,
+        )
+        links = scored.where(F.col("match_probability") >= config.matching.link_threshold)
+        links = links.where(_identity_guard()).select("record_l", "record_r").persist()
+        ctx.metric("score", "stored_pairs", stored_pairs.count())
+        ctx.metric("score", "links", links.count())
+    with ctx.stage("cluster"):
+        assignments = connected_components(
+            links, vertices=records.select("record_id"),
+            max_iterations=config.clustering.max_iterations,
+        ).persist()
+        crosswalk = build_crosswalk(records, assignments, ctx.run_id)
+        tables.write_table(crosswalk, ctx.warehouse, tables.IDENTITY_CROSSWALK)
+        distribution = cluster_size_distribution(assignments).collect()
+        ctx.notes["cluster_sizes"] = sorted((int(r["size"]), int(r["clusters"]))
+                                            for r in distribution)
+        ctx.metric("cluster", "clusters", sum(int(r["clusters"]) for r in distribution))
+        assignments.unpersist()
+    for frame in (links, scored, gammas, pairs, records):
+        frame.unpersist()
+
+
+def _identity_guard() -> F.Column:
+    """A link needs first names that do not disagree, unless the email says it is the same person.
+
+    Households and twins share a surname, an address, a phone and (twins) a birth date: only the
+    first name tells them apart, so a clear first-name disagreement vetoes the link.
+    """
+    return (F.col("gamma_first_name") != 0) | (F.col("gamma_email") == 2)
+
+
+def profiles_stage(ctx: RunContext) -> None:
+    """Builds customer_profiles and identifier_index from the records and the crosswalk."""
+    with ctx.stage("profiles"):
+        spark = ctx.spark
+        records = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
+        crosswalk = tables.read_table(spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
+        if records is None or crosswalk is None:
+            raise RuntimeError("run the ingest and resolve stages before profiles")
+        orders = tables.read_table(spark, ctx.warehouse, tables.ORDERS)
+        if orders is None:
+            orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())
+        profiles = build_profiles(records, crosswalk, orders, ctx.run_date, ctx.run_id)
+        tables.write_table(profiles, ctx.warehouse, tables.CUSTOMER_PROFILES)
+        written = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
+        assert written is not None
+        tables.write_table(build_identifier_index(written), ctx.warehouse,
+                           tables.IDENTIFIER_INDEX)
+        ctx.metric("profiles", "customers", written.count())
+
+
+def evaluate_stage(ctx: RunContext) -> None:
+    """Measures pairwise precision, recall and F1 when a ground-truth file is configured."""
+    if not ctx.config.ground_truth:
+        return
+    with ctx.stage("evaluate"):
+        crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
+        assert crosswalk is not None
+        accuracy = pairwise_accuracy(crosswalk, read_ground_truth(ctx.spark,
+                                                                  ctx.config.ground_truth))
+        ctx.metric("evaluate", "precision", accuracy.precision)
+        ctx.metric("evaluate", "recall", accuracy.recall)
+        ctx.metric("evaluate", "f1", accuracy.f1)
+        ctx.metric("evaluate", "true_pairs", accuracy.true_pairs)
+        ctx.metric("evaluate", "predicted_pairs", accuracy.predicted_pairs)
+
+
+def record_metrics(ctx: RunContext) -> None:
+    """Writes the run's metrics to run_metrics (replacing this run id's earlier rows)."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        (ctx.run_id, ctx.run_date, stage, source, metric, value, now)
+        for stage, source, metric, value in ctx.metrics
+    ]
+    df = ctx.spark.createDataFrame(rows, table_schema(tables.RUN_METRICS).struct())
+    tables.write_table(df, ctx.warehouse, tables.RUN_METRICS, run_id=ctx.run_id)

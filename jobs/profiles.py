@@ -1,0 +1,143 @@
+"""Profiles: one golden record per customer, and the identifier index for point look-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+# Survivorship: the most trusted kind of source wins, then the most recent statement.
+KIND_TRUST = {"registry": 3, "social": 2, "online": 1}
+GOLDEN_ATTRIBUTES = (
+    "first_name", "last_name", "birth_date", "gender", "street_address", "postal_code", "city",
+    "country", "phone_e164", "email",
+)
+
+
+def _trust() -> Column:
+    mapping = F.create_map(*[x for kind, t in KIND_TRUST.items() for x in (F.lit(kind), F.lit(t))])
+    return F.coalesce(mapping[F.col("source_kind")], F.lit(0))
+
+
+def _golden(attribute: str) -> list[Column]:
+    """Returns the aggregates choosing `attribute`'s golden value and the source it came from."""
+    ranked = F.when(
+        F.col(attribute).isNotNull(),
+        F.struct(
+            _trust().alias("trust"),
+            F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp")).alias("at"),
+            F.col("record_id").alias("record_id"),
+            F.col(attribute).alias("value"),
+            F.col("source").alias("source"),
+        ),
+    )
+    best = F.max(ranked)
+    return [best["value"].alias(attribute), best["source"].alias(f"{attribute}_source")]
+
+
+def _latest_consent(column: str) -> Column:
+    # The most recent statement wins; absent means no.
+    statement = F.when(
+        F.col(column).isNotNull(),
+        F.struct(F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp")).alias("at"),
+                 F.col(column).alias("value")),
+    )
+    return F.coalesce(F.max(statement)["value"], F.lit(False)).alias(column)
+
+
+def _identifiers(kind: str | None, value: Column) -> Column:
+    condition = value.isNotNull() if kind is None else (F.col("source_kind") == kind) & value.isNotNull()
+    return F.array_sort(F.array_distinct(F.collect_list(F.when(condition, value))))
+
+
+def order_figures(orders: DataFrame, crosswalk: DataFrame, as_of: date) -> DataFrame:
+    """Returns per customer: last order date, order count and spend (all time, 30/90/365 days)."""
+    joined = orders.join(crosswalk.select("record_id", "customer_id"), "record_id")
+    age = F.datediff(F.lit(as_of), F.col("order_date"))
+    figures = [
+        F.max("order_date").alias("last_order_date"),
+        F.count("*").alias("orders_total"),
+        F.sum("amount").cast("decimal(14,2)").alias("spend_total"),
+    ]
+    for days in (30, 90, 365):
+        recent = (age >= 0) & (age < days)
+        figures.append(F.count(F.when(recent, 1)).alias(f"orders_{days}d"))
+        figures.append(
+            F.coalesce(F.sum(F.when(recent, F.col("amount"))), F.lit(0))
+            .cast("decimal(14,2)").alias(f"spend_{days}d")
+        )
+    return (
+        joined.groupBy("customer_id")
+        .agg(*figures)
+        .withColumn("avg_order_value", (F.col("spend_total") / F.col("orders_total"))
+                    .cast("decimal(14,2)"))
+    )
+
+
+def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, as_of: date,
+                   run_id: str) -> DataFrame:
+    """Returns one row per customer: golden attributes with sources, identifiers, consent,
+    subscriptions, interests and order figures."""
+    joined = records.join(crosswalk.select("record_id", "customer_id"), "record_id")
+    golden = [column for attribute in GOLDEN_ATTRIBUTES for column in _golden(attribute)]
+    handle = F.concat_ws(":", F.col("platform"), F.col("handle"))
+    subscription = F.when(
+        F.col("subscription_product").isNotNull(),
+        F.struct(
+            F.col("source").alias("source"),
+            F.col("subscription_product").alias("product"),
+            F.col("subscription_status").alias("status"),
+            F.col("subscription_start").alias("start"),
+        ),
+    )
+    profiles = joined.groupBy("customer_id").agg(
+        *golden,
+        _identifiers(None, F.col("email")).alias("emails"),
+        _identifiers(None, F.col("email_sha256")).alias("email_sha256s"),
+        _identifiers(None, F.col("phone_e164")).alias("phones"),
+        _identifiers("social", handle).alias("handles"),
+        _identifiers("online", F.col("source_record_id")).alias("cookie_ids"),
+        _identifiers("registry", F.concat_ws(":", "source", "source_record_id"))
+        .alias("subscriber_ids"),
+        F.array_sort(F.array_distinct(F.collect_list(subscription))).alias("subscriptions"),
+        F.array_sort(F.array_distinct(F.flatten(F.collect_list(
+            F.coalesce(F.col("interests"), F.array().cast("array<string>"))
+        )))).alias("interests"),
+        _latest_consent("consent_marketing"),
+        _latest_consent("consent_partner_sharing"),
+        _latest_consent("consent_profiling"),
+        F.array_sort(F.collect_set("source")).alias("sources"),
+        F.count("*").alias("record_count"),
+        F.max("updated_at").alias("last_updated_at"),
+    )
+    return profiles.join(order_figures(orders, crosswalk, as_of), "customer_id", "left").withColumn(
+        "run_id", F.lit(run_id)
+    )
+
+
+def build_identifier_index(profiles: DataFrame) -> DataFrame:
+    """Returns (identifier_type, identifier_value, customer_id) for every normalized identifier.
+
+    Emails are indexed by their SHA-256 only: a look-up hashes the email it is given, so the
+    index needs no plaintext email.
+    """
+    kinds = {
+        "email_sha256": "email_sha256s",
+        "phone": "phones",
+        "handle": "handles",
+        "cookie": "cookie_ids",
+        "subscriber": "subscriber_ids",
+    }
+    frames = [
+        profiles.select(
+            F.lit(kind).alias("identifier_type"),
+            F.explode(column).alias("identifier_value"),
+            "customer_id",
+        )
+        for kind, column in kinds.items()
+    ]
+    index = frames[0]
+    for frame in frames[1:]:
+        index = index.unionByName(frame)
+    return index

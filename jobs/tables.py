@@ -1,0 +1,67 @@
+"""All Delta Lake I/O of the job: one writer, one reader, table names in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+STANDARDIZED_RECORDS = "standardized_records"
+ORDERS = "orders"
+REJECTED_RECORDS = "rejected_records"
+MATCH_PAIRS = "match_pairs"
+MODEL_PARAMETERS = "model_parameters"
+IDENTITY_CROSSWALK = "identity_crosswalk"
+CUSTOMER_PROFILES = "customer_profiles"
+IDENTIFIER_INDEX = "identifier_index"
+CUSTOMER_ID_EVENTS = "customer_id_events"
+RUN_METRICS = "run_metrics"
+
+# Tables that keep one slice per run: a re-run of a run id replaces its own slice only.
+RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS}
+
+
+def table_path(warehouse: str, table: str) -> str:
+    """Returns the location of `table` under the warehouse root."""
+    return f"{warehouse.rstrip('/')}/{table}"
+
+
+def table_exists(spark: SparkSession, warehouse: str, table: str) -> bool:
+    """Returns True when `table` is a Delta table in the warehouse."""
+    return DeltaTable.isDeltaTable(spark, table_path(warehouse, table))
+
+
+def read_table(spark: SparkSession, warehouse: str, table: str) -> DataFrame | None:
+    """Returns the current version of `table`, or None when it does not exist yet."""
+    if not table_exists(spark, warehouse, table):
+        return None
+    return spark.read.format("delta").load(table_path(warehouse, table))
+
+
+def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None = None,
+                partition_by: tuple[str, ...] = ()) -> None:
+    """Writes `df` as the new state of `table` in one Delta commit.
+
+    Run-scoped tables replace only the rows of `run_id` (so re-running a run is idempotent and
+    earlier runs stay); every other table is replaced whole, its schema with it.
+    """
+    path = table_path(warehouse, table)
+    writer = df.write.format("delta").mode("overwrite")
+    if table in RUN_SCOPED:
+        if run_id is None:
+            raise ValueError(f"table {table} is run-scoped: a run_id is needed to write it")
+        if "run_id" not in df.columns:
+            raise ValueError(f"table {table}: the rows to write have no run_id column")
+        escaped = run_id.replace("'", "''")
+        writer = writer.option("replaceWhere", f"run_id = '{escaped}'")
+        if not DeltaTable.isDeltaTable(df.sparkSession, path):
+            writer = df.write.format("delta").mode("append")
+    else:
+        writer = writer.option("overwriteSchema", "true")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(path)
+    log.info("wrote Delta table %s", table)
