@@ -137,17 +137,11 @@ class ModelParameters:
     def to_rows(self) -> list[dict[str, Any]]:
         """Returns one dict per comparison level, the rows of the `model_parameters` table."""
         return [
-            {
-                "comparison": spec.name,
-                "level": level,
-                "label": label,
-                "m": self.m[spec.name][level],
-                "u": self.u[spec.name][level],
-                "bayes_factor": self.bayes_factor(spec.name, level),
-                "match_weight": self.partial_weight(spec.name, level),
-                "prior": self.prior,
-                "trained_at": self.trained_at,
-            }
+            {"comparison": spec.name, "level": level, "label": label,
+             "m": self.m[spec.name][level], "u": self.u[spec.name][level],
+             "bayes_factor": self.bayes_factor(spec.name, level),
+             "match_weight": self.partial_weight(spec.name, level),
+             "prior": self.prior, "trained_at": self.trained_at}
             for spec in self.comparisons
             for level, label in enumerate(spec.levels)
         ]
@@ -237,15 +231,17 @@ def estimate_m_by_em(
 
     E-step: posterior P(match | pattern). M-step: m (and u unless `fix_u`) per level from
     posterior-weighted counts, nulls left out of that comparison's denominator, `smoothing`
-    added to every level; `prior_candidates` = mean posterior. Stops when no parameter moves
-    more than `tolerance`. λ (`prior`) = expected matches / `total_pairs` (the number of record
-    pairs in the whole comparison space), assuming blocking keeps the true matches; without
+    (a pseudo-count of pairs) added to every level; `prior_candidates` = mean posterior.
+    Stops when no parameter moves more than `tolerance`.
+
+    λ (`prior`) = expected matches among candidates / `total_pairs` (the number of record pairs
+    in the whole comparison space), assuming blocking keeps the true matches; without
     `total_pairs` the candidate prior is used, with a warning, since it overstates λ.
     `trained_at` defaults to now (UTC); pass the run's timestamp for reproducible re-runs.
     """
     if smoothing <= 0 or not 0 < initial_prior < 1 or max_iterations < 1:
         raise ModelError("need smoothing > 0, 0 < initial_prior < 1 and max_iterations >= 1")
-    _gamma_matrix(candidate_patterns, comparisons)  # fail fast on missing columns
+    _require_columns(list(candidate_patterns.columns), [s.gamma_column for s in comparisons])
     # Sorted patterns make the floating-point sums, hence the result, independent of input order.
     patterns = candidate_patterns.sort_values([s.gamma_column for s in comparisons])
     gammas, n = _gamma_matrix(patterns, comparisons), patterns["n"].to_numpy(dtype=float)
@@ -358,24 +354,25 @@ def score_pairs(
 def explain_pair(row: Mapping[str, Any], params: ModelParameters) -> list[dict[str, Any]]:
     """Returns, per comparison, the pair's level, its label, m, u and partial weight.
 
-    `row` holds a pair's `gamma_<name>` values (and `tf_adj_<name>` if scored with them); m and
-    u are None for the null level. The weights are those `score_pairs` adds up.
+    `row` is a mapping (a Spark Row's `asDict()`) with the pair's `gamma_<name>` values, and
+    `tf_adj_<name>` if scored with them; m and u are None for the null level. The weights are
+    those `score_pairs` adds up.
     """
     explained = []
     for spec in params.comparisons:
         if spec.gamma_column not in row:
             raise ModelError(f"pair lacks {spec.gamma_column}")
         level = int(row[spec.gamma_column])
+        weight = params.partial_weight(spec.name, level)  # raises on a level the model lacks
         null = level == NULL_LEVEL
         is_top = level == len(spec.levels) - 1
         tf_adj = float(row.get(f"tf_adj_{spec.name}") or 0.0) if is_top else 0.0
         explained.append({
-            "comparison": spec.name,
-            "level": level,
+            "comparison": spec.name, "level": level,
             "label": "null" if null else spec.levels[level],
             "m": None if null else params.m[spec.name][level],
             "u": None if null else params.u[spec.name][level],
             "tf_adjustment": tf_adj,
-            "partial_weight": params.partial_weight(spec.name, level) + tf_adj,
+            "partial_weight": weight + tf_adj,
         })
     return explained

@@ -1,0 +1,443 @@
+"""Standardize: one contract for every source kind, with values comparable across sources.
+
+Each `standardize_<kind>` turns the ingest stage's typed rows of one source into the columns of
+schemas/tables/standardized_records.yaml, in order. Values are kept as written (NFKC, trimmed)
+beside a folded form for matching (`*_norm`): lower case, accents removed, punctuation dropped.
+Placeholders that data entry uses for "unknown" (`noemail@...`, `0000000`, `1900-01-01`,
+`00000`) become null, so that they never look like evidence of identity.
+
+Everything here is a Column expression or a pure `DataFrame -> DataFrame` function. Spark has
+no Unicode normalization and no phone-number library, so those two (and only those) are
+vectorized pandas UDFs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Callable
+
+import pandas as pd
+import phonenumbers
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType
+
+from jobs.schemas import table_schema
+
+CONTRACT = table_schema("standardized_records")
+KINDS = ("registry", "online", "social")
+
+
+class UnknownSourceKindError(ValueError):
+    """`standardize` was asked for a kind that has no standardized form (orders, typos)."""
+
+
+# --- text --------------------------------------------------------------------------------------
+
+# Letters that carry no combining mark, so NFKD alone would leave them unfolded.
+_LETTER_FOLDS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+# Apostrophes join (O'Brien -> obrien, d'Artagnan -> dartagnan) rather than split a name.
+_APOSTROPHES = r"['’‘`´ʼ]"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
+
+
+def _nfkc_one(text: str | None) -> str | None:
+    return unicodedata.normalize("NFKC", text) if isinstance(text, str) else None
+
+
+def _fold_one(text: str | None) -> str | None:
+    if not isinstance(text, str):
+        return None
+    # casefold (not lower) turns ß into ss; NFKD then splits ä into a + a mark we drop.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.translate(_LETTER_FOLDS)
+
+
+# The ignores: mypy matches none of pyspark's pandas_udf overloads for a decorated function.
+@F.pandas_udf(StringType())  # type: ignore[call-overload]
+def _nfkc(text: pd.Series) -> pd.Series:
+    return text.map(_nfkc_one)
+
+
+@F.pandas_udf(StringType())  # type: ignore[call-overload]
+def _fold_accents(text: pd.Series) -> pd.Series:
+    return text.map(_fold_one)
+
+
+def _blank_to_null(col: Column) -> Column:
+    return F.when(col != "", col)
+
+
+def _collapse_spaces(col: Column) -> Column:
+    return _blank_to_null(F.trim(F.regexp_replace(col, r"\s+", " ")))
+
+
+def standardize_text(col: Column) -> Column:
+    """Returns the text NFKC-normalized, trimmed, inner whitespace collapsed; null when blank."""
+    return _collapse_spaces(_nfkc(col))
+
+
+def fold_text(col: Column) -> Column:
+    """Returns the text for matching: NFKC, lower case, accents folded, only letters, digits,
+    spaces and hyphens, spaces collapsed; null when nothing is left."""
+    folded = _fold_accents(F.regexp_replace(col, _APOSTROPHES, ""))
+    folded = F.translate(folded, _DASHES, "-" * len(_DASHES))
+    folded = F.regexp_replace(folded, r"[^\p{L}\p{N}\-]+", " ")
+    folded = F.regexp_replace(folded, r"\s*-[\s-]*", "-")  # "Jean - Luc" -> "jean-luc"
+    folded = F.regexp_replace(folded, r"(^|\s)-+|-+($|\s)", " ")
+    return _collapse_spaces(folded)
+
+
+# --- names -------------------------------------------------------------------------------------
+
+_TITLES = r"(?i)^(?:(?:dr|prof|mr|mrs|ms|miss|mx|sir|dame|herr|frau|mme|mlle|hra|rva)\.?\s+)+"
+_SUFFIXES = r"(?i)(?:[,\s]+(?:phd|msc|mba|jr|sr|ii|iii))+\.?$"
+# Emoji and their glue (variation selectors, zero-width joiners, skin tones, flags).
+_SYMBOLS = r"[\p{So}\p{Sk}\p{Cf}\x{FE00}-\x{FE0F}]+"
+# Particles start a family name: "Ludwig van Beethoven" -> Ludwig / van Beethoven.
+_PARTICLES = "van|von|de|del|della|der|den|di|da|das|dos|du|la|le|af|zu|ten|ter"
+_FIRST_LAST = rf"(?i)^(.+?)\s+((?:(?:{_PARTICLES})\s+)*\S+)$"
+
+
+def standardize_name(col: Column) -> Column:
+    """Returns a name as written: NFKC, trimmed, spaces collapsed."""
+    return standardize_text(col)
+
+
+def standardize_name_norm(col: Column) -> Column:
+    """Returns a name folded for matching: only letters, spaces and hyphens."""
+    return _collapse_spaces(F.regexp_replace(fold_text(col), r"[0-9]+", " "))
+
+
+def clean_display_name(col: Column) -> Column:
+    """Returns a display name with emoji, digits, titles (Dr., Herr) and suffixes (PhD) removed."""
+    text = F.regexp_replace(_nfkc(col), _SYMBOLS, " ")
+    text = F.regexp_replace(text, r"[^\p{L}\p{M}\s'’.,\-]+", " ")
+    text = F.regexp_replace(F.trim(F.regexp_replace(text, r"\s+", " ")), _TITLES, "")
+    return _collapse_spaces(F.regexp_replace(text, _SUFFIXES, ""))
+
+
+def split_display_name(col: Column) -> tuple[Column, Column]:
+    """Returns (first_name, last_name) of a display name.
+
+    "Last, First" is swapped; otherwise the order is kept as written (a "Virtanen Matti" stays
+    first=Virtanen: the comparison stage scores swapped names). One word is a first name.
+    """
+    name = clean_display_name(col)
+    comma = name.contains(",")
+    before, after = F.substring_index(name, ",", 1), F.substring_index(name, ",", -1)
+    first = F.regexp_extract(name, _FIRST_LAST, 1)
+    last = F.regexp_extract(name, _FIRST_LAST, 2)
+    first_name = F.when(comma, _collapse_spaces(after)).otherwise(
+        F.coalesce(_blank_to_null(first), name)
+    )
+    last_name = F.when(comma, _collapse_spaces(before)).otherwise(_blank_to_null(last))
+    return first_name, last_name
+
+
+_MALE = ("m", "male", "man", "mies", "mann", "männlich", "maennlich", "herr", "h", "homme",
+         "masculin")
+# "n" (Finnish nainen) is left out: it also stands for "no" or "n/a".
+_FEMALE = ("f", "female", "woman", "nainen", "frau", "w", "weiblich", "femme", "féminin",
+           "feminin")
+
+
+def standardize_gender(col: Column) -> Column:
+    """Returns m, f or null."""
+    value = F.lower(F.trim(col))
+    return F.when(value.isin(*_MALE), "m").when(value.isin(*_FEMALE), "f")
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+# (shape, pattern): the regex guard keeps each pattern to its own shape, so "05.01.24" is not
+# read as year 24, and `try_to_timestamp` turns impossible dates (02-30) into null, not errors.
+_DATE_FORMATS = (
+    (r"^\d{4}-\d{1,2}-\d{1,2}$", "yyyy-M-d"),
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "d/M/yyyy"),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "d.M.yyyy"),
+    (r"^\d{8}$", "yyyyMMdd"),
+    (r"^\d{4}/\d{1,2}/\d{1,2}$", "yyyy/M/d"),
+)
+PLACEHOLDER_BIRTH_DATES = ("1900-01-01",)
+
+
+def parse_date(col: Column) -> Column:
+    """Returns the date of a string in yyyy-MM-dd, dd/MM/yyyy, dd.MM.yyyy, yyyyMMdd or
+    yyyy/MM/dd (a trailing ISO time is ignored); null when unparseable, never an error."""
+    text = F.trim(col.cast("string"))
+    # Timestamps written as text ("1985-03-12 00:00:00", "...T00:00Z") carry a date prefix.
+    text = F.when(text.rlike(r"^\d{4}-\d{2}-\d{2}[T ]"), F.substring(text, 1, 10)).otherwise(text)
+    return F.coalesce(
+        *[F.when(text.rlike(shape), F.to_date(F.try_to_timestamp(text, F.lit(pattern))))
+          for shape, pattern in _DATE_FORMATS]
+    )
+
+
+def standardize_birth_date(col: Column) -> Column:
+    """Returns the parsed birth date; placeholders (1900-01-01) become null."""
+    date = parse_date(col)
+    return F.when(~date.isin(*[F.lit(d).cast("date") for d in PLACEHOLDER_BIRTH_DATES]), date)
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+_PLACEHOLDER_EMAIL = "|".join((
+    r"^(?:no[._-]?e?-?mail|none|null|nil|n/?a|unknown|invalid|dummy|fake|test|x+|0+"
+    r"|no-?reply|do-?not-?reply)@",
+    r"@(?:example|test|invalid|localhost|noemail|nomail|none)\.",
+    r"\.(?:invalid|test|example|localhost)$",
+    r"^no@e?-?mail\.",
+))
+# Hashes of what placeholder systems hash: an empty string and the usual dummy addresses.
+PLACEHOLDER_EMAIL_SHA256 = tuple(
+    hashlib.sha256(text.encode()).hexdigest()
+    for text in ("", "noemail@noemail.com", "none@none.com", "test@test.com", "no@email.com")
+)
+
+
+def standardize_email(col: Column) -> Column:
+    """Returns the email trimmed and lower-cased; null when malformed or a placeholder."""
+    email = F.regexp_replace(F.lower(_nfkc(col)), r"\s+|^mailto:", "")
+    return F.when(email.rlike(_EMAIL_SHAPE) & ~email.rlike(_PLACEHOLDER_EMAIL), email)
+
+
+def standardize_email_sha256(col: Column) -> Column:
+    """Returns a source's email hash lower-cased when it is 64 hex chars and not a placeholder."""
+    digest = F.lower(F.trim(col))
+    return F.when(
+        digest.rlike(r"^[0-9a-f]{64}$") & ~digest.isin(*PLACEHOLDER_EMAIL_SHA256), digest
+    )
+
+
+def with_email_sha256(df: DataFrame) -> DataFrame:
+    """Returns df with `email_sha256` = SHA-256 of `email`, else the source's own hash."""
+    given = (standardize_email_sha256(F.col("email_sha256")) if "email_sha256" in df.columns
+             else F.lit(None).cast("string"))
+    return df.withColumn("email_sha256", F.coalesce(F.sha2(F.col("email"), 256), given))
+
+
+def _e164_one(raw: str | None, region: str | None) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    region = region.strip().upper() if isinstance(region, str) and region.strip() else None
+    if region is None and text.startswith("00"):
+        # Without a region "00" cannot be read; it is the international prefix in Europe.
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    if len(set(national)) <= 1 or not phonenumbers.is_valid_number(number):
+        return None  # 0000000, 1111111 and numbers no operator could assign
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@F.pandas_udf(StringType())  # type: ignore[call-overload]
+def _e164(phone: pd.Series, region: pd.Series) -> pd.Series:
+    return pd.Series([_e164_one(p, r) for p, r in zip(phone, region, strict=True)], dtype=object)
+
+
+def standardize_phone(phone: Column, country: Column) -> Column:
+    """Returns the phone in E.164 (`+358401234567`), `country` the region of national numbers;
+    null when invalid, a placeholder, or national with no country."""
+    return _e164(phone, country)
+
+
+def standardize_country(col: Column) -> Column:
+    """Returns an ISO 3166-1 alpha-2 code in upper case, or null."""
+    code = F.upper(F.trim(col))
+    code = F.when(code == "UK", "GB").otherwise(code)  # the one non-ISO code in common use
+    return F.when(code.rlike(r"^[A-Z]{2}$"), code)
+
+
+# --- places ------------------------------------------------------------------------------------
+
+_PLACEHOLDER_POSTAL = r"^(?:0+|9+|X+|NA|NONE|UNKNOWN)$"
+
+
+def standardize_postal_code(col: Column) -> Column:
+    """Returns the postal code upper-cased without spaces or hyphens; null for placeholders."""
+    code = F.upper(F.trim(_nfkc(col)))
+    code = F.regexp_replace(code, r"^[A-Z]{1,2}-(?=\d)", "")  # old "D-10115", "FI-00100"
+    code = F.regexp_replace(code, r"[^A-Z0-9]", "")
+    return F.when((code != "") & ~code.rlike(_PLACEHOLDER_POSTAL), code)
+
+
+def standardize_city(col: Column) -> Column:
+    """Returns a city as written (NFKC, trimmed)."""
+    return standardize_text(col)
+
+
+def city_norm(col: Column) -> Column:
+    """Returns the city folded, without a postal code written in front ("00100 Helsinki")."""
+    return _blank_to_null(F.regexp_replace(fold_text(col), r"^[0-9 -]+", ""))
+
+
+def city_from_location(col: Column) -> Column:
+    """Returns the first place of a free-text location ("Helsinki, Finland 🇫🇮" -> Helsinki)."""
+    text = F.regexp_replace(_nfkc(col), _SYMBOLS, " ")
+    return _collapse_spaces(F.regexp_extract(text, r"^([^,|/•·]*)", 1))
+
+
+# Expansions on folded text, applied in order. "st" (street or saint) and "pl" (Platz or place)
+# are ambiguous across languages and left alone.
+_STREET_ABBREVIATIONS = (
+    (r"(\p{L})str\b", "$1strasse"),
+    (r"\bstr\b", "strasse"),
+    (r"\bave?\b", "avenue"),
+    (r"\b(?:blvd|bd)\b", "boulevard"),
+    (r"\brd\b", "road"),
+)
+# Apartment markers and the number after them belong to the unit, not the street.
+_UNIT = r"\b(?:as|apt|app|whg|bte|flat)\s*[0-9]+\w*"
+_HOUSE_NUMBER = r"\b([0-9]+[a-z]?)\b"
+
+
+def house_number(col: Column) -> Column:
+    """Returns the first number of a street address with a letter attached ("5a"), or null."""
+    folded = F.regexp_replace(fold_text(col), _UNIT, " ")
+    return _blank_to_null(F.regexp_extract(folded, _HOUSE_NUMBER, 1))
+
+
+def street_norm(col: Column) -> Column:
+    """Returns the street folded, abbreviations expanded, house and unit numbers removed."""
+    street = F.regexp_replace(fold_text(col), _UNIT, " ")
+    # A staircase letter after the number ("12 B 5") goes with it.
+    street = F.regexp_replace(street, r"\b[0-9]+[a-z]?\b(?:\s+[a-z]\b)?|[0-9]+", " ")
+    for pattern, replacement in _STREET_ABBREVIATIONS:
+        street = F.regexp_replace(street, pattern, replacement)
+    return _collapse_spaces(F.regexp_replace(street, r"(^|\s)-+|-+($|\s)", " "))
+
+
+def standardize_handle(col: Column) -> Column:
+    """Returns a handle lower-cased without leading @."""
+    return _blank_to_null(F.regexp_replace(F.lower(F.trim(col)), r"^@+", ""))
+
+
+# --- records -----------------------------------------------------------------------------------
+
+def _identity() -> list[Column | str]:
+    return [
+        F.concat(F.col("source"), F.lit("/"), F.col("source_record_id")).alias("record_id"),
+        "source", "source_kind", "source_record_id", "run_id",
+    ]
+
+
+def with_derived_columns(df: DataFrame) -> DataFrame:
+    """Returns df with the matching forms computed from the standardized values."""
+    return (
+        df.withColumn("first_name_norm", standardize_name_norm(F.col("first_name")))
+        .withColumn("last_name_norm", standardize_name_norm(F.col("last_name")))
+        .withColumn("street_norm", street_norm(F.col("street_address")))
+        .withColumn("house_number", house_number(F.col("street_address")))
+        .withColumn("city_norm", city_norm(F.col("city")))
+        .transform(with_email_sha256)
+    )
+
+
+def to_contract(df: DataFrame) -> DataFrame:
+    """Returns exactly the standardized_records columns, in order and with their declared types;
+    columns the kind does not have are null."""
+    return df.select(*[
+        (F.col(name) if name in df.columns else F.lit(None)).cast(CONTRACT.data_type(name))
+        .alias(name)
+        for name in CONTRACT.column_names
+    ])
+
+
+def standardize_registry(df: DataFrame) -> DataFrame:
+    """Returns a registry source's rows as standardized records."""
+    country = standardize_country(F.col("country"))
+    return df.select(
+        *_identity(),
+        standardize_name(F.col("first_name")).alias("first_name"),
+        standardize_name(F.col("last_name")).alias("last_name"),
+        standardize_birth_date(F.col("birth_date")).alias("birth_date"),
+        standardize_gender(F.col("gender")).alias("gender"),
+        standardize_text(F.col("street_address")).alias("street_address"),
+        standardize_postal_code(F.col("postal_code")).alias("postal_code"),
+        standardize_city(F.col("city")).alias("city"),
+        country.alias("country"),
+        standardize_phone(F.col("phone"), country).alias("phone_e164"),
+        standardize_email(F.col("email")).alias("email"),
+        standardize_text(F.col("subscription_product")).alias("subscription_product"),
+        standardize_text(F.col("subscription_status")).alias("subscription_status"),
+        parse_date(F.col("subscription_start")).alias("subscription_start"),
+        "consent_marketing",
+        "consent_partner_sharing",
+        "updated_at",
+    ).transform(with_derived_columns).transform(to_contract)
+
+
+def _clean_interests(col: Column) -> Column:
+    lowered = F.transform(col, lambda x: F.lower(F.trim(x)))
+    return F.array_distinct(F.filter(lowered, lambda x: x.isNotNull() & (x != "")))
+
+
+def standardize_online(df: DataFrame) -> DataFrame:
+    """Returns an online source's profiles as standardized records (email only as a hash)."""
+    country = standardize_country(F.col("country"))
+    return df.select(
+        *_identity(),
+        standardize_name(F.col("first_name")).alias("first_name"),
+        standardize_name(F.col("last_name")).alias("last_name"),
+        standardize_postal_code(F.col("geo_postal_code")).alias("postal_code"),
+        standardize_city(F.col("geo_city")).alias("city"),
+        country.alias("country"),
+        F.lit(None).cast("string").alias("email"),
+        "email_sha256",
+        F.trim(F.col("ip_address")).alias("ip_address"),
+        standardize_text(F.col("user_agent")).alias("user_agent"),
+        F.lower(F.trim(F.col("device_type"))).alias("device_type"),
+        _clean_interests(F.col("interests")).alias("interests"),
+        "page_views",
+        "first_seen",
+        "last_seen",
+        "consent_profiling",
+        F.col("last_seen").alias("updated_at"),
+    ).transform(with_derived_columns).transform(to_contract)
+
+
+def standardize_social(df: DataFrame) -> DataFrame:
+    """Returns a social source's accounts as standardized records, display names split."""
+    first_name, last_name = split_display_name(F.col("display_name"))
+    return df.select(
+        *_identity(),
+        first_name.alias("first_name"),
+        last_name.alias("last_name"),
+        city_from_location(F.col("location")).alias("city"),
+        # Social accounts carry no country: only internationally written phones survive.
+        standardize_phone(F.col("phone"), F.lit(None).cast("string")).alias("phone_e164"),
+        standardize_email(F.col("email")).alias("email"),
+        F.lower(F.trim(F.col("platform"))).alias("platform"),
+        standardize_handle(F.col("handle")).alias("handle"),
+        standardize_text(F.col("display_name")).alias("display_name"),
+        F.col("last_active").alias("updated_at"),
+    ).transform(with_derived_columns).transform(to_contract)
+
+
+_BY_KIND: dict[str, Callable[[DataFrame], DataFrame]] = {
+    "registry": standardize_registry,
+    "online": standardize_online,
+    "social": standardize_social,
+}
+
+
+def standardize(df: DataFrame, kind: str) -> DataFrame:
+    """Returns the rows of one source of `kind` as standardized records (the contract columns
+    in order). Raises UnknownSourceKindError for any other kind."""
+    try:
+        standardize_kind = _BY_KIND[kind]
+    except KeyError:
+        raise UnknownSourceKindError(
+            f"no standardized form for source kind {kind!r}; expected one of {', '.join(KINDS)}"
+        ) from None
+    return standardize_kind(df)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from chispa import assert_df_equality
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.blocking import candidate_pairs, oversized_blocks, with_blocking_columns
+
+COLUMNS = "record_id string, first_name_norm string, last_name_norm string, email_sha256 string, " \
+          "handle string"
+
+
+def test_rules_pairs_deduplicated_and_common_values_ignored(spark: SparkSession) -> None:
+    records = spark.createDataFrame(
+        [
+            ("a/1", "matti", "virtanen", "h1", None),
+            ("b/1", "matti", "virtanen", "h1", None),   # same name and email: one pair, rule 0
+            ("c/1", "maria", "virtanen", "h2", None),
+            ("w/1", None, None, "shared", None),
+            ("w/2", None, None, "shared", None),
+            ("w/3", None, None, "shared", None),
+            ("w/4", None, None, "shared", None),
+            ("w/5", None, None, "shared", None),        # 5 records share it: over the cap of 4
+            ("s/x", None, None, None, "MVirtanen_85"),
+        ],
+        COLUMNS,
+    )
+    rules = [("email_sha256",), ("first_name_norm", "last_name_norm"), ("handle_keys",)]
+    pairs = candidate_pairs(with_blocking_columns(records), rules, max_block_size=4)
+    # a/1 and c/1 share the handle forms mvirtanen and virtanenm (Matti and Maria Virtanen).
+    expected = spark.createDataFrame(
+        [("a/1", "b/1", 0), ("a/1", "c/1", 2), ("b/1", "c/1", 2), ("a/1", "s/x", 2),
+         ("b/1", "s/x", 2), ("c/1", "s/x", 2)],
+        "record_l string, record_r string, first_rule int",
+    )
+    assert_df_equality(pairs, expected, ignore_row_order=True, ignore_nullable=True)
+    oversized = oversized_blocks(with_blocking_columns(records), rules, max_block_size=4)
+    assert [tuple(r) for r in oversized.collect()] == [(0, 5)]
+
+
+def test_handle_keys_from_names_and_handles(spark: SparkSession) -> None:
+    records = spark.createDataFrame(
+        [("r/1", "matti", "virtanen", None, None), ("s/1", None, None, None, "@matti.virtanen")],
+        COLUMNS,
+    )
+    keys = with_blocking_columns(records).select("record_id", F.col("handle_keys"))
+    expected = spark.createDataFrame(
+        [
+            ("r/1", ["mattivirtanen", "mvirtanen", "virtanenm", "virtanenmatti", "mattiv"]),
+            ("s/1", ["mattivirtanen"]),
+        ],
+        "record_id string, handle_keys array<string>",
+    )
+    assert_df_equality(keys, expected, ignore_row_order=True, ignore_nullable=True)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.config import (
+    BlockingConfig,
+    ClusteringConfig,
+    ConfigError,
+    MatchingConfig,
+    SourceConfig,
+    load_config,
+)
+
+MINIMAL = """\
+warehouse: ./warehouse
+sources:
+  - {name: magazine, kind: registry, format: csv, path: data/registry_magazine.csv}
+  - {name: magazine_orders, kind: orders, registry: magazine, format: csv, path: data/orders.csv}
+  - {name: web, kind: online, format: json, path: data/online_profiles.jsonl}
+  - {name: social, kind: social, format: json, path: /abs/social.jsonl}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "conf.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_gets_defaults_and_resolves_paths(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    base = tmp_path.resolve()
+    assert config.warehouse == str(base / "warehouse")
+    assert config.sources == (
+        SourceConfig("magazine", "registry", "csv", str(base / "data/registry_magazine.csv")),
+        SourceConfig("magazine_orders", "orders", "csv", str(base / "data/orders.csv"),
+                     registry="magazine"),
+        SourceConfig("web", "online", "json", str(base / "data/online_profiles.jsonl")),
+        SourceConfig("social", "social", "json", "/abs/social.jsonl"),
+    )
+    assert config.blocking == BlockingConfig()
+    assert config.matching == MatchingConfig()
+    assert config.clustering == ClusteringConfig()
+    assert config.ground_truth is None
+    assert config.spark == {}
+
+
+def test_uris_are_kept_as_given(tmp_path: Path) -> None:
+    text = MINIMAL.replace("./warehouse", "s3a://bucket/warehouse")
+    assert load_config(write(tmp_path, text)).warehouse == "s3a://bucket/warehouse"
+
+
+def test_sections_override_defaults(tmp_path: Path) -> None:
+    text = MINIMAL + "matching: {link_threshold: 0.9}\nblocking: {rules: [email_sha256, [a, b]]}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.matching == MatchingConfig(link_threshold=0.9)
+    assert config.blocking.rules == (("email_sha256",), ("a", "b"))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        (MINIMAL + "colour: red\n", "colour", "unknown key"),
+        (MINIMAL.replace("kind: online", "kind: cookies"), "sources[2].kind", "'cookies'"),
+        (MINIMAL.replace("format: csv, path: data/registry", "format: xls, path: data/registry"),
+         "sources[0].format", "'xls'"),
+        (MINIMAL.replace("registry: magazine, ", ""), "sources[1].registry", "orders need"),
+        (MINIMAL.replace("registry: magazine", "registry: web"), "sources[1].registry",
+         "not a registry"),
+        (MINIMAL.replace("name: web", "name: magazine"), "sources[2].name", "used by two"),
+        (MINIMAL + "matching: {link_threshold: high}\n", "matching.link_threshold",
+         "expected float"),
+        (MINIMAL + "matching: {threshold: 0.9}\n", "matching.threshold", "unknown key"),
+        (MINIMAL.replace("warehouse: ./warehouse\n", ""), "warehouse", "required"),
+        ("warehouse: w\nsources: []\n", "sources", "non-empty list"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "paths: x"), "sources[3].path", "required"),
+    ],
+)
+def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,
+                                              problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert error.value.file == str(path)
+    assert error.value.key == key
+    assert problem in error.value.problem
+    assert str(path) in str(error.value)
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path / "absent.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "warehouse: [unclosed\n"))
+
+
+def test_shipped_demo_config_is_valid() -> None:
+    config = load_config(Path(__file__).resolve().parent.parent / "conf" / "demo.yaml")
+    assert [s.kind for s in config.sources].count("registry") == 2
+    assert config.ground_truth is not None
