@@ -17,6 +17,7 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
+from pyspark.sql.types import DoubleType, StringType
 
 from jobs.blocking import name_handle_forms
 from jobs.model import ComparisonSpec
@@ -29,7 +30,7 @@ PAIR_COLUMNS = (
 )
 
 
-@pandas_udf("double")  # type: ignore[call-overload]
+@pandas_udf(DoubleType())  # type: ignore[call-overload]
 def jaro_winkler(left: pd.Series, right: pd.Series) -> pd.Series:
     """Jaro–Winkler similarity of two string columns; null when either side is null."""
     return pd.Series(
@@ -42,7 +43,7 @@ def jaro_winkler(left: pd.Series, right: pd.Series) -> pd.Series:
     )
 
 
-@pandas_udf("string")  # type: ignore[call-overload]
+@pandas_udf(StringType())  # type: ignore[call-overload]
 def metaphone(values: pd.Series) -> pd.Series:
     """Metaphone code of each value (null stays null)."""
     return values.map(lambda v: jellyfish.metaphone(v) if isinstance(v, str) and v else None)

@@ -39,22 +39,6 @@ always give byte-identical files.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
 import logging
-import random
-import unicodedata
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
-
-from jobs.demo_names import COUNTRIES, NICKNAMES, Country
 
 log = logging.getLogger(__name__)

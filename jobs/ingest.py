@@ -34,7 +34,6 @@ from jobs.standardize import parse_date
 log = logging.getLogger(__name__)
 
 CORRUPT = "_corrupt_record"
-REJECTED_COLUMNS = ["source", "source_file", "source_record_id", "reason", "column", "raw", "run_id"]
 # Birth dates outside this range are impossible for a living customer (placeholders such as
 # 1900-01-01 are nulled later by standardize, not rejected: the rest of the row is still good).
 EARLIEST_BIRTH_YEAR = 1890
@@ -55,8 +54,8 @@ class SourceReadError(ValueError):
 @dataclass(frozen=True)
 class IngestedSource:
     source: SourceConfig
-    accepted: DataFrame  # contract columns typed, plus source, source_kind, source_record_id, run_id
-    rejected: DataFrame  # REJECTED_COLUMNS
+    accepted: DataFrame  # typed contract columns + source, source_kind, source_record_id, run_id
+    rejected: DataFrame  # the columns of the rejected_records table
     missing_columns: tuple[str, ...]  # optional contract columns the source does not have
 
 
@@ -161,7 +160,7 @@ def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column,
         checks.append(
             (F.coalesce(F.trim(F.col(key)), F.lit("")) == "", "missing_key", key)
         )
-    for column, type_text in schema.columns:
+    for column in schema.column_names:
         data_type = schema.data_type(column)
         if isinstance(data_type, StringType | ArrayType):
             continue

@@ -47,7 +47,9 @@ def _latest_consent(column: str) -> Column:
 
 
 def _identifiers(kind: str | None, value: Column) -> Column:
-    condition = value.isNotNull() if kind is None else (F.col("source_kind") == kind) & value.isNotNull()
+    condition = value.isNotNull()
+    if kind is not None:
+        condition = condition & (F.col("source_kind") == kind)
     return F.array_sort(F.array_distinct(F.collect_list(F.when(condition, value))))
 
 

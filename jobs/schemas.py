@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
-import re
-
 from pyspark.sql.types import (
     ArrayType,
     BooleanType,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -60,6 +61,10 @@ def session_settings(overrides: Mapping[str, str] | None = None) -> dict[str, st
     settings: dict[str, str] = {}
     if not under_spark_submit():
         settings.update(LOCAL_DEFAULTS)
+        # Python workers must run the interpreter that has the job's packages (the venv's),
+        # not whatever `python3` is first on the PATH.
+        # PySpark reads the worker interpreter from the environment, not from the session conf.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(ALWAYS)
     overrides = dict(overrides or {})
     if "spark.jars" not in overrides and "spark.jars.packages" not in overrides:

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.comparisons import PAIR_COLUMNS, compare_pairs
+
+TYPES = {"birth_date": "date"}
+GAMMAS = ["first_name", "last_name", "birth_date", "email", "phone", "address", "handle_name",
+          "ip_address"]
+
+
+def pair_frame(spark: SparkSession, pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+               ) -> DataFrame:
+    columns = ["record_l", "record_r"] + [f"{c}_{s}" for s in ("l", "r") for c in PAIR_COLUMNS]
+    schema = ", ".join(f"{c} {TYPES.get(c[:-2], 'string')}" for c in columns)
+    rows = [
+        (f"l{i}", f"r{i}", *[left.get(c) for c in PAIR_COLUMNS],
+         *[right.get(c) for c in PAIR_COLUMNS])
+        for i, (left, right) in enumerate(pairs)
+    ]
+    return spark.createDataFrame(rows, schema)
+
+
+def all_gammas(spark: SparkSession, pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+               ) -> dict[str, dict[str, int]]:
+    rows = compare_pairs(pair_frame(spark, pairs)).select(
+        "record_l", *[F.col(f"gamma_{g}") for g in GAMMAS]
+    ).collect()
+    return {row["record_l"]: {g: row[f"gamma_{g}"] for g in GAMMAS} for row in rows}
+
+
+NULLS = dict.fromkeys(GAMMAS, -1)
+
+
+CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
+    # Names: exact, swapped, fuzzy (Jaro–Winkler boundaries), phonetic, else.
+    ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"first_name": 3, "last_name": 3}),
+    ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"first_name_norm": "virtanen", "last_name_norm": "matti"},
+     {"first_name": 3, "last_name": 3}),
+    ({"first_name_norm": "katharina", "last_name_norm": "mueller"},
+     {"first_name_norm": "katharine", "last_name_norm": "muller"},   # jw 0.96 and 0.91
+     {"first_name": 2, "last_name": 1}),
+    ({"first_name_norm": "jon", "first_metaphone": "JN"},
+     {"first_name_norm": "john", "first_metaphone": "JN"},
+     {"first_name": 1}),
+    ({"first_name_norm": "matti"}, {"first_name_norm": "helene"}, {"first_name": 0}),
+    # Birth dates: exact, transposed day and month, one digit off, same year, else.
+    ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1985, 3, 7)},
+     {"birth_date": 3}),
+    ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1985, 7, 3)},
+     {"birth_date": 2}),
+    ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1986, 3, 7)},
+     {"birth_date": 2}),
+    ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1985, 11, 20)},
+     {"birth_date": 1}),
+    ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1962, 11, 20)},
+     {"birth_date": 0}),
+    # Email: a plaintext email meets a hash; one edit in the local part; else.
+    ({"email": "a.b@x.fi", "email_sha256": "h1"}, {"email_sha256": "h1"}, {"email": 2}),
+    ({"email": "anna@x.fi", "email_sha256": "h1"}, {"email": "ana@x.fi", "email_sha256": "h2"},
+     {"email": 1}),
+    ({"email_sha256": "h1"}, {"email_sha256": "h2"}, {"email": 0}),
+    # Phones.
+    ({"phone_e164": "+358401234567"}, {"phone_e164": "+358401234567"}, {"phone": 2}),
+    ({"phone_e164": "+358401234567"}, {"phone_e164": "+358401234568"}, {"phone": 1}),
+    ({"phone_e164": "+358401234567"}, {"phone_e164": "+49301234567"}, {"phone": 0}),
+    # Address: exact street and number, similar street, postal code, city, else.
+    ({"street_norm": "mannerheimintie", "house_number": "12", "postal_code": "00100",
+      "city_norm": "helsinki"},
+     {"street_norm": "mannerheimintie", "house_number": "12", "postal_code": "00100",
+      "city_norm": "helsinki"}, {"address": 4}),
+    ({"street_norm": "mannerheimintie", "house_number": "12", "postal_code": "00100"},
+     {"street_norm": "mannerheimint", "house_number": "12", "postal_code": "00100"},
+     {"address": 3}),
+    ({"street_norm": "mannerheimintie", "house_number": "12", "postal_code": "00100"},
+     {"street_norm": "aleksanterinkatu", "house_number": "3", "postal_code": "00100"},
+     {"address": 2}),
+    ({"city_norm": "helsinki"}, {"city_norm": "helsinki"}, {"address": 1}),
+    ({"city_norm": "helsinki"}, {"city_norm": "espoo"}, {"address": 0}),
+    # Handle against the other side's name.
+    ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"handle_letters": "mvirtanen"}, {"handle_name": 2}),
+    ({"handle_letters": "virtanenm"},
+     {"first_name_norm": "matti", "last_name_norm": "virtanen"}, {"handle_name": 2}),
+    ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"handle_letters": "thevirtanenfan"}, {"handle_name": 1}),
+    ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
+     {"handle_letters": "sunnyday"}, {"handle_name": 0}),
+    ({"handle_letters": "mvirtanen"}, {"handle_letters": "mvirtanen"}, {}),
+    # IP addresses.
+    ({"ip_address": "10.0.0.1"}, {"ip_address": "10.0.0.1"}, {"ip_address": 1}),
+    ({"ip_address": "10.0.0.1"}, {"ip_address": "10.0.0.2"}, {"ip_address": 0}),
+]
+
+
+@pytest.fixture(scope="module")
+def computed(spark: SparkSession) -> dict[str, dict[str, int]]:
+    # One Spark job for every case: the suite stays fast.
+    return all_gammas(spark, [(left, right) for left, right, _ in CASES])
+
+
+@pytest.mark.parametrize("index", range(len(CASES)))
+def test_levels(computed: dict[str, dict[str, int]], index: int) -> None:
+    # Anything not set on both sides is null, hence level -1 (neutral).
+    assert computed[f"l{index}"] == {**NULLS, **CASES[index][2]}
