@@ -211,7 +211,7 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
         order.insert(0, _typed(recency, schema.data_type(recency)).desc_nulls_last())
     checked = (
         text_rows.withColumn("source_record_id", _source_record_id(source.kind))
-        .withColumn("_problem", problems.getItem(0))
+        .withColumn("_problem", F.get(problems, 0))
         .withColumn(
             "_rank",
             F.row_number().over(

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import SourceConfig
+from jobs.ingest import MissingColumnError, ingest_source, reject_orphan_orders
+
+HEADER = ("subscriber_id,first_name,last_name,birth_date,gender,street_address,postal_code,city,"
+          "country,phone,email,subscription_product,subscription_status,subscription_start,"
+          "consent_marketing,consent_partner_sharing,updated_at")
+
+
+def registry_csv(tmp_path: Path) -> SourceConfig:
+    rows = [
+        "S1,Matti,Virtanen,1985-03-07,M,Mannerheimintie 1,00100,Helsinki,FI,040 1234567,"
+        "m@x.fi,print,active,2020-01-01,true,false,2026-01-01T00:00:00",
+        "S2,Anna,Korhonen,07.03.1990,F,,,,FI,,,,,,false,true,2026-01-01T00:00:00",
+        ",No,Key,,,,,,,,,,,,,,",
+        "S3,Old,Row,,,,,,FI,,,,,,,,2025-01-01T00:00:00",
+        "S3,New,Row,,,,,,FI,,,,,,,,2026-02-01T00:00:00",
+        "S4,Bad,Consent,,,,,,FI,,,,,,maybe,,",
+        "S5,Born,Later,2099-01-01,,,,,FI,,,,,,,,",
+        "S6,Bad,Date,1985-13-45,,,,,FI,,,,,,,,",
+        "S7,too,few,fields",
+    ]
+    path = tmp_path / "registry.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return SourceConfig("magazine", "registry", "csv", str(path))
+
+
+def test_registry_rows_accepted_or_rejected_with_reasons(spark: SparkSession,
+                                                        tmp_path: Path) -> None:
+    result = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    accepted = result.accepted.select("source_record_id", "first_name", "birth_date",
+                                      "consent_marketing", "updated_at")
+    expected = spark.createDataFrame(
+        [
+            ("S1", "Matti", "1985-03-07", True, "2026-01-01 00:00:00"),
+            ("S2", "Anna", "07.03.1990", False, "2026-01-01 00:00:00"),
+            ("S3", "New", None, None, "2026-02-01 00:00:00"),
+        ],
+        "source_record_id string, first_name string, birth_date string, "
+        "consent_marketing boolean, updated_at string",
+    ).withColumn("updated_at", F.col("updated_at").cast("timestamp"))
+    assert_df_equality(accepted, expected, ignore_row_order=True, ignore_nullable=True)
+    rejected = result.rejected.select("source", "source_record_id", "reason", "column", "run_id")
+    expected_rejected = spark.createDataFrame(
+        [
+            ("magazine", None, "missing_key", "subscriber_id", "r1"),
+            ("magazine", "S3", "duplicate_key", "subscriber_id", "r1"),
+            ("magazine", "S4", "invalid_consent_marketing", "consent_marketing", "r1"),
+            ("magazine", "S5", "impossible_birth_date", "birth_date", "r1"),
+            ("magazine", "S6", "invalid_birth_date", "birth_date", "r1"),
+            ("magazine", "S7", "unparseable_row", None, "r1"),
+        ],
+        "source string, source_record_id string, reason string, column string, run_id string",
+    )
+    assert_df_equality(rejected, expected_rejected, ignore_row_order=True, ignore_nullable=True)
+    raw = {r["source_record_id"]: r["raw"] for r in result.rejected.collect()}
+    assert raw["S7"] == "S7,too,few,fields"
+    assert json.loads(raw["S4"])["consent_marketing"] == "maybe"
+    assert result.missing_columns == ()
+
+
+def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
+                                                         tmp_path: Path) -> None:
+    path = tmp_path / "web.jsonl"
+    lines = [
+        json.dumps({"profile_id": "P1", "page_views": 3, "interests": ["moving"],
+                    "last_seen": "2026-01-02T03:04:05", "extra": 1}),
+        json.dumps({"profile_id": "P2", "page_views": "lots"}),
+        '{"profile_id": "P3", broken',
+        json.dumps({"profile_id": "P4", "page_views": -1}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("web", "online", "json", str(path)), "r1", 2026)
+    accepted = result.accepted.select("source_record_id", "page_views", "interests", "last_seen")
+    expected = spark.createDataFrame(
+        [("P1", 3, ["moving"], "2026-01-02 03:04:05")],
+        "source_record_id string, page_views int, interests array<string>, last_seen string",
+    ).withColumn("last_seen", F.col("last_seen").cast("timestamp"))
+    assert_df_equality(accepted, expected, ignore_nullable=True)
+    reasons = sorted((r["reason"], r["raw"]) for r in result.rejected.collect())
+    assert reasons == [
+        ("invalid_page_views", lines[1]),
+        ("invalid_page_views", lines[3]),
+        ("unparseable_row", lines[2]),
+    ]
+    assert "email_sha256" in result.missing_columns
+    assert "profile_id" not in result.missing_columns
+
+
+def test_missing_key_column_stops_with_source_file_and_column(spark: SparkSession,
+                                                              tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text("first_name,last_name\nMatti,Virtanen\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as error:
+        ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)), "r1", 2026)
+    assert (error.value.source, error.value.file, error.value.column) == (
+        "magazine", str(path), "subscriber_id")
+    assert "subscriber_id" in str(error.value) and str(path) in str(error.value)
+
+
+def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_path: Path) -> None:
+    registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,subscriber_id,order_date,amount,currency,product_category\n"
+        "O1,S1,2026-01-05,12.90,EUR,books\nO2,S99,2026-01-05,1.00,EUR,books\n"
+        "O3,S1,2026-01-06,abc,EUR,books\n",
+        encoding="utf-8",
+    )
+    orders = ingest_source(
+        spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026
+    )
+    checked = reject_orphan_orders(orders, registry.accepted)
+    assert [r["order_id"] for r in checked.accepted.collect()] == ["O1"]
+    assert sorted((r["source_record_id"], r["reason"]) for r in checked.rejected.collect()) == [
+        ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
