@@ -66,21 +66,22 @@ def connected_components(
     ).where(F.col(_SRC).isNotNull() & F.col(_DST).isNotNull())
 
     current = _oriented(links).persist()
-    retired: list[DataFrame] = []
+    # Frames persisted since the last lineage cut, oldest first. None is released before the
+    # next cut: unpersisting a cached frame makes Spark drop the cached data of every cached frame
+    # built on it, which would silently recompute whole rounds.
+    held: list[DataFrame] = [current]
     previous_count: int | None = None
     iteration = 0
     while True:
         stats = _neighbour_stats(current).persist()
+        held.append(stats)
         # One small aggregate per round, never the edges themselves: each edge is counted once,
-        # at its smaller endpoint. This action also materializes `current` and `stats`.
+        # at its smaller endpoint.
         totals = stats.agg(
             F.coalesce(F.sum(_N_LARGER), F.lit(0)).alias("edges"),
             F.coalesce(F.sum(_unsettled().cast("long")), F.lit(0)).alias("unsettled"),
         ).first()
         edge_count, unsettled = (int(totals[0]), int(totals[1])) if totals else (0, 0)
-        # Only now, with the new frames materialized, can the ones they were built from go.
-        _release(retired)
-        retired = []
         change = "" if previous_count is None else f" ({edge_count - previous_count:+d})"
         log.info(
             "connected components, round %d: %d edges remaining%s, %d vertices not yet settled",
@@ -89,7 +90,7 @@ def connected_components(
         if unsettled == 0:
             break
         if iteration == max_iterations:
-            _release([current, stats])
+            _release(held)
             raise ClusteringError(
                 f"connected components not settled after {max_iterations} rounds "
                 f"({unsettled} vertices still moving): raise max_iterations"
@@ -97,15 +98,17 @@ def connected_components(
         iteration += 1
         previous_count = edge_count
         large = _large_star(current, stats).persist()  # read twice by the small-star step
+        held.append(large)
         following = _small_star(large)
         if iteration % checkpoint_interval == 0:
             # Each round adds two joins and three shuffles to the plan; without a cut, planning
             # time and the recomputation after a lost executor grow with every round.
             following = _cut_lineage(following)
-            _release([current, stats, large])
+            _release(held)
+            held = []
         else:
             following = following.persist()
-            retired = [current, stats, large]
+            held.append(following)
         current = following
 
     # Settled: every vertex with an edge is a centre (no smaller neighbour, so its own minimum)
@@ -123,7 +126,7 @@ def connected_components(
         .select("record_id", F.col("record_id").alias("component"))
     )
     result = _cut_lineage(assigned.unionByName(loners))
-    _release([current, stats])
+    _release(held)
     log.info("connected components settled after %d rounds", iteration)
     return result
 
@@ -215,7 +218,9 @@ def _cut_lineage(frame: DataFrame) -> DataFrame:
 
 
 def _release(frames: list[DataFrame]) -> None:
-    for frame in frames:
+    """Unpersists `frames` (oldest first), newest first: no cached frame outlives its inputs'
+    cache entries, so Spark has no dependent cache to invalidate and rebuild."""
+    for frame in reversed(frames):
         frame.unpersist()
 
 

@@ -310,8 +310,9 @@ def house_number(col: Column) -> Column:
 def street_norm(col: Column) -> Column:
     """Returns the street folded, abbreviations expanded, house and unit numbers removed."""
     street = F.regexp_replace(fold_text(col), _UNIT, " ")
-    # A staircase letter after the number ("12 B 5") goes with it.
-    street = F.regexp_replace(street, r"\b[0-9]+[a-z]?\b(?:\s+[a-z]\b)?|[0-9]+", " ")
+    # A staircase letter after the number ("12 B 5") goes with it; an ordinal ("5th Ave") is
+    # part of the street's name and stays.
+    street = F.regexp_replace(street, r"\b[0-9]+[a-z]?\b(?:\s+[a-z]\b)?", " ")
     for pattern, replacement in _STREET_ABBREVIATIONS:
         street = F.regexp_replace(street, pattern, replacement)
     return _collapse_spaces(F.regexp_replace(street, r"(^|\s)-+|-+($|\s)", " "))
@@ -332,12 +333,15 @@ def _identity() -> list[Column | str]:
 
 
 def with_derived_columns(df: DataFrame) -> DataFrame:
-    """Returns df with the matching forms computed from the standardized values."""
+    """Returns df with the matching forms computed from the standardized values; a kind without
+    a street (online, social) gets null street forms."""
+    street = (F.col("street_address") if "street_address" in df.columns
+              else F.lit(None).cast("string"))
     return (
         df.withColumn("first_name_norm", standardize_name_norm(F.col("first_name")))
         .withColumn("last_name_norm", standardize_name_norm(F.col("last_name")))
-        .withColumn("street_norm", street_norm(F.col("street_address")))
-        .withColumn("house_number", house_number(F.col("street_address")))
+        .withColumn("street_norm", street_norm(street))
+        .withColumn("house_number", house_number(street))
         .withColumn("city_norm", city_norm(F.col("city")))
         .transform(with_email_sha256)
     )

@@ -1,0 +1,345 @@
+"""Standardize: each Column function on a handful of inline values, then one whole record per kind."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from jobs.schemas import source_schema, table_schema
+from jobs.standardize import (
+    UnknownSourceKindError,
+    city_from_location,
+    city_norm,
+    fold_text,
+    house_number,
+    parse_date,
+    split_display_name,
+    standardize,
+    standardize_birth_date,
+    standardize_email,
+    standardize_email_sha256,
+    standardize_gender,
+    standardize_handle,
+    standardize_name,
+    standardize_name_norm,
+    standardize_phone,
+    standardize_postal_code,
+    street_norm,
+)
+
+RUN_ID = "run-1"
+UPDATED = datetime(2024, 5, 1, 12, 0, 0)
+FIRST_SEEN = datetime(2023, 1, 2, 3, 4, 5)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def assert_maps(spark: SparkSession, function: Callable[[Column], Column],
+                cases: list[tuple[Any, Any]], out_type: str = "string") -> None:
+    """Checks `function` maps each input string to its expected value, as one DataFrame."""
+    given = spark.createDataFrame([(value,) for value, _ in cases], "value string")
+    expected = spark.createDataFrame(cases, f"value string, out {out_type}")
+    actual = given.select("value", function(F.col("value")).alias("out"))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_fold_text_folds_case_accents_and_punctuation(spark: SparkSession) -> None:
+    assert_maps(spark, fold_text, [
+        ("Jääskeläinen", "jaaskelainen"),
+        ("Müller", "muller"),
+        ("Straße", "strasse"),
+        ("  Øster   Ågård ", "oster agard"),
+        ("O'Brien", "obrien"),
+        ("Jean – Luc", "jean-luc"),
+        ("ＡＢＣ 123", "abc 123"),  # full-width letters and digits: NFKC
+        ("Dr. Anna-Liisa!", "dr anna-liisa"),
+        ("!!!", None),
+        (None, None),
+    ])
+
+
+def test_names_keep_the_written_form_beside_the_folded_one(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_name, [
+        ("  Jääskeläinen ", "Jääskeläinen"),
+        ("Anna   Maria", "Anna Maria"),
+        ("   ", None),
+    ])
+    assert_maps(spark, standardize_name_norm, [
+        ("Jääskeläinen", "jaaskelainen"),
+        ("MÜLLER", "muller"),
+        ("Weiß", "weiss"),
+        ("Anna-Maria2", "anna-maria"),
+        ("François d'Artagnan", "francois dartagnan"),
+    ])
+
+
+def test_display_names_split_into_first_and_last(spark: SparkSession) -> None:
+    cases = [
+        ("Matti Virtanen", "Matti", "Virtanen"),
+        ("Virtanen Matti", "Virtanen", "Matti"),  # order kept as written
+        ("Dr. Anna Maria Svensson 🎉", "Anna Maria", "Svensson"),
+        ("Herr Hans Müller", "Hans", "Müller"),
+        ("Ludwig van Beethoven", "Ludwig", "van Beethoven"),
+        ("Svensson, Anna", "Anna", "Svensson"),
+        ("Anna Svensson, PhD", "Anna", "Svensson"),
+        ("Matti 🇫🇮", "Matti", None),
+        ("🎉🎉", None, None),
+        (None, None, None),
+    ]
+    given = spark.createDataFrame([(c[0],) for c in cases], "display_name string")
+    first, last = split_display_name(F.col("display_name"))
+    actual = given.select("display_name", first.alias("first_name"), last.alias("last_name"))
+    expected = spark.createDataFrame(
+        cases, "display_name string, first_name string, last_name string"
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_emails_are_trimmed_lower_cased_and_placeholders_dropped(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_email, [
+        ("  Matti.Virtanen@Posti.FI ", "matti.virtanen@posti.fi"),
+        ("anna @ web.de", "anna@web.de"),
+        ("mailto:anna@web.de", "anna@web.de"),
+        ("noemail@gmail.com", None),
+        ("NO-EMAIL@company.fi", None),
+        ("none@none.com", None),
+        ("test@test.com", None),
+        ("no@email.com", None),
+        ("someone@example.com", None),
+        ("not an email", None),
+        ("anna@localhost", None),
+        (None, None),
+    ])
+
+
+def test_source_email_hashes_are_kept_only_when_well_formed(spark: SparkSession) -> None:
+    digest = sha256("anna@web.de")
+    assert_maps(spark, standardize_email_sha256, [
+        (digest.upper(), digest),
+        (f" {digest} ", digest),
+        ("abc123", None),
+        (sha256(""), None),  # the hash of an empty login field
+        (None, None),
+    ])
+
+
+def test_phones_become_e164_with_the_country_as_default_region(spark: SparkSession) -> None:
+    cases = [
+        ("+358 40 1234567", "FI", "+358401234567"),
+        ("040 123 4567", "FI", "+358401234567"),
+        ("00358401234567", "FI", "+358401234567"),
+        ("(040) 1234567", "FI", "+358401234567"),
+        ("030 12345678", "DE", "+493012345678"),
+        ("+49 (0)30 12345678", "DE", "+493012345678"),
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("+33 6 12 34 56 78", None, "+33612345678"),
+        ("00358401234567", None, "+358401234567"),
+        ("040 123 4567", None, None),  # national number, no region to read it with
+        ("0000000", "FI", None),
+        ("123", "FI", None),
+        ("not a phone", "DE", None),
+        (None, "FI", None),
+    ]
+    given = spark.createDataFrame([c[:2] for c in cases], "phone string, country string")
+    actual = given.select(
+        "phone", "country", standardize_phone(F.col("phone"), F.col("country")).alias("e164")
+    )
+    expected = spark.createDataFrame(cases, "phone string, country string, e164 string")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_parse_date_reads_each_format_and_nulls_bad_input(spark: SparkSession) -> None:
+    assert_maps(spark, parse_date, [
+        ("1985-03-12", date(1985, 3, 12)),
+        ("1985-3-2", date(1985, 3, 2)),
+        ("12/03/1985", date(1985, 3, 12)),
+        ("12.03.1985", date(1985, 3, 12)),
+        ("19850312", date(1985, 3, 12)),
+        ("1985/03/12", date(1985, 3, 12)),
+        ("1985-03-12 00:00:00", date(1985, 3, 12)),
+        ("1985-02-30", None),
+        ("31.13.1985", None),
+        ("12.03.85", None),
+        ("March 1985", None),
+        ("", None),
+        (None, None),
+    ], out_type="date")
+    assert_maps(spark, standardize_birth_date, [
+        ("1900-01-01", None),
+        ("01.01.1900", None),
+        ("1985-03-12", date(1985, 3, 12)),
+    ], out_type="date")
+
+
+def test_gender_maps_to_m_f_or_null(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_gender, [
+        ("M", "m"), (" male ", "m"), ("Mies", "m"), ("Herr", "m"),
+        ("F", "f"), ("Female", "f"), ("nainen", "f"), ("Frau", "f"),
+        ("x", None), ("unknown", None), (None, None),
+    ])
+
+
+def test_postal_codes_and_cities(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_postal_code, [
+        ("00100", "00100"),
+        (" 10 115 ", "10115"),
+        ("D-10115", "10115"),
+        ("sw1a 1aa", "SW1A1AA"),
+        ("75-001", "75001"),
+        ("00000", None),
+        ("n/a", None),
+        (None, None),
+    ])
+    assert_maps(spark, city_norm, [
+        ("HELSINKI", "helsinki"),
+        ("00100 Helsinki", "helsinki"),
+        ("München", "munchen"),
+        ("Saint-Étienne", "saint-etienne"),
+    ])
+    assert_maps(spark, city_from_location, [
+        ("Helsinki, Finland", "Helsinki"),
+        ("Berlin 🇩🇪", "Berlin"),
+        ("Paris | Lyon", "Paris"),
+        ("🌍", None),
+    ])
+
+
+def test_streets_split_into_name_and_house_number(spark: SparkSession) -> None:
+    cases = [
+        ("Mannerheimintie 12 B 5", "mannerheimintie", "12"),
+        ("Hauptstr. 5a", "hauptstrasse", "5a"),
+        ("Hauptstraße 5a", "hauptstrasse", "5a"),
+        ("Berliner Str. 10", "berliner strasse", "10"),
+        ("12, rue de la Paix", "rue de la paix", "12"),
+        ("Fleminginkatu 3 as 14", "fleminginkatu", "3"),
+        ("5th Ave", "5th avenue", None),
+        (None, None, None),
+    ]
+    given = spark.createDataFrame([(c[0],) for c in cases], "street string")
+    actual = given.select(
+        "street",
+        street_norm(F.col("street")).alias("street_norm"),
+        house_number(F.col("street")).alias("house_number"),
+    )
+    expected = spark.createDataFrame(
+        cases, "street string, street_norm string, house_number string"
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_handles_lose_case_and_leading_at(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_handle, [
+        ("@MattiV", "mattiv"),
+        (" matti_v ", "matti_v"),
+        ("@@Anna.S", "anna.s"),
+        ("@", None),
+    ])
+
+
+# --- whole records -----------------------------------------------------------------------------
+
+def ingested(spark: SparkSession, kind: str, source: str, record_id: str,
+             values: dict[str, Any]) -> DataFrame:
+    """Returns one row shaped as the ingest stage hands it over (contract columns typed)."""
+    schema = source_schema(kind).struct()
+    fields = [
+        StructField("source", StringType()),
+        StructField("source_kind", StringType()),
+        StructField("source_record_id", StringType()),
+        *schema.fields,
+        StructField("run_id", StringType()),
+    ]
+    row = {"source": source, "source_kind": kind, "source_record_id": record_id,
+           "run_id": RUN_ID, **values}
+    return spark.createDataFrame([tuple(row.get(f.name) for f in fields)], StructType(fields))
+
+
+def contract_row(spark: SparkSession, values: dict[str, Any]) -> DataFrame:
+    """Returns one expected standardized record; columns not given are null."""
+    schema = table_schema("standardized_records")
+    unknown = set(values) - set(schema.column_names)
+    assert not unknown, unknown
+    return spark.createDataFrame(
+        [tuple(values.get(name) for name in schema.column_names)], schema.struct()
+    )
+
+
+def test_registry_record(spark: SparkSession) -> None:
+    given = ingested(spark, "registry", "hs_registry", "S1", {
+        "subscriber_id": "S1", "first_name": " Matti-Pekka ", "last_name": "Jääskeläinen",
+        "birth_date": "12.03.1985", "gender": "M", "street_address": "Mannerheimintie 12 B 5",
+        "postal_code": "00 100", "city": "HELSINKI", "country": "fi", "phone": "040 123 4567",
+        "email": " Matti.Jaaskelainen@Posti.FI ", "subscription_product": "HS Digi",
+        "subscription_status": "active", "subscription_start": "2020-01-15",
+        "consent_marketing": True, "consent_partner_sharing": False, "updated_at": UPDATED,
+    })
+    expected = contract_row(spark, {
+        "record_id": "hs_registry/S1", "source": "hs_registry", "source_kind": "registry",
+        "source_record_id": "S1", "first_name": "Matti-Pekka", "last_name": "Jääskeläinen",
+        "first_name_norm": "matti-pekka", "last_name_norm": "jaaskelainen",
+        "birth_date": date(1985, 3, 12), "gender": "m",
+        "street_address": "Mannerheimintie 12 B 5", "street_norm": "mannerheimintie",
+        "house_number": "12", "postal_code": "00100", "city": "HELSINKI",
+        "city_norm": "helsinki", "country": "FI", "phone_e164": "+358401234567",
+        "email": "matti.jaaskelainen@posti.fi",
+        "email_sha256": sha256("matti.jaaskelainen@posti.fi"),
+        "subscription_product": "HS Digi", "subscription_status": "active",
+        "subscription_start": date(2020, 1, 15), "consent_marketing": True,
+        "consent_partner_sharing": False, "updated_at": UPDATED, "run_id": RUN_ID,
+    })
+    assert_df_equality(standardize(given, "registry"), expected, ignore_nullable=True)
+
+
+def test_online_record(spark: SparkSession) -> None:
+    digest = sha256("hans.mueller@web.de")
+    given = ingested(spark, "online", "web", "P1", {
+        "profile_id": "P1", "email_sha256": digest.upper(), "first_name": None,
+        "last_name": "Müller", "ip_address": " 10.0.0.1 ", "user_agent": "Mozilla/5.0",
+        "device_type": "Mobile", "geo_city": "München", "geo_postal_code": "80331",
+        "country": "DE", "interests": [" Moving ", "moving", "", "Sports"], "page_views": 12,
+        "first_seen": FIRST_SEEN, "last_seen": UPDATED, "consent_profiling": True,
+    })
+    expected = contract_row(spark, {
+        "record_id": "web/P1", "source": "web", "source_kind": "online",
+        "source_record_id": "P1", "last_name": "Müller", "last_name_norm": "muller",
+        "postal_code": "80331", "city": "München", "city_norm": "munchen", "country": "DE",
+        "email_sha256": digest, "ip_address": "10.0.0.1", "user_agent": "Mozilla/5.0",
+        "device_type": "mobile", "interests": ["moving", "sports"], "page_views": 12,
+        "first_seen": FIRST_SEEN, "last_seen": UPDATED, "consent_profiling": True,
+        "updated_at": UPDATED, "run_id": RUN_ID,
+    })
+    assert_df_equality(standardize(given, "online"), expected, ignore_nullable=True)
+
+
+def test_social_record(spark: SparkSession) -> None:
+    given = ingested(spark, "social", "twitter", "Twitter:@MattiV", {
+        "platform": "Twitter", "handle": "@MattiV", "display_name": "Dr. Matti Virtanen 🎉",
+        "bio": "Reader", "location": "Helsinki, Finland", "website": "https://mattiv.fi",
+        "email": "NOEMAIL@gmail.com", "phone": "+358 40 1234567", "followers": 10,
+        "last_active": UPDATED,
+    })
+    expected = contract_row(spark, {
+        "record_id": "twitter/Twitter:@MattiV", "source": "twitter", "source_kind": "social",
+        "source_record_id": "Twitter:@MattiV", "first_name": "Matti", "last_name": "Virtanen",
+        "first_name_norm": "matti", "last_name_norm": "virtanen", "city": "Helsinki",
+        "city_norm": "helsinki", "phone_e164": "+358401234567", "platform": "twitter",
+        "handle": "mattiv", "display_name": "Dr. Matti Virtanen 🎉", "updated_at": UPDATED,
+        "run_id": RUN_ID,
+    })
+    assert_df_equality(standardize(given, "social"), expected, ignore_nullable=True)
+
+
+def test_standardize_rejects_unknown_kinds(spark: SparkSession) -> None:
+    given = spark.createDataFrame([("x",)], "source string")
+    with pytest.raises(UnknownSourceKindError, match="orders"):
+        standardize(given, "orders")
