@@ -42,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
         command.add_argument("--run-id", default=None,
                              help="run id (default: the run date, so a re-run replaces itself)")
+    explain = commands.add_parser("explain", help="why two records are (not) linked")
+    explain.add_argument("record_a", help="source/source_record_id, e.g. magazine/M000123")
+    explain.add_argument("record_b")
+    explain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
+    look = commands.add_parser("lookup", help="a customer's profile by any identifier (JSON)")
+    look.add_argument("--conf", required=True, type=Path, help="configuration YAML")
+    which = look.add_mutually_exclusive_group(required=True)
+    which.add_argument("--email")
+    which.add_argument("--phone", help="any format; national numbers are tried per region")
+    which.add_argument("--handle", help="platform:handle")
+    which.add_argument("--cookie", help="an online profile id")
+    which.add_argument("--subscriber", help="registry source:subscriber_id")
     demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--persons", type=int, default=10_000)
@@ -129,6 +141,36 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def _lookup_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.lookup import IDENTIFIER_TYPES, LookupError_, lookup, to_json
+
+    kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
+    try:
+        profiles = lookup(config.warehouse, kind, getattr(args, kind))
+    except LookupError_ as exc:
+        print(f"lookup error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not profiles:
+        print(f"no customer holds that {kind}", file=sys.stderr)
+        return EXIT_FAILED
+    print(to_json(profiles))
+    return EXIT_OK
+
+
+def _explain_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.pipeline import RunContext, explain_records
+    from jobs.spark import get_spark
+
+    spark = get_spark("idres-explain", config.spark)
+    ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
+    try:
+        print(explain_records(ctx, args.record_a, args.record_b))
+    except KeyError as exc:
+        print(f"explain: {exc.args[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command; returns the process exit code (0 ok, 1 failed, 2 bad input)."""
     args = build_parser().parse_args(argv)
@@ -149,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.command == "lookup":
+        return _lookup_command(args, config)
+    if args.command == "explain":
+        return _explain_command(args, config)
     from jobs.ingest import MissingColumnError, SourceReadError
 
     try:

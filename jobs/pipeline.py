@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from jobs.model import (
     count_agreement_patterns,
     estimate_m_by_em,
     estimate_u_from_patterns,
+    explain_pair,
     score_pairs,
 )
 from jobs.profiles import build_identifier_index, build_profiles
@@ -330,4 +332,54 @@ def record_metrics(ctx: RunContext) -> None:
         for stage, source, metric, value in ctx.metrics
     ]
     df = ctx.spark.createDataFrame(rows, table_schema(tables.RUN_METRICS).struct())
-    tables.write_table(df, ctx.warehouse, tables.RUN_METRICS, run_id=ctx.run_id)
+    stages = tuple(sorted({stage for stage, _source, _metric, _value in ctx.metrics}))
+    tables.write_table(df, ctx.warehouse, tables.RUN_METRICS, run_id=ctx.run_id, stages=stages)
+
+
+def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
+    """Returns a readable account of why two records are (not) linked: each comparison's level,
+    m, u and partial weight under the stored model, the total and the decision."""
+    records = tables.read_table(ctx.spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
+    params = load_model(ctx)
+    if records is None or params is None:
+        raise RuntimeError("no standardized records or no stored model: run the job first")
+    wanted = records.where(F.col("record_id").isin(record_a, record_b))
+    found = {row["record_id"] for row in wanted.select("record_id").collect()}
+    for record in (record_a, record_b):
+        if record not in found:
+            raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
+    left, right = sorted((record_a, record_b))
+    pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
+    features = with_comparison_features(with_blocking_columns(wanted))
+    scored = score_pairs(compare_pairs(pairs_with_records(pair, features)), params).first()
+    assert scored is not None
+    threshold = ctx.config.matching.link_threshold
+    lines = [f"{left}  vs  {right}", "",
+             f"{'comparison':<14}{'level':<26}{'m':>10}{'u':>10}{'weight':>9}"]
+    for item in explain_pair(scored.asDict(), params):
+        m = "" if item["m"] is None else f"{item['m']:.4f}"
+        u = "" if item["u"] is None else f"{item['u']:.5f}"
+        lines.append(f"{item['comparison']:<14}{item['label']:<26}{m:>10}{u:>10}"
+                     f"{item['partial_weight']:>+9.2f}")
+    prior_weight = math.log2(params.prior / (1 - params.prior))
+    guard = bool(scored["gamma_first_name"] != 0 or scored["gamma_email"] == 2)
+    linked = scored["match_probability"] >= threshold and guard
+    lines += [
+        f"{'prior':<14}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
+        "",
+        f"match weight {scored['match_weight']:+.2f}, probability "
+        f"{scored['match_probability']:.6f} (link threshold {threshold})",
+    ]
+    if not guard:
+        lines.append("first names disagree and no shared login email: the household guard "
+                     "vetoes a link")
+    crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
+    same = None
+    if crosswalk is not None:
+        ids = {r["record_id"]: r["customer_id"] for r in crosswalk.where(
+            F.col("record_id").isin(left, right)).select("record_id", "customer_id").collect()}
+        same = len(ids) == 2 and ids[left] == ids[right]
+    lines.append(f"decision: {'LINKED' if linked else 'not linked'} directly"
+                 + ("" if same is None else
+                    f"; same customer in the crosswalk: {'yes' if same else 'no'}"))
+    return "\n".join(lines)

@@ -42,11 +42,13 @@ def read_table(spark: SparkSession, warehouse: str, table: str) -> DataFrame | N
 
 
 def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None = None,
-                partition_by: tuple[str, ...] = ()) -> None:
+                stages: tuple[str, ...] = (), partition_by: tuple[str, ...] = ()) -> None:
     """Writes `df` as the new state of `table` in one Delta commit.
 
     Run-scoped tables replace only the rows of `run_id` (so re-running a run is idempotent and
-    earlier runs stay); every other table is replaced whole, its schema with it.
+    earlier runs stay), and with `stages` only that run's rows of those stages (a stage re-run
+    on its own keeps the other stages' rows); every other table is replaced whole, its schema
+    with it.
     """
     path = table_path(warehouse, table)
     writer = df.write.format("delta").mode("overwrite")
@@ -55,8 +57,10 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
             raise ValueError(f"table {table} is run-scoped: a run_id is needed to write it")
         if "run_id" not in df.columns:
             raise ValueError(f"table {table}: the rows to write have no run_id column")
-        escaped = run_id.replace("'", "''")
-        writer = writer.option("replaceWhere", f"run_id = '{escaped}'")
+        condition = f"run_id = {_sql_string(run_id)}"
+        if stages:
+            condition += f" AND stage IN ({', '.join(_sql_string(s) for s in stages)})"
+        writer = writer.option("replaceWhere", condition)
         if not DeltaTable.isDeltaTable(df.sparkSession, path):
             writer = df.write.format("delta").mode("append")
     else:
@@ -65,3 +69,8 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
     log.info("wrote Delta table %s", table)
+
+
+def _sql_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"

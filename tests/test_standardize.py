@@ -1,4 +1,4 @@
-"""Standardize: each Column function on a handful of inline values, then one whole record per kind."""
+"""Standardize: each Column function on a few inline values, then one whole record per kind."""
 
 from __future__ import annotations
 

@@ -1,0 +1,214 @@
+"""The whole job on generated demo data: every row accounted for, real Delta tables, accuracy.
+
+One run of `python -m jobs run` (in-process, on the suite's shared session) over a small demo
+population; the tests below read what it wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable as RustDeltaTable
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs import cli, tables
+from jobs.demo_data import generate_demo_data
+
+PERSONS = 600
+RUN_DATE = "2026-11-22"
+# Floors set from measurement on this population (see the README's accuracy section): the
+# run measured precision 1.0 / recall ~0.8; the floors leave room for seed-level noise only.
+PRECISION_FLOOR = 0.97
+RECALL_FLOOR = 0.6
+
+SOURCES = (
+    ("magazine", "registry", "csv", "registry_magazine.csv", None),
+    ("magazine_orders", "orders", "csv", "orders_magazine.csv", "magazine"),
+    ("cable", "registry", "csv", "registry_cable.csv", None),
+    ("cable_orders", "orders", "csv", "orders_cable.csv", "cable"),
+    ("web", "online", "json", "online_profiles.jsonl", None),
+    ("social", "social", "json", "social_accounts.jsonl", None),
+)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    data: Path
+    warehouse: Path
+    conf: Path
+    summary: str
+
+
+def write_config(folder: Path, data: Path) -> Path:
+    sources = []
+    for name, kind, fmt, file, registry in SOURCES:
+        source = {"name": name, "kind": kind, "format": fmt, "path": str(data / file)}
+        if registry:
+            source["registry"] = registry
+        sources.append(source)
+    conf = folder / "demo.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(folder / "warehouse"),
+        "sources": sources,
+        "ground_truth": str(data / "ground_truth.csv"),
+    }), encoding="utf-8")  # JSON is YAML
+    return conf
+
+
+@pytest.fixture(scope="module")
+def demo_run(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[DemoRun]:
+    folder = tmp_path_factory.mktemp("e2e")
+    data = folder / "data"
+    generate_demo_data(data, persons=PERSONS, seed=7)
+    conf = write_config(folder, data)
+    capture = folder / "summary.txt"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(["run", "--conf", str(conf), "--run-date", RUN_DATE])
+    capture.write_text(buffer.getvalue(), encoding="utf-8")
+    assert code == cli.EXIT_OK
+    yield DemoRun(data, folder / "warehouse", conf, buffer.getvalue())
+
+
+def rows_in_file(path: Path, fmt: str) -> int:
+    """Counts a file's records without Spark: CSV physical lines after the header, JSON lines."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle.read().split("\n") if line.strip()]
+    return len(lines) - 1 if fmt == "csv" else len(lines)
+
+
+def test_every_input_row_is_accepted_or_rejected(spark: SparkSession, demo_run: DemoRun) -> None:
+    warehouse = str(demo_run.warehouse)
+    accepted = {
+        row["source"]: row["count"]
+        for row in tables.read_table(spark, warehouse, tables.STANDARDIZED_RECORDS)
+        .groupBy("source").count().collect()
+    }
+    orders = tables.read_table(spark, warehouse, tables.ORDERS)
+    assert orders is not None
+    accepted.update({row["source"]: row["count"]
+                     for row in orders.groupBy("source").count().collect()})
+    rejected_table = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
+    assert rejected_table is not None
+    rejected = {row["source"]: row["count"]
+                for row in rejected_table.groupBy("source").count().collect()}
+    for name, _kind, fmt, file, _registry in SOURCES:
+        in_file = rows_in_file(demo_run.data / file, fmt)
+        assert accepted.get(name, 0) + rejected.get(name, 0) == in_file, name
+        # The generator breaks a few rows of every file on purpose.
+        assert rejected.get(name, 0) >= 2, name
+    metrics = tables.read_table(spark, warehouse, tables.RUN_METRICS)
+    assert metrics is not None
+    recorded = {
+        (row["source"], row["metric"]): row["value"]
+        for row in metrics.where((F.col("stage") == "ingest") & (F.col("run_id") == RUN_DATE))
+        .collect()
+    }
+    for name, _kind, fmt, file, _registry in SOURCES:
+        assert recorded[(name, "rows_in_files")] == rows_in_file(demo_run.data / file, fmt)
+        assert recorded[(name, "read")] == recorded[(name, "accepted")] + recorded[
+            (name, "rejected")]
+
+
+def test_rejected_rows_keep_reason_and_raw_row(spark: SparkSession, demo_run: DemoRun) -> None:
+    rejected = tables.read_table(spark, str(demo_run.warehouse), tables.REJECTED_RECORDS)
+    assert rejected is not None
+    reasons = {row["reason"] for row in rejected.select("reason").distinct().collect()}
+    assert {"unparseable_row", "missing_key", "duplicate_key", "unknown_subscriber"} <= reasons
+    assert rejected.where(F.col("raw").isNull() | (F.col("raw") == "")).count() == 0
+
+
+def test_crosswalk_is_a_real_delta_table_for_spark_and_delta_rs(
+    spark: SparkSession, demo_run: DemoRun
+) -> None:
+    path = tables.table_path(str(demo_run.warehouse), tables.IDENTITY_CROSSWALK)
+    by_spark = {
+        (r["source"], r["source_record_id"], r["customer_id"])
+        for r in spark.read.format("delta").load(path).collect()
+    }
+    rust = RustDeltaTable(path)
+    frame = rust.to_pandas(columns=["source", "source_record_id", "customer_id"])
+    by_rust = set(frame.itertuples(index=False, name=None))
+    assert by_spark == by_rust
+    assert rust.version() >= 0
+    records = tables.read_table(spark, str(demo_run.warehouse), tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    assert len(by_spark) == records.count()  # one crosswalk row per standardized record
+
+
+def test_accuracy_against_ground_truth_stays_above_floors(
+    spark: SparkSession, demo_run: DemoRun
+) -> None:
+    metrics = tables.read_table(spark, str(demo_run.warehouse), tables.RUN_METRICS)
+    assert metrics is not None
+    values = {r["metric"]: r["value"]
+              for r in metrics.where(F.col("stage") == "evaluate").collect()}
+    assert values["precision"] >= PRECISION_FLOOR, values
+    assert values["recall"] >= RECALL_FLOOR, values
+    with (demo_run.data / "ground_truth.csv").open(encoding="utf-8") as handle:
+        truth = {(r["source"], r["source_record_id"]) for r in csv.DictReader(handle)}
+    crosswalk = tables.read_table(spark, str(demo_run.warehouse), tables.IDENTITY_CROSSWALK)
+    assert crosswalk is not None
+    resolved = {(r["source"], r["source_record_id"]) for r in crosswalk.collect()}
+    assert truth <= resolved  # every ground-truth record was accepted and resolved
+
+
+def test_summary_tells_a_person_what_happened(demo_run: DemoRun) -> None:
+    summary = demo_run.summary
+    for name, *_rest in SOURCES:
+        assert any(line.startswith(name) for line in summary.splitlines()), name
+    for label in ("candidate pairs", "links above threshold", "clusters (customers)",
+                  "cluster sizes", "accuracy vs ground truth", "time per stage"):
+        assert label in summary, label
+
+
+def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:
+    warehouse = str(demo_run.warehouse)
+    crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
+    profiles = tables.read_table(spark, warehouse, tables.CUSTOMER_PROFILES)
+    index = tables.read_table(spark, warehouse, tables.IDENTIFIER_INDEX)
+    assert crosswalk is not None and profiles is not None and index is not None
+    customers = {r[0] for r in crosswalk.select("customer_id").distinct().collect()}
+    assert {r[0] for r in profiles.select("customer_id").collect()} == customers
+    assert profiles.count() == len(customers)
+    # An identifier value points at one customer only.
+    assert index.groupBy("identifier_type", "identifier_value").count() \
+        .where(F.col("count") > 1).count() == 0
+    assert index.where(F.col("identifier_value").contains("@")).count() == 0
+
+
+def test_rerunning_a_run_date_replaces_its_rows(spark: SparkSession, demo_run: DemoRun) -> None:
+    import contextlib
+    import io
+
+    warehouse = str(demo_run.warehouse)
+    before = tables.read_table(spark, warehouse, tables.RUN_METRICS)
+    assert before is not None
+    before_count = before.where(F.col("run_id") == RUN_DATE).count()
+    crosswalk_before = {tuple(r) for r in tables.read_table(
+        spark, warehouse, tables.IDENTITY_CROSSWALK).select(
+        "source", "source_record_id", "customer_id").collect()}
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["resolve", "--conf", str(demo_run.conf), "--run-date", RUN_DATE]) == 0
+    after = tables.read_table(spark, warehouse, tables.RUN_METRICS)
+    assert after is not None
+    # resolve replaces its own stages' metrics of the run and keeps the other stages' rows.
+    this_run = after.where(F.col("run_id") == RUN_DATE)
+    assert this_run.count() == before_count
+    assert this_run.where(F.col("stage") == "ingest").count() > 0
+    assert this_run.groupBy("stage", "source", "metric").count() \
+        .where(F.col("count") > 1).count() == 0
+    crosswalk_after = {tuple(r) for r in tables.read_table(
+        spark, warehouse, tables.IDENTITY_CROSSWALK).select(
+        "source", "source_record_id", "customer_id").collect()}
+    assert crosswalk_after == crosswalk_before

@@ -1,0 +1,155 @@
+"""Golden profiles, order figures, the identifier index and the crosswalk, on inline records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from chispa import assert_df_equality
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.identity import build_crosswalk, customer_id_for
+from jobs.profiles import build_identifier_index, build_profiles
+from jobs.schemas import table_schema
+
+AS_OF = date(2026, 11, 1)
+
+
+def records_frame(spark: SparkSession, *rows: dict[str, Any]) -> DataFrame:
+    """Returns standardized records with every contract column (absent values null)."""
+    schema = table_schema("standardized_records")
+    full = []
+    for row in rows:
+        values = dict(row)
+        values.setdefault("record_id", f"{values['source']}/{values['source_record_id']}")
+        values.setdefault("run_id", "r1")
+        full.append(tuple(values.get(name) for name in schema.column_names))
+    return spark.createDataFrame(full, schema.struct())
+
+
+def orders_frame(spark: SparkSession, *rows: tuple[str, str, date, str]) -> DataFrame:
+    """Returns orders (record_id, order_id, order_date, amount) in the orders table schema."""
+    schema = table_schema("orders")
+    full = [
+        ("magazine_orders", "magazine", order_id, record_id.split("/")[1], record_id, day,
+         Decimal(amount), "EUR", "print", "r1")
+        for record_id, order_id, day, amount in rows
+    ]
+    return spark.createDataFrame(full, schema.struct())
+
+
+def sample_records(spark: SparkSession) -> DataFrame:
+    return records_frame(
+        spark,
+        {"source": "magazine", "source_kind": "registry", "source_record_id": "M1",
+         "first_name": "Matti", "last_name": "Virtanen", "birth_date": date(1985, 3, 7),
+         "city": "Helsinki", "phone_e164": "+358401234567", "email": "matti@x.example",
+         "email_sha256": "aa", "subscription_product": "print", "subscription_status": "active",
+         "subscription_start": date(2020, 1, 1), "consent_marketing": True,
+         "consent_partner_sharing": True, "updated_at": datetime(2025, 1, 1)},
+        {"source": "web", "source_kind": "online", "source_record_id": "P9",
+         "first_name": "Mati", "city": "Espoo", "email_sha256": "aa",
+         "interests": ["moving", "sports"], "consent_profiling": True,
+         "updated_at": datetime(2026, 10, 1)},
+        {"source": "social", "source_kind": "social", "source_record_id": "x:mvirtanen",
+         "first_name": "Matti", "last_name": "Virtanen", "platform": "x", "handle": "mvirtanen",
+         "phone_e164": "+358409999999", "updated_at": datetime(2026, 9, 1)},
+        {"source": "cable", "source_kind": "registry", "source_record_id": "C1",
+         "first_name": "Anna", "last_name": "Korhonen", "consent_partner_sharing": True,
+         "updated_at": datetime(2024, 1, 1)},
+        {"source": "cable", "source_kind": "registry", "source_record_id": "C2",
+         "first_name": "Anna", "last_name": "Korhonen-Lahti", "consent_partner_sharing": False,
+         "interests": None, "updated_at": datetime(2026, 1, 1)},
+    )
+
+
+def sample_crosswalk(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [("magazine/M1", "A"), ("web/P9", "A"), ("social/x:mvirtanen", "A"),
+         ("cable/C1", "B"), ("cable/C2", "B")],
+        "record_id string, customer_id string",
+    )
+
+
+def test_profiles_pick_golden_values_by_trust_then_recency(spark: SparkSession) -> None:
+    orders = orders_frame(
+        spark,
+        ("magazine/M1", "o1", date(2026, 10, 20), "10.00"),
+        ("magazine/M1", "o2", date(2026, 6, 1), "30.00"),
+        ("magazine/M1", "o3", date(2024, 1, 1), "20.00"),
+    )
+    profiles = build_profiles(sample_records(spark), sample_crosswalk(spark), orders, AS_OF, "r1")
+    actual = profiles.select(
+        "customer_id", "first_name", "first_name_source", "last_name", "last_name_source",
+        "city", "city_source", "phones", "email_sha256s", "handles", "cookie_ids",
+        "subscriber_ids", "interests", "consent_marketing", "consent_partner_sharing",
+        "consent_profiling", "sources", "record_count",
+        "orders_total", "orders_30d", "orders_365d", "spend_total", "spend_365d",
+        "avg_order_value", "last_order_date",
+    )
+    columns = actual.columns
+    expected = spark.createDataFrame(
+        [
+            # The registry outranks the more recent web and social records; consent absent on
+            # every record (profiling for B) means no.
+            ("A", "Matti", "magazine", "Virtanen", "magazine", "Helsinki", "magazine",
+             ["+358401234567", "+358409999999"], ["aa"], ["x:mvirtanen"], ["P9"],
+             ["magazine:M1"], ["moving", "sports"], True, True, True,
+             ["magazine", "social", "web"], 3, 3, 1, 2, Decimal("60.00"), Decimal("40.00"),
+             Decimal("20.00"), date(2026, 10, 20)),
+            # Same trust: the most recent registry statement wins, for names and for consent.
+            ("B", "Anna", "cable", "Korhonen-Lahti", "cable", None, None, [], [], [], [],
+             ["cable:C1", "cable:C2"], [], False, False, False, ["cable"], 2,
+             None, None, None, None, None, None, None),
+        ],
+        actual.schema,
+    )
+    assert columns == expected.columns
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_identifier_index_lists_every_identifier_and_no_plaintext_email(
+    spark: SparkSession,
+) -> None:
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+    profiles = build_profiles(sample_records(spark), sample_crosswalk(spark), empty_orders,
+                              AS_OF, "r1")
+    actual = build_identifier_index(profiles)
+    expected = spark.createDataFrame(
+        [
+            ("email_sha256", "aa", "A"),
+            ("phone", "+358401234567", "A"),
+            ("phone", "+358409999999", "A"),
+            ("handle", "x:mvirtanen", "A"),
+            ("cookie", "P9", "A"),
+            ("subscriber", "magazine:M1", "A"),
+            ("subscriber", "cable:C1", "B"),
+            ("subscriber", "cable:C2", "B"),
+        ],
+        "identifier_type string, identifier_value string, customer_id string",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_crosswalk_gives_each_cluster_one_deterministic_id(spark: SparkSession) -> None:
+    records = sample_records(spark)
+    assignments = spark.createDataFrame(
+        [("magazine/M1", "magazine/M1"), ("web/P9", "magazine/M1"),
+         ("social/x:mvirtanen", "magazine/M1"), ("cable/C1", "cable/C1"),
+         ("cable/C2", "cable/C2")],
+        "record_id string, component string",
+    )
+    actual = build_crosswalk(records, assignments, "r1").select(
+        "source", "source_record_id", "customer_id"
+    )
+    expected = spark.createDataFrame(
+        [("magazine", "M1", "magazine/M1"), ("web", "P9", "magazine/M1"),
+         ("social", "x:mvirtanen", "magazine/M1"), ("cable", "C1", "cable/C1"),
+         ("cable", "C2", "cable/C2")],
+        "source string, source_record_id string, anchor string",
+    ).select("source", "source_record_id", customer_id_for(F.col("anchor")).alias("customer_id"))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    ids = {row.customer_id for row in actual.collect()}
+    assert len(ids) == 3 and all(i.startswith("C") and len(i) == 17 for i in ids)
