@@ -92,6 +92,9 @@ def _summary(ctx: object) -> str:
         ("block", "oversized_blocks", "blocking values too common to use"),
         ("score", "links", "links above threshold"),
         ("cluster", "clusters", "clusters (customers)"),
+        ("cluster", "ids_created", "customer ids created"),
+        ("cluster", "ids_merged", "customer ids merged into another"),
+        ("cluster", "ids_split", "customers split off"),
     ):
         value = ctx.value(stage, metric)
         if value is not None:

@@ -31,7 +31,7 @@ from jobs.comparisons import (
 )
 from jobs.config import Config
 from jobs.evaluation import pairwise_accuracy, read_ground_truth
-from jobs.identity import build_crosswalk
+from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.model import (
     ModelParameters,
@@ -268,8 +268,18 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
             links, vertices=records.select("record_id"),
             max_iterations=config.clustering.max_iterations,
         ).persist()
-        crosswalk = build_crosswalk(records, assignments, ctx.run_id)
-        tables.write_table(crosswalk, ctx.warehouse, tables.IDENTITY_CROSSWALK)
+        previous = tables.read_table_before_run(spark, ctx.warehouse, tables.IDENTITY_CROSSWALK,
+                                                ctx.run_id)
+        stable = assign_stable_ids(assignments, _previous_ids(previous), ctx.run_id)
+        crosswalk = build_crosswalk(records, stable.crosswalk, ctx.run_id)
+        tables.write_table(crosswalk, ctx.warehouse, tables.IDENTITY_CROSSWALK,
+                           run_id=ctx.run_id)
+        tables.write_table(stable.events, ctx.warehouse, tables.CUSTOMER_ID_EVENTS,
+                           run_id=ctx.run_id)
+        events = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_ID_EVENTS)
+        assert events is not None
+        for row in events.where(F.col("run_id") == ctx.run_id).groupBy("event").count().collect():
+            ctx.metric("cluster", f"ids_{row['event']}", row["count"])
         distribution = cluster_size_distribution(assignments).collect()
         ctx.notes["cluster_sizes"] = sorted((int(r["size"]), int(r["clusters"]))
                                             for r in distribution)
@@ -277,6 +287,21 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
         assignments.unpersist()
     for frame in (links, scored, gammas, pairs, records):
         frame.unpersist()
+
+
+def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
+    """Returns the previous crosswalk's (record_id, customer_id, linked_since, customer_since);
+    a crosswalk written before those columns existed counts as linked since its own run."""
+    if previous is None:
+        return None
+    since = F.col("assigned_run_id") if "assigned_run_id" in previous.columns else F.lit("")
+    return previous.select(
+        "record_id", "customer_id",
+        (F.col("linked_since") if "linked_since" in previous.columns else since)
+        .alias("linked_since"),
+        (F.col("customer_since") if "customer_since" in previous.columns else since)
+        .alias("customer_since"),
+    )
 
 
 def _identity_guard() -> F.Column:

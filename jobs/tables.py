@@ -6,6 +6,7 @@ import logging
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,21 @@ def read_table(spark: SparkSession, warehouse: str, table: str) -> DataFrame | N
     return spark.read.format("delta").load(table_path(warehouse, table))
 
 
+def read_table_before_run(spark: SparkSession, warehouse: str, table: str, run_id: str
+                          ) -> DataFrame | None:
+    """Returns `table` as it was before `run_id` last wrote it (the current version when the run
+    has not written it yet), or None when no earlier version exists."""
+    if not table_exists(spark, warehouse, table):
+        return None
+    path = table_path(warehouse, table)
+    history = DeltaTable.forPath(spark, path).history().select("version", "userMetadata")
+    mine = f"run:{run_id}"
+    for row in history.orderBy(F.desc("version")).collect():
+        if row["userMetadata"] != mine:
+            return spark.read.format("delta").option("versionAsOf", row["version"]).load(path)
+    return None
+
+
 def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None = None,
                 stages: tuple[str, ...] = (), partition_by: tuple[str, ...] = ()) -> None:
     """Writes `df` as the new state of `table` in one Delta commit.
@@ -65,6 +81,9 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
             writer = df.write.format("delta").mode("append")
     else:
         writer = writer.option("overwriteSchema", "true")
+    if run_id is not None:
+        # Each commit says which run made it: a re-run can find the state before itself.
+        writer = writer.option("userMetadata", f"run:{run_id}")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(path)

@@ -8,9 +8,7 @@ from typing import Any
 
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from jobs.identity import build_crosswalk, customer_id_for
 from jobs.profiles import build_identifier_index, build_profiles
 from jobs.schemas import table_schema
 
@@ -131,25 +129,3 @@ def test_identifier_index_lists_every_identifier_and_no_plaintext_email(
         "identifier_type string, identifier_value string, customer_id string",
     )
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
-
-
-def test_crosswalk_gives_each_cluster_one_deterministic_id(spark: SparkSession) -> None:
-    records = sample_records(spark)
-    assignments = spark.createDataFrame(
-        [("magazine/M1", "magazine/M1"), ("web/P9", "magazine/M1"),
-         ("social/x:mvirtanen", "magazine/M1"), ("cable/C1", "cable/C1"),
-         ("cable/C2", "cable/C2")],
-        "record_id string, component string",
-    )
-    actual = build_crosswalk(records, assignments, "r1").select(
-        "source", "source_record_id", "customer_id"
-    )
-    expected = spark.createDataFrame(
-        [("magazine", "M1", "magazine/M1"), ("web", "P9", "magazine/M1"),
-         ("social", "x:mvirtanen", "magazine/M1"), ("cable", "C1", "cable/C1"),
-         ("cable", "C2", "cable/C2")],
-        "source string, source_record_id string, anchor string",
-    ).select("source", "source_record_id", customer_id_for(F.col("anchor")).alias("customer_id"))
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
-    ids = {row.customer_id for row in actual.collect()}
-    assert len(ids) == 3 and all(i.startswith("C") and len(i) == 17 for i in ids)
