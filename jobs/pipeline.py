@@ -134,7 +134,7 @@ def ingest_stage(ctx: RunContext) -> None:
         for frame in frames[1:]:
             records = records.unionByName(frame)
         tables.write_table(_conform(records, tables.STANDARDIZED_RECORDS), ctx.warehouse,
-                           tables.STANDARDIZED_RECORDS)
+                           tables.STANDARDIZED_RECORDS, run_id=ctx.run_id)
         orders = [
             part.accepted.withColumn("registry_source", F.lit(part.source.registry))
             .withColumn("record_id", F.concat_ws("/", F.lit(part.source.registry),
@@ -146,7 +146,8 @@ def ingest_stage(ctx: RunContext) -> None:
             all_orders = orders[0]
             for frame in orders[1:]:
                 all_orders = all_orders.unionByName(frame)
-            tables.write_table(_conform(all_orders, tables.ORDERS), ctx.warehouse, tables.ORDERS)
+            tables.write_table(_conform(all_orders, tables.ORDERS), ctx.warehouse, tables.ORDERS,
+                               run_id=ctx.run_id)
         for part in ingested.values():
             part.accepted.unpersist()
 
@@ -222,8 +223,10 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
     path = Path(_model_path(ctx))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(params.to_json(), encoding="utf-8")
-    rows = ctx.spark.createDataFrame(params.to_rows())
-    tables.write_table(rows, ctx.warehouse, tables.MODEL_PARAMETERS)
+    schema = table_schema(tables.MODEL_PARAMETERS)
+    rows = ctx.spark.createDataFrame(
+        [tuple(row[c] for c in schema.column_names) for row in params.to_rows()], schema.struct())
+    tables.write_table(rows, ctx.warehouse, tables.MODEL_PARAMETERS, run_id=ctx.run_id)
     ctx.metric("train", "prior", prior)
     ctx.metric("train", "em_iterations", params.em_iterations)
     return params
@@ -257,7 +260,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
         tables.write_table(
             stored_pairs.select("record_l", "record_r", "match_weight", "match_probability",
                                 *level_columns, F.lit(ctx.run_id).alias("run_id")),
-            ctx.warehouse, tables.MATCH_PAIRS,
+            ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
         links = scored.where(F.col("match_probability") >= config.matching.link_threshold)
         links = links.where(_identity_guard()).select("record_l", "record_r").persist()
@@ -272,10 +275,10 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
                                                 ctx.run_id)
         stable = assign_stable_ids(assignments, _previous_ids(previous), ctx.run_id)
         crosswalk = build_crosswalk(records, stable.crosswalk, ctx.run_id)
-        tables.write_table(crosswalk, ctx.warehouse, tables.IDENTITY_CROSSWALK,
-                           run_id=ctx.run_id)
-        tables.write_table(stable.events, ctx.warehouse, tables.CUSTOMER_ID_EVENTS,
-                           run_id=ctx.run_id)
+        tables.write_table(_conform(crosswalk, tables.IDENTITY_CROSSWALK), ctx.warehouse,
+                           tables.IDENTITY_CROSSWALK, run_id=ctx.run_id)
+        tables.write_table(_conform(stable.events, tables.CUSTOMER_ID_EVENTS), ctx.warehouse,
+                           tables.CUSTOMER_ID_EVENTS, run_id=ctx.run_id)
         events = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_ID_EVENTS)
         assert events is not None
         for row in events.where(F.col("run_id") == ctx.run_id).groupBy("event").count().collect():
@@ -325,11 +328,11 @@ def profiles_stage(ctx: RunContext) -> None:
         if orders is None:
             orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())
         profiles = build_profiles(records, crosswalk, orders, ctx.run_date, ctx.run_id)
-        tables.write_table(profiles, ctx.warehouse, tables.CUSTOMER_PROFILES)
+        tables.write_table(profiles, ctx.warehouse, tables.CUSTOMER_PROFILES, run_id=ctx.run_id)
         written = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
         assert written is not None
-        tables.write_table(build_identifier_index(written), ctx.warehouse,
-                           tables.IDENTIFIER_INDEX)
+        tables.write_table(_conform(build_identifier_index(written), tables.IDENTIFIER_INDEX),
+                           ctx.warehouse, tables.IDENTIFIER_INDEX, run_id=ctx.run_id)
         ctx.metric("profiles", "customers", written.count())
 
 

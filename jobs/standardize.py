@@ -191,7 +191,8 @@ _PLACEHOLDER_EMAIL = "|".join((
     r"^(?:no[._-]?e?-?mail|none|null|nil|n/?a|unknown|invalid|dummy|fake|test|x+|0+"
     r"|no-?reply|do-?not-?reply)@",
     r"@(?:example|test|invalid|localhost|noemail|nomail|none)\.",
-    r"\.(?:invalid|test|example|localhost)$",
+    # Not ".example": the demo and test data live on that reserved top-level domain.
+    r"\.(?:invalid|test|localhost)$",
     r"^no@e?-?mail\.",
 ))
 # Hashes of what placeholder systems hash: an empty string and the usual dummy addresses.
