@@ -111,6 +111,13 @@ def _summary(ctx: object) -> str:
             f"accuracy vs ground truth: precision {precision:.4f}  recall "
             f"{ctx.value('evaluate', 'recall'):.4f}  F1 {ctx.value('evaluate', 'f1'):.4f}"
         )
+    by_pair = ctx.notes.get("accuracy_by_source_pair")
+    if isinstance(by_pair, list) and by_pair:
+        lines.append(f"  {'sources':<24}{'precision':>10}{'recall':>9}{'true pairs':>12}")
+        for pair, p, r, n in by_pair:
+            shown_p = "-" if p is None else f"{p:.4f}"
+            shown_r = "-" if r is None else f"{r:.4f}"
+            lines.append(f"  {pair:<24}{shown_p:>10}{shown_r:>9}{n:>12,}")
     lines.append("")
     lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in ctx.timings.items()))
     return "\n".join(lines)

@@ -61,9 +61,12 @@ def connected_components(
     if checkpoint_interval < 1:
         raise ClusteringError(f"checkpoint_interval must be at least 1, got {checkpoint_interval}")
 
-    links = edges.select(
+    # The rounds reuse each frame twice, so a printed plan doubles with every reuse: starting
+    # from the scoring stage's plan (tens of kilobytes) it outgrows the JVM's largest string
+    # within two rounds. Cutting the lineage of the inputs first keeps every round's plan small.
+    links = _cut_lineage(edges.select(
         F.col(src).cast("string").alias(_SRC), F.col(dst).cast("string").alias(_DST)
-    ).where(F.col(_SRC).isNotNull() & F.col(_DST).isNotNull())
+    ).where(F.col(_SRC).isNotNull() & F.col(_DST).isNotNull()))
 
     current = _oriented(links).persist()
     # Frames persisted since the last lineage cut, oldest first. None is released before the
@@ -116,10 +119,10 @@ def connected_components(
     assigned = stats.select(F.col(_NODE).alias("record_id"), F.col(_MIN_NBR).alias("component"))
     extra = links.where(F.col(_SRC) == F.col(_DST)).select(F.col(_SRC).alias("record_id"))
     if vertices is not None:
-        extra = extra.unionByName(
+        extra = extra.unionByName(_cut_lineage(
             vertices.select(F.col(vertex_col).cast("string").alias("record_id"))
             .where(F.col("record_id").isNotNull())
-        )
+        ))
     loners = (
         extra.distinct()
         .join(assigned, on="record_id", how="left_anti")

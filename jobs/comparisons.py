@@ -185,8 +185,11 @@ def handle_name_level() -> Column:
     )
     last_letters = F.regexp_replace(last, r"[^a-z]", "")
     one_side = _l("handle_letters").isNull() != _r("handle_letters").isNull()
+    # When both records have first and last names the name comparisons already weigh them; a
+    # handle built from the same name would count that evidence twice.
+    names_compared = ~_either_null("first_name_norm", "last_name_norm")
     return (
-        F.when(~one_side | last.isNull(), -1)
+        F.when(~one_side | last.isNull() | names_compared, -1)
         .when(F.array_contains(name_handle_forms(first, last), handle), 2)
         .when((F.length(last_letters) >= 4) & handle.contains(last_letters), 1)
         .otherwise(0)

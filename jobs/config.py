@@ -45,6 +45,8 @@ class BlockingConfig:
         ("last_name_norm", "city_norm"),
         ("birth_date", "postal_code"),
         ("first_name_norm", "birth_date"),
+        # A handle built from a name (mvirtanen) meets that name, and the same handle elsewhere.
+        ("handle_keys",),
     )
     # A blocking value shared by more records than this (a public Wi-Fi IP, a household phone,
     # a placeholder) produces no candidate pairs: it would flood the comparisons with non-matches.
@@ -58,7 +60,15 @@ class MatchingConfig:
     # Pairs below this match weight are not stored in match_pairs.
     store_floor_weight: float = -5.0
     # Random record pairs drawn to estimate u.
-    u_random_pairs: int = 200_000
+    u_random_pairs: int = 1_000_000
+    # Random pairs exact on all of one of these comparison sets are presumed matches and left
+    # out of u (see jobs.model.estimate_u_from_patterns).
+    u_exclude_when_exact: tuple[tuple[str, ...], ...] = (("email",), ("phone", "first_name"))
+    # EM training sessions: each trains on the candidates agreeing exactly on these comparisons
+    # and estimates m for all the others (see jobs.model.estimate_m_by_sessions).
+    training_sessions: tuple[tuple[str, ...], ...] = (
+        ("email",), ("first_name", "last_name"), ("phone",), ("birth_date",),
+    )
     em_max_iterations: int = 100
     em_tolerance: float = 1e-6
     seed: int = 42

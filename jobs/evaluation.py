@@ -59,3 +59,42 @@ def pairwise_accuracy(crosswalk: DataFrame, truth: DataFrame) -> PairwiseAccurac
     actual = labelled.groupBy("person_id").count().agg(_pairs("count")).first()[0]
     labelled.unpersist()
     return PairwiseAccuracy(int(tp or 0), int(predicted or 0), int(actual or 0))
+
+
+def _pairs_by_source_pair(counts: DataFrame, group: str) -> DataFrame:
+    """Returns (source_a, source_b, pairs): record pairs within `group`, per unordered pair of
+    sources, from per-(group, source) record counts `n`."""
+    left = counts.select(group, F.col("source").alias("source_a"), F.col("n").alias("n_a"))
+    right = counts.select(group, F.col("source").alias("source_b"), F.col("n").alias("n_b"))
+    joined = left.join(right, group).where(F.col("source_a") <= F.col("source_b"))
+    pairs = F.when(F.col("source_a") == F.col("source_b"), F.col("n_a") * (F.col("n_a") - 1) / 2) \
+        .otherwise(F.col("n_a") * F.col("n_b"))
+    return joined.groupBy("source_a", "source_b").agg(F.sum(pairs).cast("long").alias("pairs"))
+
+
+def accuracy_by_source_pair(crosswalk: DataFrame, truth: DataFrame) -> DataFrame:
+    """Returns (source_a, source_b, true_positive_pairs, predicted_pairs, true_pairs, precision,
+    recall): pairwise accuracy per unordered pair of sources (a pair of one source included)."""
+    labelled = crosswalk.select("source", "source_record_id", "customer_id").join(
+        truth, ["source", "source_record_id"])
+    by = {
+        "true_positive_pairs": labelled.withColumn("cell", F.concat_ws("|", "customer_id",
+                                                                        "person_id")),
+        "predicted_pairs": labelled.withColumn("cell", F.col("customer_id")),
+        "true_pairs": labelled.withColumn("cell", F.col("person_id")),
+    }
+    result = None
+    for name, frame in by.items():
+        counts = frame.groupBy("cell", "source").agg(F.count(F.lit(1)).alias("n"))
+        pairs = _pairs_by_source_pair(counts, "cell").withColumnRenamed("pairs", name)
+        result = pairs if result is None else result.join(pairs, ["source_a", "source_b"],
+                                                          "full_outer")
+    assert result is not None
+    result = result.fillna(0, subset=list(by))
+    return result.select(
+        "source_a", "source_b", *by,
+        F.when(F.col("predicted_pairs") > 0,
+               F.col("true_positive_pairs") / F.col("predicted_pairs")).alias("precision"),
+        F.when(F.col("true_pairs") > 0,
+               F.col("true_positive_pairs") / F.col("true_pairs")).alias("recall"),
+    )

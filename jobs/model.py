@@ -198,15 +198,28 @@ def estimate_u_from_patterns(
     random_pair_patterns: pd.DataFrame,
     comparisons: Sequence[ComparisonSpec],
     smoothing: float = 1.0,
+    exclude_when_exact: Sequence[Sequence[str]] = (),
 ) -> dict[str, tuple[float, ...]]:
     """Returns u per comparison: level frequencies among random record pairs.
 
     Random pairs are nearly all non-matches, so their level frequencies estimate u. Pairs null
     on a comparison are left out of that comparison's denominator; `smoothing` is added to
     every level's count (Laplace) so that a level never seen among random pairs keeps u > 0.
+    Random pairs exact on every comparison of one of `exclude_when_exact` (a shared login
+    email, say) are taken for the matches they almost surely are and left out: in a small
+    population they are frequent enough to inflate u of the strongest identifiers tenfold.
     """
     if smoothing <= 0:
         raise ModelError(f"smoothing must be > 0, got {smoothing}")
+    by_name = {spec.name: spec for spec in comparisons}
+    keep = np.ones(len(random_pair_patterns), dtype=bool)
+    for rule in exclude_when_exact:
+        exact = np.ones(len(random_pair_patterns), dtype=bool)
+        for name in rule:
+            spec = by_name[name]
+            exact &= random_pair_patterns[spec.gamma_column].to_numpy() == len(spec.levels) - 1
+        keep &= ~exact
+    random_pair_patterns = random_pair_patterns[keep]
     gammas = _gamma_matrix(random_pair_patterns, comparisons)
     n = random_pair_patterns["n"].to_numpy(dtype=float)
     frequencies = (_level_frequencies(g, n, len(s.levels), smoothing)
@@ -297,6 +310,101 @@ def estimate_m_by_em(
     return params
 
 
+def estimate_prior_by_em(
+    candidate_patterns: pd.DataFrame,
+    comparisons: Sequence[ComparisonSpec],
+    m: Mapping[str, Sequence[float]],
+    u: Mapping[str, Sequence[float]],
+    *,
+    initial_prior: float = 0.1,
+    max_iterations: int = 200,
+    tolerance: float = 1e-9,
+) -> float:
+    """Returns P(match) among the candidate pairs, by EM on the prior alone (m and u fixed)."""
+    gammas, n = _gamma_matrix(candidate_patterns, comparisons), \
+        candidate_patterns["n"].to_numpy(dtype=float)
+    weights = np.zeros(len(n))
+    for level, spec in zip(gammas.T, comparisons, strict=True):
+        ratio = np.log(np.asarray(m[spec.name])) - np.log(np.asarray(u[spec.name]))
+        weights += np.where(level >= 0, ratio[np.maximum(level, 0)], 0.0)
+    prior = initial_prior
+    for _ in range(max_iterations):
+        log_odds = weights + math.log(prior / (1.0 - prior))
+        posterior = np.exp(-np.logaddexp(0.0, -log_odds))
+        new_prior = float(np.clip((n * posterior).sum() / n.sum(), 1e-12, 1 - 1e-12))
+        if abs(new_prior - prior) < tolerance:
+            return new_prior
+        prior = new_prior
+    return prior
+
+
+def estimate_m_by_sessions(
+    candidate_patterns: pd.DataFrame,
+    comparisons: Sequence[ComparisonSpec],
+    u: Mapping[str, Sequence[float]],
+    sessions: Sequence[Sequence[str]],
+    *,
+    max_iterations: int = 100,
+    tolerance: float = 1e-6,
+    total_pairs: int,
+    trained_at: str | None = None,
+) -> ModelParameters:
+    """Returns a model whose m come from EM sessions, each on the candidate pairs that agree
+    exactly on the session's comparisons, with those comparisons left out of that session.
+
+    Candidate pairs agree far more often than random pairs on whatever blocked them: with u from
+    random pairs, a single EM over all candidates takes the blocked-on agreement for evidence
+    and calls every pair a match. Leaving a session's own comparisons out (as Splink's training
+    sessions do) removes that bias; each comparison's m is the mean over the sessions that
+    estimated it. The prior among candidates is then estimated with m and u fixed.
+    """
+    by_name = {spec.name: spec for spec in comparisons}
+    estimates: dict[str, list[np.ndarray]] = {name: [] for name in by_name}
+    iterations, converged = 0, True
+    for session in sessions:
+        unknown = [name for name in session if name not in by_name]
+        if unknown:
+            raise ModelError(f"training session {list(session)} names unknown comparisons "
+                             f"{unknown}")
+        top = np.ones(len(candidate_patterns), dtype=bool)
+        for name in session:
+            spec = by_name[name]
+            top &= candidate_patterns[spec.gamma_column].to_numpy() == len(spec.levels) - 1
+        subset = candidate_patterns[top]
+        others = [spec for spec in comparisons if spec.name not in session]
+        if subset["n"].sum() < 10 or not others:
+            log.warning("training session %s: too few pairs (%d), skipped", list(session),
+                        int(subset["n"].sum()))
+            continue
+        fitted = estimate_m_by_em(subset, others, {s.name: u[s.name] for s in others},
+                                  max_iterations=max_iterations, tolerance=tolerance,
+                                  total_pairs=total_pairs, trained_at=trained_at)
+        iterations += fitted.em_iterations
+        converged &= fitted.converged
+        log.info("training session %s: %d pairs, %.1f%% matches", list(session),
+                 int(subset["n"].sum()), 100 * fitted.prior_candidates)
+        for spec in others:
+            estimates[spec.name].append(np.asarray(fitted.m[spec.name]))
+    missing = [name for name, found in estimates.items() if not found]
+    if missing:
+        raise ModelError(f"no training session estimated m for {missing}: add a session that "
+                         "does not block on them")
+    m = {name: tuple(float(x) for x in np.mean(found, axis=0) / np.mean(found, axis=0).sum())
+         for name, found in estimates.items()}
+    u_final = {spec.name: tuple(float(x) for x in u[spec.name]) for spec in comparisons}
+    prior_candidates = estimate_prior_by_em(candidate_patterns, comparisons, m, u_final)
+    n_candidates = float(candidate_patterns["n"].sum())
+    params = ModelParameters(
+        comparisons=tuple(comparisons), m=m, u=u_final,
+        prior=min(0.5, max(1e-12, prior_candidates * n_candidates / max(total_pairs, 1))),
+        prior_candidates=min(max(prior_candidates, 1e-9), 1 - 1e-9),
+        trained_at=trained_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        em_iterations=iterations, converged=converged,
+    )
+    _warn_on_level_order(params)
+    return params
+
+
 def _warn_on_level_order(params: ModelParameters) -> None:
     # An exact agreement that is not the strongest evidence usually means EM found the wrong
     # classes (households, shared devices) or the levels are miswired in the comparison stage.
@@ -320,6 +428,40 @@ def _partial_weight(spec: ComparisonSpec, params: ModelParameters, columns: list
         tf_adj = F.coalesce(F.col(tf_column).cast("double"), F.lit(0.0))
         weight = weight + F.when(gamma == len(spec.levels) - 1, tf_adj).otherwise(F.lit(0.0))
     return weight.cast("double")
+
+
+def with_term_frequency_adjustments(
+    pairs: DataFrame, frequencies: Mapping[str, DataFrame], params: ModelParameters,
+    *, min_frequency: float = 1e-5,
+) -> DataFrame:
+    """Returns `pairs` with `tf_adj_<comparison>` = log2(u_exact / tf(value)) per comparison
+    in `frequencies` (comparison -> DataFrame(value, tf) over the `<column>` the comparison
+    compares, the pairs holding it as `<column>_l`).
+
+    Agreeing on a rare surname is stronger evidence than agreeing on a common one: at the exact
+    level the Bayes factor becomes m / tf(value) instead of m / u (score_pairs adds the
+    adjustment only there). `min_frequency` bounds the bonus a singleton value can earn.
+    """
+    for name, table in frequencies.items():
+        column = table.columns[0]
+        u_exact = params.u[name][-1]
+        tf = table.select(F.col(column).alias(f"_tf_value_{name}"),
+                          F.greatest(F.col("tf"), F.lit(min_frequency)).alias(f"_tf_{name}"))
+        pairs = (
+            pairs.join(F.broadcast(tf), pairs[f"{column}_l"] == tf[f"_tf_value_{name}"], "left")
+            .withColumn(f"tf_adj_{name}",
+                        F.log2(F.lit(u_exact)) - F.log2(F.col(f"_tf_{name}")))
+            .drop(f"_tf_value_{name}", f"_tf_{name}")
+        )
+    return pairs
+
+
+def term_frequencies(records: DataFrame, column: str) -> DataFrame:
+    """Returns (`column`, tf): each non-null value's share of the records that have one."""
+    present = records.where(F.col(column).isNotNull())
+    counts = present.groupBy(column).agg(F.count(F.lit(1)).alias("n"))
+    total = present.count()
+    return counts.select(column, (F.col("n") / F.lit(max(total, 1))).alias("tf"))
 
 
 def score_pairs(

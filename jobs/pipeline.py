@@ -7,7 +7,6 @@ identity, profiles) is pure DataFrame transformations.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import time
@@ -30,16 +29,18 @@ from jobs.comparisons import (
     with_comparison_features,
 )
 from jobs.config import Config
-from jobs.evaluation import pairwise_accuracy, read_ground_truth
+from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.model import (
     ModelParameters,
     count_agreement_patterns,
-    estimate_m_by_em,
+    estimate_m_by_sessions,
     estimate_u_from_patterns,
     explain_pair,
     score_pairs,
+    term_frequencies,
+    with_term_frequency_adjustments,
 )
 from jobs.profiles import build_identifier_index, build_profiles
 from jobs.schemas import table_schema
@@ -191,8 +192,12 @@ def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
     total = records.count()
     side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
     fraction = min(1.0, side * 1.5 / max(total, 1))
-    left = records.sample(fraction=fraction, seed=matching.seed).limit(side)
-    right = records.sample(fraction=fraction, seed=matching.seed + 1).limit(side)
+    # Ordering by a seeded random number, not `limit` after `sample`: limit keeps the first rows
+    # in partition order, i.e. mostly the first configured source.
+    left = (records.sample(fraction=fraction, seed=matching.seed)
+            .orderBy(F.rand(matching.seed)).limit(side))
+    right = (records.sample(fraction=fraction, seed=matching.seed + 1)
+             .orderBy(F.rand(matching.seed + 1)).limit(side))
     pairs = (
         left.select(F.col("record_id").alias("record_l"))
         .crossJoin(right.select(F.col("record_id").alias("record_r")))
@@ -205,21 +210,20 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
     """Estimates u from random pairs and m by EM on candidate patterns; stores the model."""
     matching, specs = ctx.config.matching, comparison_specs()
     u = estimate_u_from_patterns(
-        count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs
+        count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs,
+        exclude_when_exact=matching.u_exclude_when_exact,
     )
     patterns = count_agreement_patterns(gammas, specs)
-    params = estimate_m_by_em(
-        patterns, specs, u, max_iterations=matching.em_max_iterations,
-        tolerance=matching.em_tolerance,
-    )
-    # EM estimates the share of matches among candidate pairs; the prior the scores use is the
-    # share among all record pairs, which is what a random pair of records is.
     total = records.count()
-    candidates = int(patterns["n"].sum())
-    all_pairs = total * (total - 1) / 2
-    prior = min(0.5, params.prior_candidates * candidates / max(all_pairs, 1.0))
-    params = dataclasses.replace(params, prior=prior,
-                                 trained_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    # The prior the scores use is the share of matches among all record pairs (what a random
+    # pair of records is), not among the candidates.
+    params = estimate_m_by_sessions(
+        patterns, specs, u, matching.training_sessions,
+        max_iterations=matching.em_max_iterations, tolerance=matching.em_tolerance,
+        total_pairs=max(total * (total - 1) // 2, int(patterns["n"].sum())),
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    prior = params.prior
     path = Path(_model_path(ctx))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(params.to_json(), encoding="utf-8")
@@ -254,7 +258,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
         params = None if retrain else load_model(ctx)
         if params is None:
             params = train_model(ctx, records, gammas)
-        scored = score_pairs(gammas, params).persist()
+        frequencies = _term_frequencies(records)
+        scored = score_pairs(with_term_frequency_adjustments(gammas, frequencies, params),
+                             params).persist()
         stored_pairs = scored.where(F.col("match_weight") >= config.matching.store_floor_weight)
         level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
         tables.write_table(
@@ -290,6 +296,17 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
         assignments.unpersist()
     for frame in (links, scored, gammas, pairs, records):
         frame.unpersist()
+
+
+# Comparisons whose exact agreement is weighed by how common the agreed value is, and the
+# standardized column each compares.
+TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_name_norm",
+                          "ip_address": "ip_address"}
+
+
+def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
+    return {name: term_frequencies(records, column)
+            for name, column in TERM_FREQUENCY_COLUMNS.items()}
 
 
 def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
@@ -350,6 +367,16 @@ def evaluate_stage(ctx: RunContext) -> None:
         ctx.metric("evaluate", "f1", accuracy.f1)
         ctx.metric("evaluate", "true_pairs", accuracy.true_pairs)
         ctx.metric("evaluate", "predicted_pairs", accuracy.predicted_pairs)
+        by_pair = accuracy_by_source_pair(
+            crosswalk, read_ground_truth(ctx.spark, ctx.config.ground_truth)).collect()
+        rows = []
+        for row in sorted(by_pair, key=lambda r: (r["source_a"], r["source_b"])):
+            pair = f"{row['source_a']}~{row['source_b']}"
+            for metric in ("precision", "recall", "true_pairs", "predicted_pairs"):
+                if row[metric] is not None:
+                    ctx.metric("evaluate", metric, row[metric], pair)
+            rows.append((pair, row["precision"], row["recall"], row["true_pairs"]))
+        ctx.notes["accuracy_by_source_pair"] = rows
 
 
 def record_metrics(ctx: RunContext) -> None:
@@ -379,7 +406,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     left, right = sorted((record_a, record_b))
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     features = with_comparison_features(with_blocking_columns(wanted))
-    scored = score_pairs(compare_pairs(pairs_with_records(pair, features)), params).first()
+    compared = compare_pairs(pairs_with_records(pair, features))
+    all_features = with_comparison_features(with_blocking_columns(records))
+    scored = score_pairs(with_term_frequency_adjustments(
+        compared, _term_frequencies(all_features), params), params).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",

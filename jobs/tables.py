@@ -20,9 +20,12 @@ CUSTOMER_PROFILES = "customer_profiles"
 IDENTIFIER_INDEX = "identifier_index"
 CUSTOMER_ID_EVENTS = "customer_id_events"
 RUN_METRICS = "run_metrics"
+SEGMENT_MEMBERSHIPS = "segment_memberships"
+PARTNER_EXPORTS = "partner_exports"
 
 # Tables that keep one slice per run: a re-run of a run id replaces its own slice only.
-RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS}
+RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS, SEGMENT_MEMBERSHIPS,
+              PARTNER_EXPORTS}
 
 
 def table_path(warehouse: str, table: str) -> str:

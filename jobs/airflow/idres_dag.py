@@ -1,0 +1,77 @@
+"""Airflow DAG: the identity-resolution job, one spark-submit per stage, once per logical date.
+
+Deploy: copy this file into the Airflow dags folder (never point the dags folder at `jobs/`: its
+`airflow/` sub-folder would shadow the real package), build the job's wheel (`pip wheel .`) and
+put it, `jobs/__main__.py` and the configuration where the Spark client can read them, then set
+the Airflow Variables `idres_wheel`, `idres_main` and `idres_conf` (the params below are the
+defaults when a Variable is not set). Partner secrets reach the Spark driver through its
+environment or a secret file (conf/partners.yaml), never through this DAG.
+
+Each stage is idempotent per run date (run-scoped tables replace their own run's slice), so a
+retry or a cleared task re-runs cleanly; `catchup` runs backfills, one date at a time and in
+order, because customer ids carry over from the previous run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+try:  # Airflow 3
+    from airflow.sdk import DAG, Param
+except ImportError:  # Airflow 2.x
+    from airflow import DAG  # type: ignore[attr-defined,no-redef]
+    from airflow.models.param import Param  # type: ignore[no-redef]
+
+DAG_ID = "idres"
+STAGES = ("ingest", "resolve", "profiles", "segments", "exports")
+# Keep in step with jobs/spark.py (DELTA_PACKAGE): Delta 4.0.1 is built for Spark 4.0, Scala 2.13.
+DELTA_PACKAGE = "io.delta:delta-spark_2.13:4.0.1"
+# Read when a task runs, never when the DAG file is parsed: parsing must not touch the database.
+WHEEL = "{{ var.value.get('idres_wheel', params.wheel) }}"
+MAIN = "{{ var.value.get('idres_main', params.main) }}"
+CONF = "{{ var.value.get('idres_conf', params.conf) }}"
+
+default_args = {
+    "owner": "data-platform",
+    # A stage needs the previous date's state (stable customer ids): never skip ahead of a failure.
+    "depends_on_past": True,
+    "retries": 3,
+    "retry_delay": timedelta(minutes=5),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(hours=1),
+    "execution_timeout": timedelta(hours=2),
+}
+
+with DAG(
+    dag_id=DAG_ID,
+    description="Identity resolution into Delta tables: ingest, resolve, profiles, segments, "
+                "partner exports",
+    schedule="@daily",
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=True,
+    max_active_runs=1,
+    default_args=default_args,
+    params={
+        "wheel": Param("/opt/idres/dist/idres-0.1.0-py3-none-any.whl", type="string"),
+        "main": Param("/opt/idres/jobs/__main__.py", type="string"),
+        "conf": Param("/opt/idres/conf/prod.yaml", type="string"),
+    },
+    tags=["idres", "spark", "delta"],
+    doc_md=__doc__,
+) as dag:
+    previous = None
+    for stage in STAGES:
+        task = SparkSubmitOperator(
+            task_id=stage,
+            application=MAIN,
+            application_args=[stage, "--conf", CONF, "--run-date", "{{ ds }}"],
+            py_files=WHEEL,
+            packages=DELTA_PACKAGE,
+            name=f"idres-{stage}-{{{{ ds }}}}",
+            conn_id="spark_default",
+        )
+        if previous is not None:
+            previous >> task
+        previous = task
