@@ -449,8 +449,11 @@ def with_term_frequency_adjustments(
                           F.greatest(F.col("tf"), F.lit(min_frequency)).alias(f"_tf_{name}"))
         pairs = (
             pairs.join(F.broadcast(tf), pairs[f"{column}_l"] == tf[f"_tf_value_{name}"], "left")
-            .withColumn(f"tf_adj_{name}",
-                        F.log2(F.lit(u_exact)) - F.log2(F.col(f"_tf_{name}")))
+            # Only for a value both sides hold: an exact level reached otherwise (first and
+            # last names swapped) has no single value whose frequency would tell.
+            .withColumn(f"tf_adj_{name}", F.when(
+                pairs[f"{column}_l"] == pairs[f"{column}_r"],
+                F.log2(F.lit(u_exact)) - F.log2(F.col(f"_tf_{name}"))))
             .drop(f"_tf_value_{name}", f"_tf_{name}")
         )
     return pairs
