@@ -90,6 +90,9 @@ class Config:
     blocking: BlockingConfig = field(default_factory=BlockingConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+    # Human decisions (record_a, record_b, must_link | cannot_link), record ids as
+    # "source/source_record_id"; they win over the model on every run.
+    link_decisions: tuple[tuple[str, str, str], ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         """Returns the source called `name`."""
@@ -196,7 +199,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     base = file.resolve().parent
     top = _expect_mapping(file, "(top level)", raw)
     allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
-               "clustering"}
+               "clustering", "link_decisions"}
     _check_keys(file, "", top, allowed)
     if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
@@ -230,7 +233,32 @@ def parse_config(raw: Any, file: Path) -> Config:
         blocking=_typed_section(file, "blocking", top.get("blocking"), BlockingConfig),
         matching=_typed_section(file, "matching", top.get("matching"), MatchingConfig),
         clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
+        link_decisions=_link_decisions(file, top.get("link_decisions")),
     )
+
+
+def _link_decisions(file: Path, raw: Any) -> tuple[tuple[str, str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(file, "link_decisions", "expected a list of {records: [a, b], "
+                                                  "decision: must_link | cannot_link}")
+    decisions = []
+    for i, item in enumerate(raw):
+        key = f"link_decisions[{i}]"
+        mapping = _expect_mapping(file, key, item)
+        _check_keys(file, key, mapping, {"records", "decision", "note"})
+        records = mapping.get("records")
+        if not (isinstance(records, list) and len(records) == 2
+                and all(isinstance(r, str) and "/" in r for r in records)):
+            raise ConfigError(file, f"{key}.records",
+                              "expected two record ids source/source_record_id")
+        decision = mapping.get("decision")
+        if decision not in ("must_link", "cannot_link"):
+            raise ConfigError(file, f"{key}.decision",
+                              f"{decision!r}: expected must_link or cannot_link")
+        decisions.append((records[0], records[1], decision))
+    return tuple(decisions)
 
 
 def load_config(path: str | Path) -> Config:

@@ -30,6 +30,7 @@ from jobs.comparisons import (
 )
 from jobs.config import Config
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
+from jobs.guards import MUST_LINK_WEIGHT, apply_guards, decision_pairs
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.model import (
@@ -269,14 +270,28 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
             ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
         links = scored.where(F.col("match_probability") >= config.matching.link_threshold)
-        links = links.where(_identity_guard()).select("record_l", "record_r").persist()
+        links = links.where(_identity_guard()).select("record_l", "record_r", "match_weight")
+        decisions = _link_decisions(ctx)
+        must = decision_pairs(decisions, links, "must_link")
+        cannot = decision_pairs(decisions, links, "cannot_link").persist()
+        # Human decisions win over the model: declared-apart pairs never link directly, and
+        # declared-together pairs link whatever their score.
+        links = links.join(cannot, ["record_l", "record_r"], "left_anti").unionByName(
+            must.withColumn("match_weight", F.lit(MUST_LINK_WEIGHT))).persist()
         ctx.metric("score", "stored_pairs", stored_pairs.count())
         ctx.metric("score", "links", links.count())
+        ctx.metric("score", "must_link_decisions", must.count())
+        ctx.metric("score", "cannot_link_decisions", cannot.count())
     with ctx.stage("cluster"):
-        assignments = connected_components(
+        components = connected_components(
             links, vertices=records.select("record_id"),
             max_iterations=config.clustering.max_iterations,
-        ).persist()
+        )
+        guarded = apply_guards(components, links, records, cannot,
+                               config.clustering.max_cluster_size)
+        assignments = guarded.assignments.persist()
+        ctx.metric("cluster", "clusters_reexamined", guarded.flagged_clusters)
+        ctx.metric("cluster", "clusters_split_by_guards", guarded.clusters_split)
         previous = tables.read_table_before_run(spark, ctx.warehouse, tables.IDENTITY_CROSSWALK,
                                                 ctx.run_id)
         stable = assign_stable_ids(assignments, _previous_ids(previous), ctx.run_id)
@@ -307,6 +322,17 @@ TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_na
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
     return {name: term_frequencies(records, column)
             for name, column in TERM_FREQUENCY_COLUMNS.items()}
+
+
+def _link_decisions(ctx: RunContext) -> list[tuple[str, str, str]]:
+    """Returns the must-link / cannot-link decisions: the configuration's, then those of the
+    warehouse's `link_decisions` Delta table (record_l, record_r, decision) if there is one."""
+    decisions = list(ctx.config.link_decisions)
+    stored = tables.read_table(ctx.spark, ctx.warehouse, tables.LINK_DECISIONS)
+    if stored is not None:
+        decisions += [(r["record_l"], r["record_r"], r["decision"])
+                      for r in stored.select("record_l", "record_r", "decision").collect()]
+    return decisions
 
 
 def _previous_ids(previous: DataFrame | None) -> DataFrame | None:

@@ -20,6 +20,7 @@ CUSTOMER_PROFILES = "customer_profiles"
 IDENTIFIER_INDEX = "identifier_index"
 CUSTOMER_ID_EVENTS = "customer_id_events"
 RUN_METRICS = "run_metrics"
+LINK_DECISIONS = "link_decisions"  # written by people (or their tools), read by the job
 SEGMENT_MEMBERSHIPS = "segment_memberships"
 PARTNER_EXPORTS = "partner_exports"
 

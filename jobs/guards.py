@@ -1,0 +1,168 @@
+"""Guards against over-merging, and human decisions that win over the model.
+
+Connected components trust every link: one wrong link between two people joins their whole
+clusters. After clustering, a cluster is re-examined when
+- it is larger than the size cap,
+- it holds two records that a person declared apart (cannot-link), or
+- it holds conflicting strong identifiers: two birth dates that no typo explains, or two
+  different login email hashes from online profiles.
+A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
+every merge that would break a constraint or the size cap: weak bridges between dense groups are
+the links left out. Flagged clusters are few and capped in size, so each is rebuilt on the
+driver; unflagged clusters never leave the executors. Must-link decisions enter the clustering
+as links stronger than any score.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+log = logging.getLogger(__name__)
+
+MUST_LINK_WEIGHT = 1_000.0
+DECISIONS = ("must_link", "cannot_link")
+
+
+@dataclass(frozen=True)
+class Member:
+    record_id: str
+    birth_date: date | None
+    login_email: str | None  # email hash of an online profile (a login), else None
+
+
+def birth_dates_conflict(a: date | None, b: date | None) -> bool:
+    """True when both dates are known and differ beyond a typo: not equal, not day and month
+    transposed, and more than one digit apart in YYYYMMDD."""
+    if a is None or b is None or a == b:
+        return False
+    if a.year == b.year and a.day == b.month and a.month == b.day:
+        return False
+    digits_a, digits_b = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    return sum(x != y for x, y in zip(digits_a, digits_b, strict=True)) > 1
+
+
+def members_conflict(a: Member, b: Member) -> bool:
+    """True when two records cannot be one person by their strong identifiers."""
+    if birth_dates_conflict(a.birth_date, b.birth_date):
+        return True
+    return a.login_email is not None and b.login_email is not None and \
+        a.login_email != b.login_email
+
+
+def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, float]],
+                    cannot_link: set[frozenset[str]], max_size: int) -> dict[str, str]:
+    """Returns record_id -> component (the group's smallest record id) for one flagged
+    cluster, merged along its links strongest first without breaking any constraint."""
+    by_id = {m.record_id: m for m in members}
+    groups: dict[str, list[str]] = {rid: [rid] for rid in by_id}
+    root = {rid: rid for rid in by_id}
+    ordered = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
+    for left, right, _weight in ordered:
+        if left not in root or right not in root:
+            continue
+        a, b = root[left], root[right]
+        if a == b or len(groups[a]) + len(groups[b]) > max_size:
+            continue
+        if any(frozenset((x, y)) in cannot_link or members_conflict(by_id[x], by_id[y])
+               for x in groups[a] for y in groups[b]):
+            continue
+        keep, gone = (a, b) if len(groups[a]) >= len(groups[b]) else (b, a)
+        for rid in groups[gone]:
+            root[rid] = keep
+        groups[keep].extend(groups.pop(gone))
+    return {rid: min(groups[group]) for rid, group in root.items()}
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    assignments: DataFrame  # record_id, component
+    flagged_clusters: int
+    clusters_split: int
+
+
+def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
+                       max_size: int) -> DataFrame:
+    """Returns the components (column `component`) that need re-examination."""
+    members = assignments.join(
+        records.select("record_id", "birth_date",
+                       F.when(F.col("source_kind") == "online", F.col("email_sha256"))
+                       .alias("login_email")), "record_id")
+    per_cluster = members.groupBy("component").agg(
+        F.count(F.lit(1)).alias("size"),
+        F.countDistinct("birth_date").alias("birth_dates"),
+        F.countDistinct("login_email").alias("login_emails"),
+    )
+    suspicious = per_cluster.where(
+        (F.col("size") > max_size) | (F.col("birth_dates") > 1) | (F.col("login_emails") > 1)
+    ).select("component")
+    in_one = (
+        cannot_link.join(assignments.withColumnRenamed("record_id", "record_l")
+                         .withColumnRenamed("component", "c_l"), "record_l")
+        .join(assignments.withColumnRenamed("record_id", "record_r")
+              .withColumnRenamed("component", "c_r"), "record_r")
+        .where(F.col("c_l") == F.col("c_r")).select(F.col("c_l").alias("component"))
+    )
+    return suspicious.unionByName(in_one).distinct()
+
+
+def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
+                 cannot_link: DataFrame, max_size: int) -> GuardResult:
+    """Returns the assignments with every flagged cluster rebuilt under the constraints.
+
+    `links`: (record_l, record_r, match_weight) of the linked pairs (must-links included);
+    `cannot_link`: (record_l, record_r) pairs declared apart.
+    """
+    flagged = flagged_components(assignments, records, cannot_link, max_size).collect()
+    flagged_ids = [row["component"] for row in flagged]
+    if not flagged_ids:
+        return GuardResult(assignments, 0, 0)
+    spark = assignments.sparkSession
+    ids = spark.createDataFrame([(c,) for c in flagged_ids], "component string")
+    inside = assignments.join(F.broadcast(ids), "component")
+    member_rows = inside.join(records.select(
+        "record_id", "birth_date",
+        F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email")),
+        "record_id").collect()
+    component_of = {r["record_id"]: r["component"] for r in member_rows}
+    link_rows = (
+        links.join(inside.select(F.col("record_id").alias("record_l"), F.col("component")),
+                   "record_l")
+        .select("record_l", "record_r", "match_weight", "component").collect()
+    )
+    forbidden = {frozenset((r["record_l"], r["record_r"])) for r in cannot_link.collect()}
+    members: dict[str, list[Member]] = {}
+    for row in member_rows:
+        members.setdefault(row["component"], []).append(
+            Member(row["record_id"], row["birth_date"], row["login_email"]))
+    cluster_links: dict[str, list[tuple[str, str, float]]] = {}
+    for row in link_rows:
+        if component_of.get(row["record_r"]) == row["component"]:
+            cluster_links.setdefault(row["component"], []).append(
+                (row["record_l"], row["record_r"], float(row["match_weight"])))
+    rebuilt: list[tuple[str, str]] = []
+    split = 0
+    for component, group in sorted(members.items()):
+        result = rebuild_cluster(group, cluster_links.get(component, []), forbidden, max_size)
+        split += len(set(result.values())) > 1
+        rebuilt.extend(result.items())
+    log.info("guards: %d clusters re-examined, %d split", len(flagged_ids), split)
+    new = spark.createDataFrame(rebuilt, "record_id string, component string")
+    kept = assignments.join(F.broadcast(ids), "component", "left_anti").select(
+        "record_id", "component")
+    return GuardResult(kept.unionByName(new), len(flagged_ids), split)
+
+
+def decision_pairs(decisions: Iterable[tuple[str, str, str]], spark_frame: DataFrame,
+                   kind: str) -> DataFrame:
+    """Returns (record_l, record_r) of the decisions of `kind`, ordered l < r.
+
+    `spark_frame` is any DataFrame of the session (used to create the result).
+    """
+    rows = sorted({tuple(sorted((a, b))) for a, b, decision in decisions if decision == kind})
+    return spark_frame.sparkSession.createDataFrame(rows, "record_l string, record_r string")

@@ -1,0 +1,79 @@
+"""Guards against over-merging and human decisions: each rule on a hand-made cluster."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chispa import assert_df_equality
+from pyspark.sql import SparkSession
+
+from jobs.guards import (
+    Member,
+    apply_guards,
+    birth_dates_conflict,
+    decision_pairs,
+    rebuild_cluster,
+)
+
+
+def test_birth_dates_conflict_only_beyond_typos() -> None:
+    assert not birth_dates_conflict(date(1985, 3, 7), date(1985, 3, 7))
+    assert not birth_dates_conflict(date(1985, 3, 7), date(1985, 7, 3))  # day/month swapped
+    assert not birth_dates_conflict(date(1985, 3, 7), date(1985, 3, 8))  # one digit
+    assert not birth_dates_conflict(date(1985, 3, 7), None)
+    assert birth_dates_conflict(date(1985, 3, 7), date(1986, 4, 7))  # two digits
+    assert birth_dates_conflict(date(1985, 3, 7), date(1991, 3, 7))
+
+
+def members(*ids: str, birth: dict[str, date] | None = None,
+            login: dict[str, str] | None = None) -> list[Member]:
+    birth, login = birth or {}, login or {}
+    return [Member(i, birth.get(i), login.get(i)) for i in ids]
+
+
+def test_twins_bridged_by_a_household_link_are_split_at_the_weak_bridge() -> None:
+    # a1-a2 is one twin (same birth date), b1-b2 the other (different date); the weak a2-b1
+    # link (shared phone and address) bridges them.
+    group = members("a1", "a2", "b1", "b2",
+                    birth={"a1": date(1990, 1, 1), "b1": date(1992, 6, 6)})
+    links = [("a1", "a2", 30.0), ("b1", "b2", 25.0), ("a2", "b1", 8.0)]
+    result = rebuild_cluster(group, links, set(), max_size=30)
+    assert result == {"a1": "a1", "a2": "a1", "b1": "b1", "b2": "b1"}
+
+
+def test_two_login_emails_cannot_share_a_cluster() -> None:
+    group = members("r", "w1", "w2", login={"w1": "hash1", "w2": "hash2"})
+    links = [("r", "w1", 20.0), ("r", "w2", 15.0)]
+    assert rebuild_cluster(group, links, set(), max_size=30) == {"r": "r", "w1": "r",
+                                                                 "w2": "w2"}
+
+
+def test_size_cap_keeps_the_strongest_links() -> None:
+    group = members("a", "b", "c", "d")
+    links = [("a", "b", 40.0), ("c", "d", 35.0), ("b", "c", 5.0)]
+    assert rebuild_cluster(group, links, set(), max_size=2) == {"a": "a", "b": "a", "c": "c",
+                                                                "d": "c"}
+
+
+def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
+    assignments = spark.createDataFrame(
+        [("m/1", "m/1"), ("w/2", "m/1"), ("s/3", "m/1"), ("c/4", "c/4")],
+        "record_id string, component string")
+    records = spark.createDataFrame(
+        [("m/1", None, None, "registry"), ("w/2", None, "h", "online"),
+         ("s/3", None, None, "social"), ("c/4", None, None, "registry")],
+        "record_id string, birth_date date, email_sha256 string, source_kind string")
+    links = spark.createDataFrame([("m/1", "w/2", 20.0), ("s/3", "w/2", 9.0)],
+                                  "record_l string, record_r string, match_weight double")
+    decisions = [("s/3", "m/1", "cannot_link"), ("c/4", "m/1", "must_link")]
+    cannot = decision_pairs(decisions, links, "cannot_link")
+    assert_df_equality(decision_pairs(decisions, links, "must_link"),
+                       spark.createDataFrame([("c/4", "m/1")], "record_l string, record_r string"),
+                       ignore_nullable=True)
+    result = apply_guards(assignments, links, records, cannot, max_size=30)
+    expected = spark.createDataFrame(
+        [("m/1", "m/1"), ("w/2", "m/1"), ("s/3", "s/3"), ("c/4", "c/4")],
+        "record_id string, component string")
+    assert_df_equality(result.assignments, expected, ignore_row_order=True,
+                       ignore_nullable=True)
+    assert (result.flagged_clusters, result.clusters_split) == (1, 1)
