@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from jobs.profiles import GOLDEN_ATTRIBUTES, SURVIVORSHIP_RULES, Survivorship
+
 SOURCE_KINDS = ("registry", "orders", "online", "social")
 SOURCE_FORMATS = ("csv", "json", "parquet", "delta")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -90,6 +92,7 @@ class Config:
     blocking: BlockingConfig = field(default_factory=BlockingConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+    survivorship: Survivorship = field(default_factory=Survivorship)
     # Human decisions (record_a, record_b, must_link | cannot_link), record ids as
     # "source/source_record_id"; they win over the model on every run.
     link_decisions: tuple[tuple[str, str, str], ...] = ()
@@ -199,7 +202,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     base = file.resolve().parent
     top = _expect_mapping(file, "(top level)", raw)
     allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
-               "clustering", "link_decisions"}
+               "clustering", "link_decisions", "profiles"}
     _check_keys(file, "", top, allowed)
     if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
@@ -234,6 +237,32 @@ def parse_config(raw: Any, file: Path) -> Config:
         matching=_typed_section(file, "matching", top.get("matching"), MatchingConfig),
         clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
         link_decisions=_link_decisions(file, top.get("link_decisions")),
+        survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),
+    )
+
+
+def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship:
+    if raw is None:
+        return Survivorship()
+    mapping = _expect_mapping(file, "profiles", raw)
+    _check_keys(file, "profiles", mapping, {"survivorship", "source_priority"})
+    rules = _expect_mapping(file, "profiles.survivorship", mapping.get("survivorship") or {})
+    for attribute, rule in rules.items():
+        if attribute != "default" and attribute not in GOLDEN_ATTRIBUTES:
+            raise ConfigError(file, f"profiles.survivorship.{attribute}",
+                              f"unknown attribute; expected default or one of "
+                              f"{list(GOLDEN_ATTRIBUTES)}")
+        if rule not in SURVIVORSHIP_RULES:
+            raise ConfigError(file, f"profiles.survivorship.{attribute}",
+                              f"{rule!r}: expected one of {list(SURVIVORSHIP_RULES)}")
+    priority = mapping.get("source_priority") or []
+    if not isinstance(priority, list) or any(p not in source_names for p in priority):
+        raise ConfigError(file, "profiles.source_priority",
+                          f"expected a list of configured source names {source_names}")
+    return Survivorship(
+        default=str(rules.get("default", "source_priority")),
+        per_attribute=tuple((str(k), str(v)) for k, v in rules.items() if k != "default"),
+        source_priority=tuple(priority),
     )
 
 

@@ -370,7 +370,8 @@ def profiles_stage(ctx: RunContext) -> None:
         orders = tables.read_table(spark, ctx.warehouse, tables.ORDERS)
         if orders is None:
             orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())
-        profiles = build_profiles(records, crosswalk, orders, ctx.run_date, ctx.run_id)
+        profiles = build_profiles(records, crosswalk, orders, ctx.run_date, ctx.run_id,
+                                  ctx.config.survivorship)
         tables.write_table(profiles, ctx.warehouse, tables.CUSTOMER_PROFILES, run_id=ctx.run_id)
         written = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
         assert written is not None

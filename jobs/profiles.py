@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 # Survivorship: the most trusted kind of source wins, then the most recent statement.
@@ -20,20 +21,63 @@ def _trust() -> Column:
     return F.coalesce(mapping[F.col("source_kind")], F.lit(0))
 
 
-def _golden(attribute: str) -> list[Column]:
-    """Returns the aggregates choosing `attribute`'s golden value and the source it came from."""
+SURVIVORSHIP_RULES = ("source_priority", "most_recent", "most_frequent")
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """How each golden attribute is chosen among a customer's records.
+
+    - `source_priority`: the first source in `source_priority` (sources not listed rank after
+      those listed, by kind: registry, social, online), then the most recent;
+    - `most_recent`: the most recently updated record's value;
+    - `most_frequent`: the value most records hold, then the most recent.
+    """
+    default: str = "source_priority"
+    per_attribute: tuple[tuple[str, str], ...] = ()
+    source_priority: tuple[str, ...] = ()
+
+    def rule(self, attribute: str) -> str:
+        return dict(self.per_attribute).get(attribute, self.default)
+
+
+def _source_rank(priority: tuple[str, ...]) -> Column:
+    """Listed sources outrank every kind's trust (0-3), the first listed highest."""
+    if not priority:
+        return _trust()
+    listed = F.create_map(*[x for i, name in enumerate(priority)
+                            for x in (F.lit(name), F.lit(len(priority) - i + 10))])
+    return F.coalesce(listed[F.col("source")], _trust())
+
+
+def _golden(attribute: str, survivorship: Survivorship) -> list[Column]:
+    """Returns the aggregates choosing `attribute`'s golden value, with the source and the date
+    of the record it came from."""
+    rule = survivorship.rule(attribute)
+    at = F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp"))
+    first_key = {
+        "source_priority": _source_rank(survivorship.source_priority),
+        "most_recent": F.lit(0),
+        "most_frequent": F.count(F.lit(1)).over(
+            Window.partitionBy("customer_id", attribute)),
+    }[rule]
     ranked = F.when(
         F.col(attribute).isNotNull(),
         F.struct(
-            _trust().alias("trust"),
-            F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp")).alias("at"),
+            first_key.alias("rank"),
+            at.alias("at"),
             F.col("record_id").alias("record_id"),
             F.col(attribute).alias("value"),
             F.col("source").alias("source"),
         ),
     )
-    best = F.max(ranked)
-    return [best["value"].alias(attribute), best["source"].alias(f"{attribute}_source")]
+    best = F.max(F.col(f"_ranked_{attribute}"))
+    return [
+        ranked.alias(f"_ranked_{attribute}"),
+        best["value"].alias(attribute),
+        best["source"].alias(f"{attribute}_source"),
+        best["at"].alias(f"{attribute}_updated_at"),
+    ]
 
 
 def _latest_consent(column: str) -> Column:
@@ -78,11 +122,14 @@ def order_figures(orders: DataFrame, crosswalk: DataFrame, as_of: date) -> DataF
 
 
 def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, as_of: date,
-                   run_id: str) -> DataFrame:
-    """Returns one row per customer: golden attributes with sources, identifiers, consent,
-    subscriptions, interests and order figures."""
+                   run_id: str, survivorship: Survivorship | None = None) -> DataFrame:
+    """Returns one row per customer: golden attributes with their source and date, identifiers,
+    consent, subscriptions, interests and order figures."""
+    rules = survivorship or Survivorship()
     joined = records.join(crosswalk.select("record_id", "customer_id"), "record_id")
-    golden = [column for attribute in GOLDEN_ATTRIBUTES for column in _golden(attribute)]
+    chosen = {attribute: _golden(attribute, rules) for attribute in GOLDEN_ATTRIBUTES}
+    joined = joined.select("*", *[columns[0] for columns in chosen.values()])
+    golden = [column for columns in chosen.values() for column in columns[1:]]
     handle = F.concat_ws(":", F.col("platform"), F.col("handle"))
     subscription = F.when(
         F.col("subscription_product").isNotNull(),

@@ -129,3 +129,39 @@ def test_identifier_index_lists_every_identifier_and_no_plaintext_email(
         "identifier_type string, identifier_value string, customer_id string",
     )
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_survivorship_rules_are_configurable(spark: SparkSession) -> None:
+    from jobs.profiles import Survivorship
+
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+    rules = Survivorship(
+        default="source_priority",
+        per_attribute=(("city", "most_recent"), ("last_name", "most_frequent")),
+        source_priority=("social",),
+    )
+    records = records_frame(
+        spark,
+        {"source": "magazine", "source_kind": "registry", "source_record_id": "M1",
+         "first_name": "Matti", "last_name": "Virtanen", "city": "Helsinki",
+         "updated_at": datetime(2025, 1, 1)},
+        {"source": "cable", "source_kind": "registry", "source_record_id": "C1",
+         "first_name": "Matti", "last_name": "Virtanen", "city": "Vantaa",
+         "updated_at": datetime(2024, 1, 1)},
+        {"source": "social", "source_kind": "social", "source_record_id": "x:mv",
+         "first_name": "Mattis", "last_name": "Virtane", "city": "Espoo",
+         "updated_at": datetime(2026, 5, 1)},
+    )
+    crosswalk = spark.createDataFrame(
+        [("magazine/M1", "A"), ("cable/C1", "A"), ("social/x:mv", "A")],
+        "record_id string, customer_id string")
+    actual = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1", rules).select(
+        "first_name", "first_name_source", "last_name", "last_name_source",
+        "last_name_updated_at", "city", "city_source", "city_updated_at")
+    expected = spark.createDataFrame(
+        # social is the first source by priority; Virtanen is held by two records of three;
+        # the most recent city statement is social's.
+        [("Mattis", "social", "Virtanen", "magazine", datetime(2025, 1, 1), "Espoo", "social",
+          datetime(2026, 5, 1))],
+        actual.schema)
+    assert_df_equality(actual, expected, ignore_nullable=True)
