@@ -27,7 +27,8 @@ def _letters(col: Column) -> Column:
 
 
 def name_handle_forms(first: Column, last: Column) -> Column:
-    """Returns the handles people build from their names: mattivirtanen, mvirtanen, virtanenm..."""
+    """Returns the handles people build from their names: mattivirtanen, mvirtanen, virtanenm,
+    virtanenmatti. Not first name and initial (mattiv): namesakes share it too often."""
     f, last_letters = _letters(first), _letters(last)
     initial = F.substring(f, 1, 1)
     forms = F.array(
@@ -35,7 +36,6 @@ def name_handle_forms(first: Column, last: Column) -> Column:
         F.concat(initial, last_letters),
         F.concat(last_letters, initial),
         F.concat(last_letters, f),
-        F.concat(f, F.substring(last_letters, 1, 1)),
     )
     return F.when(
         (F.length(f) > 0) & (F.length(last_letters) > 0),

@@ -133,15 +133,11 @@ def birth_date_level() -> Column:
 
 def email_level() -> Column:
     # A plaintext email meets a hashed one through its SHA-256, computed at standardization.
-    # A one-letter slip in the local part counts only at the same domain: local parts are
-    # mostly built from names, so across domains they would re-count the name comparisons.
-    local_l = F.substring_index(_l("email"), "@", 1)
-    local_r = F.substring_index(_r("email"), "@", 1)
-    same_domain = F.substring_index(_l("email"), "@", -1) == F.substring_index(_r("email"), "@", -1)
+    # Only equality counts: local parts are mostly built from names, so a near miss (even at
+    # the same big provider) re-counts the name comparisons and links namesakes.
     return (
         F.when(_either_null("email_sha256"), -1)
-        .when(_l("email_sha256") == _r("email_sha256"), 2)
-        .when(F.coalesce(same_domain & (F.levenshtein(local_l, local_r) <= 1), F.lit(False)), 1)
+        .when(_l("email_sha256") == _r("email_sha256"), 1)
         .otherwise(0)
     )
 
@@ -220,7 +216,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
                                             "exact")), last_name_level),
     Comparison(ComparisonSpec("birth_date", ("else", "same_year", "transposed_or_one_digit",
                                              "exact")), birth_date_level),
-    Comparison(ComparisonSpec("email", ("else", "same_domain_local_one_edit", "exact_sha256")),
+    Comparison(ComparisonSpec("email", ("else", "exact_sha256")),
                email_level),
     Comparison(ComparisonSpec("phone", ("else", "one_digit", "exact")), phone_level),
     Comparison(ComparisonSpec("address", ("else", "same_city", "same_postal_code",

@@ -27,7 +27,13 @@ from pyspark.sql import functions as F
 
 from jobs import tables
 from jobs.config import ConfigError, _check_keys, _expect_mapping, resolve_path
-from jobs.segments import SEGMENT_NAME, load_segments, read_yaml, segments_file
+from jobs.segments import (
+    SEGMENT_NAME,
+    load_segments,
+    read_profiles_of_run,
+    read_yaml,
+    segments_file,
+)
 
 if TYPE_CHECKING:
     from jobs.pipeline import RunContext
@@ -347,14 +353,15 @@ def exports_stage(ctx: RunContext, path: Path | None = None,
     rules = load_segments(segments_path or segments_file(ctx))
     partners = load_partners(path or partners_file(ctx), {rule.name for rule in rules})
     secrets = {partner.name: read_secret(partner) for partner in partners}  # fail before work
+    root = exports_root(ctx.warehouse)
     with ctx.stage("exports"):
         spark, warehouse, run_id = ctx.spark, ctx.warehouse, ctx.run_id
-        profiles = tables.read_table(spark, warehouse, tables.CUSTOMER_PROFILES)
+        profiles = read_profiles_of_run(ctx)
         stored = tables.read_table(spark, warehouse, tables.SEGMENT_MEMBERSHIPS)
         memberships = None if stored is None else stored.where(F.col("run_id") == run_id)
-        if profiles is None or memberships is None or memberships.isEmpty():
-            raise RuntimeError(f"no segment memberships for run {run_id}: run the profiles and "
-                               "segments stages for this run first")
+        if memberships is None or memberships.isEmpty():
+            raise RuntimeError(f"no segment memberships for run {run_id}: run the segments stage "
+                               "for this run first")
         earlier = tables.read_table(spark, warehouse, tables.PARTNER_EXPORTS)
         counts: dict[str, dict[str, int]] = {}
         frames, cached = [], []
@@ -373,7 +380,6 @@ def exports_stage(ctx: RunContext, path: Path | None = None,
             frame.unpersist()
         written = tables.read_table(spark, warehouse, tables.PARTNER_EXPORTS)
         assert written is not None
-        root = exports_root(warehouse)
         _remove_unconfigured(root, {p.name for p in partners}, run_id)
         summaries = []
         for partner in partners:

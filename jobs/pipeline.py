@@ -351,12 +351,19 @@ def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
 
 
 def _identity_guard() -> F.Column:
-    """A link needs first names that do not disagree, unless the email says it is the same person.
+    """A link needs first names that do not disagree, unless a login email says it is the same
+    person, and evidence beyond names.
 
     Households and twins share a surname, an address, a phone and (twins) a birth date: only the
-    first name tells them apart, so a clear first-name disagreement vetoes the link.
+    first name tells them apart, so a clear first-name disagreement vetoes the link. Namesakes
+    share everything a name can give (and a handle built from it): a name alone never links;
+    a birth date (exact, transposed or a digit off), an email, a phone or a street address
+    must agree too.
     """
-    return (F.col("gamma_first_name") != 0) | (F.col("gamma_email") == 2)
+    same_email = F.col("gamma_email") == 1
+    corroborated = (F.col("gamma_birth_date") >= 2) | same_email | (F.col("gamma_phone") == 2) \
+        | (F.col("gamma_address") >= 3)
+    return ((F.col("gamma_first_name") != 0) | same_email) & corroborated
 
 
 def profiles_stage(ctx: RunContext) -> None:
@@ -447,7 +454,9 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(f"{item['comparison']:<14}{item['label']:<26}{m:>10}{u:>10}"
                      f"{item['partial_weight']:>+9.2f}")
     prior_weight = math.log2(params.prior / (1 - params.prior))
-    guard = bool(scored["gamma_first_name"] != 0 or scored["gamma_email"] == 2)
+    guard = bool((scored["gamma_first_name"] != 0 or scored["gamma_email"] == 1) and (
+        scored["gamma_birth_date"] >= 2 or scored["gamma_email"] == 1
+        or scored["gamma_phone"] == 2 or scored["gamma_address"] >= 3))
     linked = scored["match_probability"] >= threshold and guard
     lines += [
         f"{'prior':<14}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
@@ -456,8 +465,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
     if not guard:
-        lines.append("first names disagree and no shared login email: the household guard "
-                     "vetoes a link")
+        lines.append("the identity guard vetoes a link: first names disagree without a shared "
+                     "email, or nothing but names agrees")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:

@@ -191,6 +191,19 @@ def segments_file(ctx: RunContext) -> Path:
     return Path(ctx.config.file).resolve().parent / SEGMENTS_FILE
 
 
+def read_profiles_of_run(ctx: RunContext) -> DataFrame:
+    """Returns customer_profiles, checked to have been built by this run: order figures and
+    consent are as of the run that built them, so segments of another run would be wrong."""
+    profiles = tables.read_table(ctx.spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
+    if profiles is None:
+        raise RuntimeError("customer_profiles does not exist yet: run the profiles stage first")
+    built_by = sorted(row["run_id"] for row in profiles.select("run_id").distinct().collect())
+    if built_by and built_by != [ctx.run_id]:
+        raise RuntimeError(f"customer_profiles were built by run {', '.join(built_by)}, not "
+                           f"{ctx.run_id}: run the profiles stage for this run first")
+    return profiles
+
+
 def segments_stage(ctx: RunContext, path: Path | None = None) -> None:
     """Evaluates the segment rules on customer_profiles and writes this run's memberships.
 
@@ -201,9 +214,7 @@ def segments_stage(ctx: RunContext, path: Path | None = None) -> None:
     rules = load_segments(file)
     with ctx.stage("segments"):
         spark = ctx.spark
-        profiles = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
-        if profiles is None:
-            raise RuntimeError("customer_profiles does not exist yet: run the profiles stage first")
+        profiles = read_profiles_of_run(ctx)
         validate_conditions(spark, rules, profiles.schema, file)
         previous = previous_run_sizes(
             tables.read_table(spark, ctx.warehouse, tables.SEGMENT_MEMBERSHIPS), ctx.run_id)
