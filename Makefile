@@ -12,7 +12,7 @@ DEMO_PERSONS ?= 10000
 DEMO_DIR := demo
 MVN_COPY := org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy
 
-.PHONY: setup run test lint bench-components demo-data clean
+.PHONY: setup run test lint bench-components bench-accuracy demo-data clean
 
 setup: $(VENV)/.installed $(DELTA_JARS)
 
@@ -36,10 +36,28 @@ $(DEMO_DIR)/data/.complete: | setup
 
 demo-data: $(DEMO_DIR)/data/.complete
 
-run: setup demo-data
+# Demo partner secrets: random, made on this machine, never in the repository (demo/ is ignored).
+$(DEMO_DIR)/secrets/.complete: | setup
+	mkdir -p $(DEMO_DIR)/secrets
+	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $(DEMO_DIR)/secrets/movers
+	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $(DEMO_DIR)/secrets/retail_media
+	touch $@
+
+run: setup demo-data $(DEMO_DIR)/secrets/.complete
+	IDRES_SECRET_MOVERS="$$(cat $(DEMO_DIR)/secrets/movers)" \
+	IDRES_SECRET_RETAIL_MEDIA="$$(cat $(DEMO_DIR)/secrets/retail_media)" \
 	$(PY) -m jobs run --conf conf/demo.yaml
 
-test: setup
+# Airflow lives in its own environment: its pins must not move the job's.
+AIRFLOW_VENV := .venv-airflow
+$(AIRFLOW_VENV)/.installed:
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/pip install --quiet "apache-airflow==3.3.2" "apache-airflow-providers-apache-spark==6.3.4"
+	touch $@
+
+test: setup $(AIRFLOW_VENV)/.installed
+	AIRFLOW__CORE__LOAD_EXAMPLES=False $(AIRFLOW_VENV)/bin/python tests/airflow_dagbag_check.py
 	$(PY) -m pytest -q
 
 lint: setup
@@ -48,6 +66,16 @@ lint: setup
 
 bench-components: setup
 	$(PY) benchmarks/bench_components.py
+
+# Our job against Splink 4 (Spark and DuckDB back ends) on the demo data, FEBRL4 and FEBRL3.
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS="--datasets febrl4,febrl3".
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: pyproject.toml | setup
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench-accuracy: setup $(VENV)/.bench-installed
+	$(PY) benchmarks/bench_accuracy.py --demo-persons $(DEMO_PERSONS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(DEMO_DIR) warehouse .pytest_cache

@@ -14,7 +14,7 @@ from jobs.config import Config, ConfigError, load_config
 log = logging.getLogger("jobs")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-STAGE_COMMANDS = ("run", "ingest", "resolve", "profiles", "train")
+STAGE_COMMANDS = ("run", "ingest", "resolve", "profiles", "segments", "exports", "train")
 
 
 def _run_date(text: str) -> date:
@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest": "read, validate and standardize the sources",
         "resolve": "block, compare, score and cluster the standardized records",
         "profiles": "build customer profiles and the identifier index",
+        "segments": "evaluate the segment rules (segments.yaml beside the configuration)",
+        "exports": "export consented segment members to partners (partners.yaml beside it)",
         "train": "re-estimate the matching model (u, m by EM) and store it, then resolve",
     }
     for name in STAGE_COMMANDS:
@@ -111,6 +113,22 @@ def _summary(ctx: object) -> str:
             f"accuracy vs ground truth: precision {precision:.4f}  recall "
             f"{ctx.value('evaluate', 'recall'):.4f}  F1 {ctx.value('evaluate', 'f1'):.4f}"
         )
+    segments = ctx.notes.get("segments")
+    if isinstance(segments, list) and segments:
+        lines.append("")
+        lines.append(f"{'segment':<28}{'members':>10}{'change':>10}")
+        for item in segments:
+            change = "new" if item.change is None else f"{item.change:+,}"
+            lines.append(f"{item.segment:<28}{item.size:>10,}{change:>10}")
+    exports = ctx.notes.get("exports")
+    if isinstance(exports, list) and exports:
+        lines.append("")
+        for export in exports:
+            sent = ", ".join(f"{k} {v:,}" for k, v in export.exported.items()) or "nothing"
+            held = ", ".join(f"{k} ({v})" for k, v in export.withheld.items())
+            lines.append(f"partner {export.partner}: {sent}"
+                         + (f"; withheld under k: {held}" if held else "")
+                         + f"; withdrawals {export.withdrawals}")
     by_pair = ctx.notes.get("accuracy_by_source_pair")
     if isinstance(by_pair, list) and by_pair:
         lines.append(f"  {'sources':<24}{'precision':>10}{'recall':>9}{'true pairs':>12}")
@@ -124,6 +142,7 @@ def _summary(ctx: object) -> str:
 
 
 def _stage_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.exports import exports_stage, partners_file
     from jobs.pipeline import (
         RunContext,
         evaluate_stage,
@@ -132,6 +151,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         record_metrics,
         resolve_stage,
     )
+    from jobs.segments import segments_file, segments_stage
     from jobs.spark import get_spark
 
     run_date = args.run_date or datetime.now(UTC).date()
@@ -146,6 +166,11 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         profiles_stage(ctx)
     if args.command in ("run", "resolve", "train"):
         evaluate_stage(ctx)
+    # `run` includes segments and exports when their files sit beside the configuration.
+    if args.command == "segments" or (args.command == "run" and segments_file(ctx).is_file()):
+        segments_stage(ctx)
+    if args.command == "exports" or (args.command == "run" and partners_file(ctx).is_file()):
+        exports_stage(ctx)
     record_metrics(ctx)
     print(_summary(ctx))
     return EXIT_OK
@@ -205,10 +230,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
+    from jobs.exports import PartnerSecretError
     from jobs.ingest import MissingColumnError, SourceReadError
 
     try:
         return _stage_command(args, config)
-    except (MissingColumnError, SourceReadError) as exc:
+    except (MissingColumnError, SourceReadError, PartnerSecretError, ConfigError) as exc:
         print(f"input error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RuntimeError as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
