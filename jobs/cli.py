@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
         command.add_argument("--run-id", default=None,
                              help="run id (default: the run date, so a re-run replaces itself)")
+        command.add_argument("--mode", choices=("full", "incremental"), default="full",
+                             help="incremental: compare only pairs with a new or changed record "
+                                  "and reuse the previous run's stored pairs (default: full)")
     explain = commands.add_parser("explain", help="why two records are (not) linked")
     explain.add_argument("record_a", help="source/source_record_id, e.g. magazine/M000123")
     explain.add_argument("record_b")
@@ -161,7 +164,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     if args.command in ("run", "ingest"):
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
-        resolve_stage(ctx, retrain=args.command == "train")
+        resolve_stage(ctx, retrain=args.command == "train",
+                      incremental=args.mode == "incremental")
     if args.command in ("run", "profiles"):
         profiles_stage(ctx)
     if args.command in ("run", "resolve", "train"):

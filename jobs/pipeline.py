@@ -237,15 +237,77 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
     return params
 
 
-def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
-    """Blocks, compares, scores and clusters the standardized records; writes the crosswalk."""
+def _fingerprint(records: DataFrame) -> DataFrame:
+    """Returns (record_id, fingerprint): a hash of everything a record says but the run id."""
+    columns = [c for c in table_schema(tables.STANDARDIZED_RECORDS).column_names
+               if c != "run_id"]
+    return records.select("record_id", F.sha2(F.to_json(F.struct(*columns)), 256)
+                          .alias("fingerprint"))
+
+
+def _changed_records(ctx: RunContext, records: DataFrame) -> DataFrame | None:
+    """Returns the record ids that are new or changed since the previous run (None when there
+    is no previous run to compare with)."""
+    previous = tables.read_table_before_run(ctx.spark, ctx.warehouse,
+                                            tables.STANDARDIZED_RECORDS, ctx.run_id)
+    if previous is None:
+        return None
+    return _fingerprint(records).join(_fingerprint(previous), ["record_id", "fingerprint"],
+                                      "left_anti").select("record_id")
+
+
+def _scoring_columns(gammas: DataFrame) -> list[str]:
+    """The columns scoring reads: pair, levels, and the values term frequencies look up."""
+    values = [f"{c}_{side}" for c in TERM_FREQUENCY_COLUMNS.values() for side in ("l", "r")]
+    return ["record_l", "record_r", *[c for c in gammas.columns if c.startswith("gamma_")],
+            *values]
+
+
+def _stored_gammas(ctx: RunContext, records: DataFrame, changed: DataFrame) -> DataFrame | None:
+    """Returns the previous run's stored pairs between records that are still there unchanged,
+    with their levels and the values scoring needs (nothing is compared again)."""
+    previous = tables.read_table_before_run(ctx.spark, ctx.warehouse, tables.MATCH_PAIRS,
+                                            ctx.run_id)
+    if previous is None:
+        return None
+    unchanged = records.join(changed, "record_id", "left_anti")
+    values = list(TERM_FREQUENCY_COLUMNS.values())
+    left = unchanged.select(F.col("record_id").alias("record_l"),
+                            *[F.col(c).alias(f"{c}_l") for c in values])
+    right = unchanged.select(F.col("record_id").alias("record_r"),
+                             *[F.col(c).alias(f"{c}_r") for c in values])
+    levels = [c for c in previous.columns if c.startswith("gamma_")]
+    return previous.select("record_l", "record_r", *levels).join(left, "record_l") \
+        .join(right, "record_r")
+
+
+def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool = False) -> None:
+    """Blocks, compares, scores and clusters the standardized records; writes the crosswalk.
+
+    Incremental: only pairs with a new or changed record are compared; the other pairs keep
+    the levels stored in match_pairs by the previous run. Scores, links and clusters are then
+    built over all pairs exactly as in a full run, so both give the same clusters.
+    """
     spark, config = ctx.spark, ctx.config
     stored = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
     records = with_comparison_features(with_blocking_columns(stored)).persist()
+    changed = _changed_records(ctx, records) if incremental and not retrain else None
+    reused = _stored_gammas(ctx, records, changed) if changed is not None else None
+    if incremental and (reused is None or load_model(ctx) is None):
+        log.warning("incremental run without a previous run or stored model: resolving fully")
+        changed = reused = None
     with ctx.stage("block"):
         pairs = candidate_pairs(records, config.blocking.rules, config.blocking.max_block_size)
+        if changed is not None:
+            changed = changed.persist()
+            ctx.metric("block", "changed_records", changed.count())
+            touched = changed.select(F.col("record_id").alias("record_l")).join(
+                pairs, "record_l").unionByName(changed.select(
+                    F.col("record_id").alias("record_r")).join(pairs, "record_r"),
+                allowMissingColumns=False).select(*pairs.columns).distinct()
+            pairs = touched
         pairs = pairs.persist()
         ctx.metric("block", "records", records.count())
         ctx.metric("block", "candidate_pairs", pairs.count())
@@ -253,8 +315,12 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False) -> None:
                    oversized_blocks(records, config.blocking.rules,
                                     config.blocking.max_block_size).count())
     with ctx.stage("compare"):
-        gammas = compare_pairs(pairs_with_records(pairs, records)).persist()
-        gammas.count()
+        gammas = compare_pairs(pairs_with_records(pairs, records))
+        if reused is not None:
+            gammas = gammas.select(*_scoring_columns(gammas)).unionByName(reused)
+        gammas = gammas.persist()
+        ctx.metric("compare", "compared_pairs", pairs.count())
+        ctx.metric("compare", "scored_pairs", gammas.count())
     with ctx.stage("score"):
         params = None if retrain else load_model(ctx)
         if params is None:
