@@ -215,3 +215,48 @@ def test_rerunning_a_run_date_replaces_its_rows(spark: SparkSession, demo_run: D
         spark, warehouse, tables.IDENTITY_CROSSWALK).select(
         "source", "source_record_id", "customer_id").collect()}
     assert crosswalk_after == crosswalk_before
+
+    def profile_rows() -> list[dict]:
+        profiles = tables.read_table(spark, warehouse, tables.CUSTOMER_PROFILES)
+        assert profiles is not None
+        return [r.asDict(recursive=True) for r in
+                profiles.drop("run_id").orderBy("customer_id").collect()]
+
+    profiles_before = profile_rows()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["profiles", "--conf", str(demo_run.conf), "--run-date", RUN_DATE]) == 0
+    assert profile_rows() == profiles_before
+
+
+def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
+                                                       demo_run: DemoRun) -> None:
+    import phonenumbers
+
+    from jobs.lookup import lookup
+
+    warehouse = str(demo_run.warehouse)
+    records = tables.read_table(spark, warehouse, tables.STANDARDIZED_RECORDS)
+    crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
+    assert records is not None and crosswalk is not None
+    joined = records.join(crosswalk.select("record_id", "customer_id"), "record_id")
+    registry = joined.where("source_kind = 'registry' AND email IS NOT NULL "
+                            "AND phone_e164 IS NOT NULL").orderBy("record_id").first()
+    online = joined.where("source_kind = 'online'").orderBy("record_id").first()
+    social = joined.where("source_kind = 'social'").orderBy("record_id").first()
+    assert registry is not None and online is not None and social is not None
+    national = phonenumbers.format_number(phonenumbers.parse(registry["phone_e164"]),
+                                          phonenumbers.PhoneNumberFormat.NATIONAL)
+    cases = [
+        ("email", f"  {registry['email'].upper()} ", registry["customer_id"]),
+        ("phone", national, registry["customer_id"]),
+        ("subscriber", f"{registry['source']}:{registry['source_record_id']}",
+         registry["customer_id"]),
+        ("cookie", online["source_record_id"], online["customer_id"]),
+        ("handle", f"{social['platform']}:@{social['handle'].upper()}", social["customer_id"]),
+    ]
+    for kind, value, customer in cases:
+        found = lookup(warehouse, kind, value)
+        assert customer in {p["customer_id"] for p in found}, (kind, value)
+        profile = next(p for p in found if p["customer_id"] == customer)
+        assert "emails" in profile and "consent_partner_sharing" in profile
+    assert lookup(warehouse, "cookie", "no-such-cookie") == []
