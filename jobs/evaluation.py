@@ -54,11 +54,15 @@ def pairwise_accuracy(crosswalk: DataFrame, truth: DataFrame) -> PairwiseAccurac
     labelled = crosswalk.select("source", "source_record_id", "customer_id").join(
         truth, ["source", "source_record_id"]
     ).cache()
-    tp = labelled.groupBy("customer_id", "person_id").count().agg(_pairs("count")).first()[0]
-    predicted = labelled.groupBy("customer_id").count().agg(_pairs("count")).first()[0]
-    actual = labelled.groupBy("person_id").count().agg(_pairs("count")).first()[0]
+    def pair_count(*group: str) -> int:
+        row = labelled.groupBy(*group).count().agg(_pairs("count")).first()
+        return int(row[0] or 0) if row is not None else 0
+
+    tp = pair_count("customer_id", "person_id")
+    predicted = pair_count("customer_id")
+    actual = pair_count("person_id")
     labelled.unpersist()
-    return PairwiseAccuracy(int(tp or 0), int(predicted or 0), int(actual or 0))
+    return PairwiseAccuracy(tp, predicted, actual)
 
 
 def _pairs_by_source_pair(counts: DataFrame, group: str) -> DataFrame:
