@@ -116,13 +116,20 @@ def _summary(ctx: object) -> str:
             f"accuracy vs ground truth: precision {precision:.4f}  recall "
             f"{ctx.value('evaluate', 'recall'):.4f}  F1 {ctx.value('evaluate', 'f1'):.4f}"
         )
+    by_pair = ctx.notes.get("accuracy_by_source_pair")
+    if isinstance(by_pair, list) and by_pair:
+        lines.append(f"  {'sources':<24}{'precision':>10}{'recall':>9}{'true pairs':>12}")
+        for pair, p, r, n in by_pair:
+            shown_p = "-" if p is None else f"{p:.4f}"
+            shown_r = "-" if r is None else f"{r:.4f}"
+            lines.append(f"  {pair:<24}{shown_p:>10}{shown_r:>9}{n:>12,}")
     segments = ctx.notes.get("segments")
     if isinstance(segments, list) and segments:
         lines.append("")
-        lines.append(f"{'segment':<28}{'members':>10}{'change':>10}")
+        lines.append(f"{'segment':<44}{'members':>10}{'change':>10}")
         for item in segments:
             change = "new" if item.change is None else f"{item.change:+,}"
-            lines.append(f"{item.segment:<28}{item.size:>10,}{change:>10}")
+            lines.append(f"{item.segment:<44}{item.size:>10,}{change:>10}")
     exports = ctx.notes.get("exports")
     if isinstance(exports, list) and exports:
         lines.append("")
@@ -132,13 +139,6 @@ def _summary(ctx: object) -> str:
             lines.append(f"partner {export.partner}: {sent}"
                          + (f"; withheld under k: {held}" if held else "")
                          + f"; withdrawals {export.withdrawals}")
-    by_pair = ctx.notes.get("accuracy_by_source_pair")
-    if isinstance(by_pair, list) and by_pair:
-        lines.append(f"  {'sources':<24}{'precision':>10}{'recall':>9}{'true pairs':>12}")
-        for pair, p, r, n in by_pair:
-            shown_p = "-" if p is None else f"{p:.4f}"
-            shown_r = "-" if r is None else f"{r:.4f}"
-            lines.append(f"  {pair:<24}{shown_p:>10}{shown_r:>9}{n:>12,}")
     lines.append("")
     lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in ctx.timings.items()))
     return "\n".join(lines)

@@ -9,8 +9,6 @@ from typing import Any
 
 import yaml
 
-from jobs.profiles import GOLDEN_ATTRIBUTES, SURVIVORSHIP_RULES, Survivorship
-
 SOURCE_KINDS = ("registry", "orders", "online", "social")
 SOURCE_FORMATS = ("csv", "json", "parquet", "delta")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -23,6 +21,32 @@ class ConfigError(ValueError):
     def __init__(self, file: Path | str, key: str, problem: str) -> None:
         self.file, self.key, self.problem = str(file), key, problem
         super().__init__(f"{file}: `{key}`: {problem}")
+
+
+# Golden attributes of customer_profiles and how survivorship may choose them (jobs.profiles).
+GOLDEN_ATTRIBUTES = (
+    "first_name", "last_name", "birth_date", "gender", "street_address", "postal_code", "city",
+    "country", "phone_e164", "email",
+)
+
+SURVIVORSHIP_RULES = ("source_priority", "most_recent", "most_frequent")
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """How each golden attribute is chosen among a customer's records.
+
+    - `source_priority`: the first source in `source_priority` (sources not listed rank after
+      those listed, by kind: registry, social, online), then the most recent;
+    - `most_recent`: the most recently updated record's value;
+    - `most_frequent`: the value most records hold, then the most recent.
+    """
+    default: str = "source_priority"
+    per_attribute: tuple[tuple[str, str], ...] = ()
+    source_priority: tuple[str, ...] = ()
+
+    def rule(self, attribute: str) -> str:
+        return dict(self.per_attribute).get(attribute, self.default)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
-from jobs import tables
-from jobs.standardize import _e164_one
+from jobs import table_names as tables
+from jobs.normalize import e164
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         email = "".join(text.split()).lower()
         return Identifier("email_sha256", (hashlib.sha256(email.encode("utf-8")).hexdigest(),))
     if kind == "phone":
-        candidates = [_e164_one(text, None)] + [_e164_one(text, region) for region in regions]
+        candidates = [e164(text, None)] + [e164(text, region) for region in regions]
         found = tuple(dict.fromkeys(c for c in candidates if c))
         if not found:
             raise LookupError_("--phone: not a valid phone number in any region tried")
@@ -73,18 +74,24 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     raise LookupError_(f"unknown identifier kind {kind!r}; expected one of {IDENTIFIER_TYPES}")
 
 
-def _open(warehouse: str, table: str) -> DeltaTable:
+def _open(warehouse: str, table: str) -> ds.Dataset:
+    """Returns the current version of a Delta table as a pyarrow dataset of its data files.
+
+    delta-rs resolves the version (the transaction log); pyarrow reads the files. delta-rs's
+    own dataset keeps Rust I/O threads that abort the interpreter at exit now and then.
+    """
     path = tables.table_path(warehouse, table)
     try:
-        return DeltaTable(path)
+        files = DeltaTable(path).file_uris()
     except Exception as exc:  # delta-rs raises its own TableNotFoundError and OSError kinds
         raise LookupError_(f"{path}: not a Delta table ({type(exc).__name__}); "
                            "run the job first") from exc
+    return ds.dataset(files, format="parquet")
 
 
 def find_customer_ids(warehouse: str, identifier: Identifier) -> list[str]:
     """Returns the customer ids the identifier index holds for the identifier (usually one)."""
-    dataset = _open(warehouse, tables.IDENTIFIER_INDEX).to_pyarrow_dataset()
+    dataset = _open(warehouse, tables.IDENTIFIER_INDEX)
     condition = (pc.field("identifier_type") == identifier.type) & pc.field(
         "identifier_value").isin(list(identifier.values))
     found = dataset.to_table(filter=condition, columns=["customer_id"])
@@ -107,7 +114,7 @@ def customer_profiles(warehouse: str, customer_ids: Sequence[str]) -> list[dict[
     """Returns the profile rows of the customers, as JSON-ready dicts."""
     if not customer_ids:
         return []
-    dataset = _open(warehouse, tables.CUSTOMER_PROFILES).to_pyarrow_dataset()
+    dataset = _open(warehouse, tables.CUSTOMER_PROFILES)
     found = dataset.to_table(filter=pc.field("customer_id").isin(list(customer_ids)))
     return [{k: _plain(v) for k, v in row.items()} for row in found.to_pylist()]
 

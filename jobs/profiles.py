@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from jobs.config import GOLDEN_ATTRIBUTES, Survivorship
+
 # Survivorship: the most trusted kind of source wins, then the most recent statement.
 KIND_TRUST = {"registry": 3, "social": 2, "online": 1}
-GOLDEN_ATTRIBUTES = (
-    "first_name", "last_name", "birth_date", "gender", "street_address", "postal_code", "city",
-    "country", "phone_e164", "email",
-)
 
 
 def _trust() -> Column:
     mapping = F.create_map(*[x for kind, t in KIND_TRUST.items() for x in (F.lit(kind), F.lit(t))])
     return F.coalesce(mapping[F.col("source_kind")], F.lit(0))
-
-
-SURVIVORSHIP_RULES = ("source_priority", "most_recent", "most_frequent")
-
-
-@dataclass(frozen=True)
-class Survivorship:
-    """How each golden attribute is chosen among a customer's records.
-
-    - `source_priority`: the first source in `source_priority` (sources not listed rank after
-      those listed, by kind: registry, social, online), then the most recent;
-    - `most_recent`: the most recently updated record's value;
-    - `most_frequent`: the value most records hold, then the most recent.
-    """
-    default: str = "source_priority"
-    per_attribute: tuple[tuple[str, str], ...] = ()
-    source_priority: tuple[str, ...] = ()
-
-    def rule(self, attribute: str) -> str:
-        return dict(self.per_attribute).get(attribute, self.default)
 
 
 def _source_rank(priority: tuple[str, ...]) -> Column:

@@ -18,11 +18,11 @@ import unicodedata
 from collections.abc import Callable
 
 import pandas as pd
-import phonenumbers
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
+from jobs.normalize import e164
 from jobs.schemas import table_schema
 
 CONTRACT = table_schema("standardized_records")
@@ -223,27 +223,9 @@ def with_email_sha256(df: DataFrame) -> DataFrame:
     return df.withColumn("email_sha256", F.coalesce(F.sha2(F.col("email"), 256), given))
 
 
-def _e164_one(raw: str | None, region: str | None) -> str | None:
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    region = region.strip().upper() if isinstance(region, str) and region.strip() else None
-    if region is None and text.startswith("00"):
-        # Without a region "00" cannot be read; it is the international prefix in Europe.
-        text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    national = phonenumbers.national_significant_number(number)
-    if len(set(national)) <= 1 or not phonenumbers.is_valid_number(number):
-        return None  # 0000000, 1111111 and numbers no operator could assign
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 @F.pandas_udf(StringType())  # type: ignore[call-overload]
 def _e164(phone: pd.Series, region: pd.Series) -> pd.Series:
-    return pd.Series([_e164_one(p, r) for p, r in zip(phone, region, strict=True)], dtype=object)
+    return pd.Series([e164(p, r) for p, r in zip(phone, region, strict=True)], dtype=object)
 
 
 def standardize_phone(phone: Column, country: Column) -> Column:

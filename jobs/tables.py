@@ -10,28 +10,24 @@ from pyspark.sql import functions as F
 
 log = logging.getLogger(__name__)
 
-STANDARDIZED_RECORDS = "standardized_records"
-ORDERS = "orders"
-REJECTED_RECORDS = "rejected_records"
-MATCH_PAIRS = "match_pairs"
-MODEL_PARAMETERS = "model_parameters"
-IDENTITY_CROSSWALK = "identity_crosswalk"
-CUSTOMER_PROFILES = "customer_profiles"
-IDENTIFIER_INDEX = "identifier_index"
-CUSTOMER_ID_EVENTS = "customer_id_events"
-RUN_METRICS = "run_metrics"
-LINK_DECISIONS = "link_decisions"  # written by people (or their tools), read by the job
-SEGMENT_MEMBERSHIPS = "segment_memberships"
-PARTNER_EXPORTS = "partner_exports"
-
-# Tables that keep one slice per run: a re-run of a run id replaces its own slice only.
-RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS, SEGMENT_MEMBERSHIPS,
-              PARTNER_EXPORTS}
-
-
-def table_path(warehouse: str, table: str) -> str:
-    """Returns the location of `table` under the warehouse root."""
-    return f"{warehouse.rstrip('/')}/{table}"
+# Names and locations live in a Spark-free module (the look-ups must not import pyspark).
+from jobs.table_names import (  # noqa: E402,F401  (re-exported: one place for table names)
+    CUSTOMER_ID_EVENTS,
+    CUSTOMER_PROFILES,
+    IDENTIFIER_INDEX,
+    IDENTITY_CROSSWALK,
+    LINK_DECISIONS,
+    MATCH_PAIRS,
+    MODEL_PARAMETERS,
+    ORDERS,
+    PARTNER_EXPORTS,
+    REJECTED_RECORDS,
+    RUN_METRICS,
+    RUN_SCOPED,
+    SEGMENT_MEMBERSHIPS,
+    STANDARDIZED_RECORDS,
+    table_path,
+)
 
 
 def table_exists(spark: SparkSession, warehouse: str, table: str) -> bool:

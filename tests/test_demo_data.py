@@ -33,8 +33,8 @@ from jobs.demo_data import (
     SOCIAL_DEFECTS,
     generate_demo_data,
 )
+from jobs.normalize import e164 as _e164_one
 from jobs.schemas import source_schema
-from jobs.standardize import _e164_one
 
 PERSONS = 2000
 REPO = Path(__file__).resolve().parent.parent
