@@ -139,6 +139,10 @@ def _summary(ctx: object) -> str:
             lines.append(f"partner {export.partner}: {sent}"
                          + (f"; withheld under k: {held}" if held else "")
                          + f"; withdrawals {export.withdrawals}")
+    report = ctx.notes.get("report")
+    if report:
+        lines.append("")
+        lines.append(f"run report: {report}")
     lines.append("")
     lines.append("time per stage: " + ", ".join(f"{k} {v:.1f}s" for k, v in ctx.timings.items()))
     return "\n".join(lines)

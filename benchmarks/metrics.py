@@ -1,0 +1,102 @@
+"""Pairwise precision, recall and F1 of a clustering against ground truth, overall and per pair
+of sources, counted from group sizes (no pair is ever listed).
+
+A record pair is predicted when both records are in one cluster and true when both belong to one
+person. Pairs are counted per unordered pair of sources (`magazine-cable`; `magazine-magazine`
+for pairs inside one source). Only records that are both clustered (accepted by the job) and in
+the ground truth count; a record missing from the clustering counts as a cluster of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    true_positive: int
+    predicted: int
+    true: int
+
+    @property
+    def precision(self) -> float:
+        return self.true_positive / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positive / self.true if self.true else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        """Returns the counts and the three scores."""
+        return {**asdict(self), "precision": self.precision, "recall": self.recall,
+                "f1": self.f1}
+
+
+def _pairs_by_source(groups: pd.Series, sources: pd.Series, names: list[str]
+                     ) -> dict[tuple[str, str], int]:
+    """Returns, per unordered source pair, the number of record pairs that share a group."""
+    counts = pd.crosstab(groups, sources).reindex(columns=names, fill_value=0)
+    matrix = counts.to_numpy(dtype=np.int64)
+    cross = matrix.T @ matrix  # [a, b] = sum over groups of n_a * n_b
+    result: dict[tuple[str, str], int] = {}
+    for i, a in enumerate(names):
+        result[(a, a)] = int((cross[i, i] - matrix[:, i].sum()) // 2)
+        for j in range(i + 1, len(names)):
+            result[(a, names[j])] = int(cross[i, j])
+    return result
+
+
+def labelled_records(clusters: pd.DataFrame, truth: pd.DataFrame, accepted: pd.Series
+                     ) -> pd.DataFrame:
+    """Returns (record_id, source, cluster_id, person_id) for accepted records with a truth.
+
+    `clusters` has record_id and cluster_id; `truth` has source, source_record_id, person_id;
+    `accepted` holds the record ids ("source/source_record_id") the job accepted.
+    """
+    labelled = truth.assign(record_id=truth["source"] + "/" + truth["source_record_id"])
+    labelled = labelled[labelled["record_id"].isin(set(accepted))]
+    labelled = labelled.merge(clusters[["record_id", "cluster_id"]], on="record_id", how="left")
+    alone = labelled["cluster_id"].isna()
+    labelled.loc[alone, "cluster_id"] = "singleton:" + labelled.loc[alone, "record_id"]
+    return labelled[["record_id", "source", "cluster_id", "person_id"]]
+
+
+def pairwise_by_source_pair(labelled: pd.DataFrame) -> dict[str, PairCounts]:
+    """Returns pair counts per source pair ("a-b", source order of first appearance) and under
+    "all" for every pair."""
+    names = list(dict.fromkeys(labelled["source"]))
+    sources = labelled["source"]
+    both = labelled["cluster_id"].astype(str) + "\u241f" + labelled["person_id"].astype(str)
+    tp = _pairs_by_source(both, sources, names)
+    predicted = _pairs_by_source(labelled["cluster_id"], sources, names)
+    true = _pairs_by_source(labelled["person_id"], sources, names)
+    result = {f"{a}-{b}": PairCounts(tp[(a, b)], predicted[(a, b)], true[(a, b)])
+              for a, b in tp}
+    result["all"] = PairCounts(sum(tp.values()), sum(predicted.values()), sum(true.values()))
+    return result
+
+
+def error_pairs(labelled: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns random samples (fixed seed) of up to `limit` false-positive pairs (one cluster,
+    two persons) and false-negative pairs (one person, two clusters), as (record_l, record_r)
+    frames, for inspection."""
+    def pairs_within(key: str, differ: str) -> pd.DataFrame:
+        sized = labelled.groupby(key)[differ].transform("nunique")
+        mixed = labelled[sized > 1]
+        joined = mixed.merge(mixed, on=key, suffixes=("_l", "_r"))
+        joined = joined[(joined["record_id_l"] < joined["record_id_r"])
+                        & (joined[f"{differ}_l"] != joined[f"{differ}_r"])]
+        pairs = joined[["record_id_l", "record_id_r"]].rename(
+            columns={"record_id_l": "record_l", "record_id_r": "record_r"})
+        return pairs.sample(n=min(limit, len(pairs)), random_state=0).sort_values(
+            ["record_l", "record_r"])
+
+    return pairs_within("cluster_id", "person_id"), pairs_within("person_id", "cluster_id")
