@@ -83,6 +83,8 @@ class BlockingConfig:
 class MatchingConfig:
     # Pairs at or above this probability are links (precision first: see DESIGN principle 4).
     link_threshold: float = 0.99
+    # A shared email links on its own unless first names or birth dates contradict it.
+    exact_email_links: bool = True
     # Pairs below this match weight are not stored in match_pairs.
     store_floor_weight: float = -5.0
     # Random record pairs drawn to estimate u.
