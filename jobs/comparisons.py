@@ -94,12 +94,18 @@ def _names_swapped() -> Column:
     )
 
 
+def _names_swapped_with_typos() -> Column:
+    # "laznger gabrielle" against "gabrielle langer": swapped, and a slip on top.
+    return F.coalesce((F.col("_jw_first_last") >= 0.92) & (F.col("_jw_last_first") >= 0.92),
+                      F.lit(False))
+
+
 def first_name_level() -> Column:
     jw = F.col("_jw_first_name")
     return (
         F.when(_either_null("first_name_norm"), -1)
         .when((_l("first_name_norm") == _r("first_name_norm")) | _names_swapped(), 3)
-        .when(jw >= 0.94, 2)
+        .when((jw >= 0.94) | _names_swapped_with_typos(), 2)
         .when((jw >= 0.88) | (_l("first_metaphone") == _r("first_metaphone")), 1)
         .otherwise(0)
     )
@@ -110,7 +116,7 @@ def last_name_level() -> Column:
     return (
         F.when(_either_null("last_name_norm"), -1)
         .when((_l("last_name_norm") == _r("last_name_norm")) | _names_swapped(), 3)
-        .when(jw >= 0.94, 2)
+        .when((jw >= 0.94) | _names_swapped_with_typos(), 2)
         .when((jw >= 0.88) | (_l("last_metaphone") == _r("last_metaphone")), 1)
         .otherwise(0)
     )
@@ -242,9 +248,11 @@ def compare_pairs(pairs: DataFrame, comparisons: tuple[Comparison, ...] = DEFAUL
     with_similarity = (
         pairs.withColumn("_jw_first_name", jaro_winkler("first_name_norm_l", "first_name_norm_r"))
         .withColumn("_jw_last_name", jaro_winkler("last_name_norm_l", "last_name_norm_r"))
+        .withColumn("_jw_first_last", jaro_winkler("first_name_norm_l", "last_name_norm_r"))
+        .withColumn("_jw_last_first", jaro_winkler("last_name_norm_l", "first_name_norm_r"))
         .withColumn("_jw_street", jaro_winkler("street_norm_l", "street_norm_r"))
     )
     gammas = [c.level().cast("int").alias(f"gamma_{c.spec.name}") for c in comparisons]
     return with_similarity.select("*", *gammas).drop(
-        "_jw_first_name", "_jw_last_name", "_jw_street"
+        "_jw_first_name", "_jw_last_name", "_jw_street", "_jw_first_last", "_jw_last_first"
     )

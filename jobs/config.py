@@ -73,6 +73,9 @@ class BlockingConfig:
         ("first_name_norm", "birth_date"),
         # A handle built from a name (mvirtanen) meets that name, and the same handle elsewhere.
         ("handle_keys",),
+        # Misspelt surnames: the same address, or the same birth date in the same city.
+        ("street_norm", "house_number", "postal_code"),
+        ("birth_date", "city_norm"),
     )
     # A blocking value shared by more records than this (a public Wi-Fi IP, a household phone,
     # a placeholder) produces no candidate pairs: it would flood the comparisons with non-matches.
