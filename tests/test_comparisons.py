@@ -45,6 +45,9 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"first_name_norm": "virtanen", "last_name_norm": "matti"},
      {"first_name": 3, "last_name": 3}),
+    ({"first_name_norm": "laznger", "last_name_norm": "gabrielle"},   # swapped, and a slip
+     {"first_name_norm": "gabrielle", "last_name_norm": "langer"},    # jw 0.96 and 1.0
+     {"first_name": 2, "last_name": 2}),
     ({"first_name_norm": "katharina", "last_name_norm": "mueller"},
      {"first_name_norm": "katharine", "last_name_norm": "muller"},   # jw 0.96 and 0.91
      {"first_name": 2, "last_name": 1}),
