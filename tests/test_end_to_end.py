@@ -260,3 +260,36 @@ def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
         profile = next(p for p in found if p["customer_id"] == customer)
         assert "emails" in profile and "consent_partner_sharing" in profile
     assert lookup(warehouse, "cookie", "no-such-cookie") == []
+
+
+def test_running_a_date_twice_leaves_every_table_as_after_one_run(
+    spark: SparkSession, demo_run: DemoRun
+) -> None:
+    import contextlib
+    import io
+
+    warehouse = str(demo_run.warehouse)
+    # Timings and write times differ between runs by nature; everything else must not.
+    volatile = {tables.RUN_METRICS: ["recorded_at"], tables.STANDARDIZED_RECORDS: [],
+                tables.ORDERS: [], tables.REJECTED_RECORDS: [], tables.MATCH_PAIRS: [],
+                tables.IDENTITY_CROSSWALK: [], tables.CUSTOMER_PROFILES: [],
+                tables.IDENTIFIER_INDEX: [], tables.CUSTOMER_ID_EVENTS: [],
+                tables.MODEL_PARAMETERS: []}
+
+    def snapshot() -> dict[str, list[str]]:
+        result = {}
+        for table, drop in volatile.items():
+            frame = tables.read_table(spark, warehouse, table)
+            assert frame is not None, table
+            frame = frame.drop(*drop)
+            if table == tables.RUN_METRICS:
+                frame = frame.where(F.col("metric") != "seconds")
+            result[table] = sorted(frame.toJSON().collect())
+        return result
+
+    before = snapshot()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["run", "--conf", str(demo_run.conf), "--run-date", RUN_DATE]) == 0
+    after = snapshot()
+    for table in volatile:
+        assert after[table] == before[table], table
