@@ -484,7 +484,10 @@ def _identity_guard() -> F.Column:
     same_email = F.col("gamma_email") == 1
     corroborated = (F.col("gamma_birth_date") >= 2) | same_email | (F.col("gamma_phone") == 2) \
         | (F.col("gamma_address") >= 3)
-    return ((F.col("gamma_first_name") != 0) | same_email) & corroborated
+    # The veto is for households, who share a surname; when every name differs the score
+    # alone decides (a record keyed in wrong, matched on birth date and address).
+    household = F.col("gamma_last_name") != 0
+    return ((F.col("gamma_first_name") != 0) | same_email | ~household) & corroborated
 
 
 def profiles_stage(ctx: RunContext) -> None:
@@ -575,7 +578,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(f"{item['comparison']:<14}{item['label']:<26}{m:>10}{u:>10}"
                      f"{item['partial_weight']:>+9.2f}")
     prior_weight = math.log2(params.prior / (1 - params.prior))
-    guard = bool((scored["gamma_first_name"] != 0 or scored["gamma_email"] == 1) and (
+    guard = bool((scored["gamma_first_name"] != 0 or scored["gamma_email"] == 1
+                  or scored["gamma_last_name"] == 0) and (
         scored["gamma_birth_date"] >= 2 or scored["gamma_email"] == 1
         or scored["gamma_phone"] == 2 or scored["gamma_address"] >= 3))
     linked = scored["match_probability"] >= threshold and guard
