@@ -77,3 +77,38 @@ def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
     assert_df_equality(result.assignments, expected, ignore_row_order=True,
                        ignore_nullable=True)
     assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+
+
+def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
+    spark: SparkSession,
+) -> None:
+    from jobs.pipeline import _decisive_email, _identity_guard
+
+    columns = ("case", "gamma_first_name", "gamma_last_name", "gamma_birth_date", "gamma_email",
+               "gamma_phone", "gamma_address")
+    rows = [
+        ("same person, full evidence", 3, 3, 3, 1, 2, 4),
+        ("twin: first names differ, same surname", 0, 3, 3, -1, 2, 4),
+        ("namesakes: names and city only", 3, 3, -1, -1, -1, 1),
+        ("names and a birth date one digit off", 3, 3, 2, -1, -1, 0),
+        ("every name differs, birth date and address agree", 0, 0, 3, -1, -1, 4),
+        ("shared email, first names agree", 2, -1, -1, 1, -1, 0),
+        ("shared email, birth dates contradict", 3, 3, 0, 1, -1, 4),
+        ("shared email, first names contradict", 0, 3, -1, 1, -1, 4),
+    ]
+    frame = spark.createDataFrame(rows, ", ".join(
+        f"{c} {'string' if c == 'case' else 'int'}" for c in columns))
+    actual = frame.select("case", _identity_guard().alias("guard"),
+                          _decisive_email(True).alias("decisive"),
+                          _decisive_email(False).alias("decisive_off"))
+    expected = spark.createDataFrame([
+        ("same person, full evidence", True, True, False),
+        ("twin: first names differ, same surname", False, False, False),
+        ("namesakes: names and city only", False, False, False),
+        ("names and a birth date one digit off", True, False, False),
+        ("every name differs, birth date and address agree", True, False, False),
+        ("shared email, first names agree", True, True, False),
+        ("shared email, birth dates contradict", True, False, False),
+        ("shared email, first names contradict", True, False, False),
+    ], "case string, guard boolean, decisive boolean, decisive_off boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
