@@ -100,3 +100,15 @@ def test_shipped_demo_config_is_valid() -> None:
     config = load_config(Path(__file__).resolve().parent.parent / "conf" / "demo.yaml")
     assert [s.kind for s in config.sources].count("registry") == 2
     assert config.ground_truth is not None
+
+
+def test_demo_configuration_shows_the_defaults() -> None:
+    from pathlib import Path
+
+    from jobs.config import BlockingConfig, ClusteringConfig, MatchingConfig, load_config
+
+    config = load_config(Path(__file__).resolve().parent.parent / "conf" / "demo.yaml")
+    assert (config.blocking, config.matching, config.clustering) == (
+        BlockingConfig(), MatchingConfig(), ClusteringConfig())
+    assert [s.name for s in config.sources] == [
+        "magazine", "magazine_orders", "cable", "cable_orders", "web", "social"]
