@@ -28,7 +28,7 @@ from jobs.comparisons import (
     pairs_with_records,
     with_comparison_features,
 )
-from jobs.config import Config
+from jobs.config import Config, MatchingConfig
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import MUST_LINK_WEIGHT, apply_guards, decision_pairs
 from jobs.identity import assign_stable_ids, build_crosswalk
@@ -341,10 +341,8 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                                 *level_columns, F.lit(ctx.run_id).alias("run_id")),
             ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
-        links = scored.where(
-            ((F.col("match_probability") >= config.matching.link_threshold) & _identity_guard())
-            | _decisive_email(config.matching.exact_email_links)
-        ).select("record_l", "record_r", "match_weight")
+        links = scored.where(_link_rule(config.matching)).select(
+            "record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, links, "must_link")
         cannot = decision_pairs(decisions, links, "cannot_link").persist()
@@ -460,6 +458,13 @@ def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
     )
 
 
+def _link_rule(matching: MatchingConfig) -> F.Column:
+    """True for a scored pair that links: above the threshold and past the identity guard, or
+    a decisive shared email. The one rule both resolve and explain apply."""
+    return ((F.col("match_probability") >= matching.link_threshold) & _identity_guard()) \
+        | _decisive_email(matching.exact_email_links)
+
+
 def _decisive_email(enabled: bool) -> F.Column:
     """A shared email (a login hash meeting a registry email) links on its own unless the first
     names or the birth dates contradict it. On the demo data every such pair below the
@@ -565,9 +570,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     features = with_comparison_features(with_blocking_columns(wanted))
     compared = compare_pairs(pairs_with_records(pair, features))
-    all_features = with_comparison_features(with_blocking_columns(records))
     scored = score_pairs(with_term_frequency_adjustments(
-        compared, _term_frequencies(all_features), params), params).first()
+        compared, _term_frequencies(records), params), params).select(
+        "*", _identity_guard().alias("_guard"),
+        _link_rule(ctx.config.matching).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",
@@ -578,11 +584,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(f"{item['comparison']:<14}{item['label']:<26}{m:>10}{u:>10}"
                      f"{item['partial_weight']:>+9.2f}")
     prior_weight = math.log2(params.prior / (1 - params.prior))
-    guard = bool((scored["gamma_first_name"] != 0 or scored["gamma_email"] == 1
-                  or scored["gamma_last_name"] == 0) and (
-        scored["gamma_birth_date"] >= 2 or scored["gamma_email"] == 1
-        or scored["gamma_phone"] == 2 or scored["gamma_address"] >= 3))
-    linked = scored["match_probability"] >= threshold and guard
+    guard, linked = bool(scored["_guard"]), bool(scored["_linked"])
     lines += [
         f"{'prior':<14}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
         "",
@@ -590,8 +592,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
     if not guard:
-        lines.append("the identity guard vetoes a link: first names disagree without a shared "
-                     "email, or nothing but names agrees")
+        lines.append("the identity guard vetoes a link: first names disagree within a surname "
+                     "without a shared email, or nothing but names agrees")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:
