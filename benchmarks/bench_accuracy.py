@@ -38,9 +38,10 @@ import pandas as pd
 from datasets import Dataset, prepare
 from deltalake import DeltaTable
 from diagnose import error_causes, what_if_thresholds
-from metrics import PairCounts, error_pairs, labelled_records, pairwise_by_source_pair
+from metrics import error_pairs, labelled_records, pairwise_by_source_pair, scores
 
 from jobs.config import load_config
+from jobs.evaluation import PairwiseAccuracy
 
 log = logging.getLogger("bench")
 
@@ -213,15 +214,15 @@ def unguarded_scores(dataset: Dataset, truth: pd.DataFrame, record_ids: pd.Serie
     for threshold, clusters in what_if_thresholds(scored, record_ids,
                                                   WHAT_IF_THRESHOLDS).items():
         counts = pairwise_by_source_pair(labelled_records(clusters, truth, record_ids))["all"]
-        result.append({"threshold": threshold, **counts.as_dict()})
+        result.append({"threshold": threshold, **scores(counts)})
         log.info("  idres scores without guards, threshold %s: precision %.4f recall %.4f "
                  "F1 %.4f", threshold, counts.precision, counts.recall, counts.f1)
     return result
 
 
-def _row(dataset: str, tool: str, scope: str, counts: PairCounts, seconds: float | None
+def _row(dataset: str, tool: str, scope: str, counts: PairwiseAccuracy, seconds: float | None
          ) -> dict[str, Any]:
-    return {"dataset": dataset, "tool": tool, "scope": scope, **counts.as_dict(),
+    return {"dataset": dataset, "tool": tool, "scope": scope, **scores(counts),
             "wall_seconds": seconds}
 
 
@@ -262,7 +263,7 @@ def benchmark_dataset(dataset: Dataset, tools: Sequence[str], threshold: float,
         by_pair = pairwise_by_source_pair(labelled)
         rows.append(_row(dataset.name, run.tool, "all", by_pair.pop("all"), run.seconds))
         pairs = {scope: counts for scope, counts in by_pair.items()
-                 if counts.predicted or counts.true}
+                 if counts.predicted_pairs or counts.true_pairs}
         if len(pairs) > 1:  # one pair of sources only: its row would repeat the ALL row
             rows += [_row(dataset.name, run.tool, scope, counts, None)
                      for scope, counts in pairs.items()]

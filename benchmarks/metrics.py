@@ -9,35 +9,17 @@ the ground truth count; a record missing from the clustering counts as a cluster
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 import pandas as pd
 
+from jobs.evaluation import PairwiseAccuracy
 
-@dataclass(frozen=True)
-class PairCounts:
-    true_positive: int
-    predicted: int
-    true: int
 
-    @property
-    def precision(self) -> float:
-        return self.true_positive / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positive / self.true if self.true else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> dict[str, float | int]:
-        """Returns the counts and the three scores."""
-        return {**asdict(self), "precision": self.precision, "recall": self.recall,
-                "f1": self.f1}
+def scores(counts: PairwiseAccuracy) -> dict[str, float | int]:
+    """Returns the pair counts and the three scores, as the results file names them."""
+    return {"true_positive": counts.true_positive_pairs, "predicted": counts.predicted_pairs,
+            "true": counts.true_pairs, "precision": counts.precision, "recall": counts.recall,
+            "f1": counts.f1}
 
 
 def _pairs_by_source(groups: pd.Series, sources: pd.Series, names: list[str]
@@ -69,7 +51,7 @@ def labelled_records(clusters: pd.DataFrame, truth: pd.DataFrame, accepted: pd.S
     return labelled[["record_id", "source", "cluster_id", "person_id"]]
 
 
-def pairwise_by_source_pair(labelled: pd.DataFrame) -> dict[str, PairCounts]:
+def pairwise_by_source_pair(labelled: pd.DataFrame) -> dict[str, PairwiseAccuracy]:
     """Returns pair counts per source pair ("a-b", source order of first appearance) and under
     "all" for every pair."""
     names = list(dict.fromkeys(labelled["source"]))
@@ -78,9 +60,9 @@ def pairwise_by_source_pair(labelled: pd.DataFrame) -> dict[str, PairCounts]:
     tp = _pairs_by_source(both, sources, names)
     predicted = _pairs_by_source(labelled["cluster_id"], sources, names)
     true = _pairs_by_source(labelled["person_id"], sources, names)
-    result = {f"{a}-{b}": PairCounts(tp[(a, b)], predicted[(a, b)], true[(a, b)])
+    result = {f"{a}-{b}": PairwiseAccuracy(tp[(a, b)], predicted[(a, b)], true[(a, b)])
               for a, b in tp}
-    result["all"] = PairCounts(sum(tp.values()), sum(predicted.values()), sum(true.values()))
+    result["all"] = PairwiseAccuracy(sum(tp.values()), sum(predicted.values()), sum(true.values()))
     return result
 
 
