@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,13 @@ import pandas as pd
 from datasets import Dataset, prepare
 from deltalake import DeltaTable
 from diagnose import error_causes, what_if_thresholds
-from metrics import error_pairs, labelled_records, pairwise_by_source_pair, scores
+from metrics import (
+    error_pairs,
+    labelled_records,
+    pairwise_by_source_pair,
+    scores,
+    seen_through_every_kind,
+)
 
 from jobs.config import load_config
 from jobs.evaluation import PairwiseAccuracy
@@ -220,6 +226,22 @@ def unguarded_scores(dataset: Dataset, truth: pd.DataFrame, record_ids: pd.Serie
     return result
 
 
+EVERY_KIND = "seen via all 4 kinds"
+
+
+def _every_kind_filter(dataset: Dataset, stored: pd.DataFrame
+                       ) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """Returns a filter keeping the records of persons seen through every kind of source
+    (registry with orders, online, social), or None when the data set lacks a kind."""
+    kinds = stored.set_index("record_id")["source_kind"]
+    orders_path = dataset.warehouse / "orders"
+    if not {"registry", "online", "social"} <= set(kinds) or not (
+            orders_path / "_delta_log").is_dir():
+        return None
+    ordering = set(_table(dataset.warehouse, "orders", ["record_id"])["record_id"])
+    return lambda labelled: seen_through_every_kind(labelled, kinds, ordering)
+
+
 def _row(dataset: str, tool: str, scope: str, counts: PairwiseAccuracy, seconds: float | None
          ) -> dict[str, Any]:
     return {"dataset": dataset, "tool": tool, "scope": scope, **scores(counts),
@@ -254,6 +276,7 @@ def benchmark_dataset(dataset: Dataset, tools: Sequence[str], threshold: float,
     records = records.assign(birth_date=records["birth_date"].astype(str))
     truth = pd.read_csv(dataset.ground_truth, dtype=str, keep_default_na=False)
     notes.update(rejected_summary(dataset, records, truth))
+    every_kind = _every_kind_filter(dataset, stored)
     rows: list[dict[str, Any]] = []
     for run in runs:
         notes[run.tool] = {"ok": run.ok, "log": str(run.log_file), **run.details}
@@ -267,6 +290,10 @@ def benchmark_dataset(dataset: Dataset, tools: Sequence[str], threshold: float,
         if len(pairs) > 1:  # one pair of sources only: its row would repeat the ALL row
             rows += [_row(dataset.name, run.tool, scope, counts, None)
                      for scope, counts in pairs.items()]
+        if every_kind is not None:
+            population = every_kind(labelled)
+            rows.append(_row(dataset.name, run.tool, EVERY_KIND,
+                             pairwise_by_source_pair(population)["all"], None))
         if run.tool == "idres":
             notes["idres"]["error_causes"] = diagnose_idres(dataset, labelled, stored)
             log.info("  idres error causes: %s", notes["idres"]["error_causes"])
@@ -284,7 +311,7 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
             f"{'F1':>7} {'TP':>8} {'pred':>8} {'true':>8} {'wall s':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        scope = "ALL" if r["scope"] == "all" else "  " + r["scope"]
+        scope = {"all": "ALL", EVERY_KIND: EVERY_KIND}.get(r["scope"], "  " + r["scope"])
         wall = "" if r["wall_seconds"] is None else f"{r['wall_seconds']:.1f}"
         lines.append(
             f"{r['dataset']:<8} {r['tool']:<14} {scope:<22} {r['precision']:>9.4f} "

@@ -82,3 +82,24 @@ def error_pairs(labelled: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.Da
             ["record_l", "record_r"])
 
     return pairs_within("cluster_id", "person_id"), pairs_within("person_id", "cluster_id")
+
+
+def seen_through_every_kind(labelled: pd.DataFrame, kind_of_record: pd.Series,
+                            ordering_records: set[str]) -> pd.DataFrame:
+    """Returns the rows of `labelled` whose person is seen through all four kinds of source: a
+    registry record with orders, an online profile and a social account (the population on
+    which a 360-degree profile matters most).
+
+    `kind_of_record` maps record_id to its source kind; `ordering_records` holds the registry
+    record ids that have at least one order.
+    """
+    kinds = labelled["record_id"].map(kind_of_record)
+    ordering = labelled["record_id"].isin(ordering_records)
+    persons = labelled.assign(kind=kinds, orders=ordering).groupby("person_id").agg(
+        registry=("kind", lambda k: (k == "registry").any()),
+        online=("kind", lambda k: (k == "online").any()),
+        social=("kind", lambda k: (k == "social").any()),
+        orders=("orders", "any"),
+    )
+    every = persons[persons[["registry", "online", "social", "orders"]].all(axis=1)].index
+    return labelled[labelled["person_id"].isin(set(every))]

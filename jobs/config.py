@@ -76,6 +76,9 @@ class BlockingConfig:
         # Misspelt surnames: the same address, or the same birth date in the same city.
         ("street_norm", "house_number", "postal_code"),
         ("birth_date", "city_norm"),
+        ("first_name_norm", "postal_code"),
+        ("street_norm", "postal_code"),
+        ("first_name_norm", "street_norm"),
     )
     # A blocking value shared by more records than this (a public Wi-Fi IP, a household phone,
     # a placeholder) produces no candidate pairs: it would flood the comparisons with non-matches.
@@ -122,6 +125,9 @@ class Config:
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
     survivorship: Survivorship = field(default_factory=Survivorship)
+    # The comparisons (jobs.comparisons.Comparison), defaults with the configuration's
+    # `comparisons:` overrides applied; None when the configuration overrides none.
+    comparisons: tuple[Any, ...] | None = None
     # Human decisions (record_a, record_b, must_link | cannot_link), record ids as
     # "source/source_record_id"; they win over the model on every run.
     link_decisions: tuple[tuple[str, str, str], ...] = ()
@@ -231,7 +237,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     base = file.resolve().parent
     top = _expect_mapping(file, "(top level)", raw)
     allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
-               "clustering", "link_decisions", "profiles"}
+               "clustering", "link_decisions", "profiles", "comparisons"}
     _check_keys(file, "", top, allowed)
     if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
@@ -266,8 +272,34 @@ def parse_config(raw: Any, file: Path) -> Config:
         matching=_typed_section(file, "matching", top.get("matching"), MatchingConfig),
         clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
         link_decisions=_link_decisions(file, top.get("link_decisions")),
+        comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),
     )
+
+
+def _comparisons(file: Path, raw: Any) -> tuple[Any, ...] | None:
+    """Returns the default comparisons with `raw`'s overrides ({name: levels} replaces a
+    comparison's levels, {name: false} drops it), or None when nothing is overridden."""
+    if raw is None:
+        return None
+    mapping = _expect_mapping(file, "comparisons", raw)
+    # Imported here: the comparison stage needs Spark, reading a configuration does not.
+    from jobs.comparisons import DEFAULT_COMPARISONS, ComparisonConfigError, comparison_from_data
+
+    known = [c.name for c in DEFAULT_COMPARISONS]
+    _check_keys(file, "comparisons", mapping, set(known))
+    chosen = []
+    for comparison in DEFAULT_COMPARISONS:
+        if comparison.name not in mapping:
+            chosen.append(comparison)
+        elif mapping[comparison.name] is not False:
+            try:
+                chosen.append(comparison_from_data(comparison.name, mapping[comparison.name]))
+            except ComparisonConfigError as exc:
+                raise ConfigError(file, f"comparisons.{comparison.name}", str(exc)) from exc
+    if not chosen:
+        raise ConfigError(file, "comparisons", "at least one comparison must stay")
+    return tuple(chosen)
 
 
 def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship:

@@ -47,9 +47,13 @@ def birth_dates_conflict(a: date | None, b: date | None) -> bool:
     return sum(x != y for x, y in zip(digits_a, digits_b, strict=True)) > 1
 
 
-def members_conflict(a: Member, b: Member) -> bool:
-    """True when two records cannot be one person by their strong identifiers."""
-    if birth_dates_conflict(a.birth_date, b.birth_date):
+def members_conflict(a: Member, b: Member, linked: bool = False) -> bool:
+    """True when two records cannot be one person by their strong identifiers.
+
+    `linked`: the two were scored against each other and linked; their birth dates were then
+    weighed by the model already (a source that garbles birth dates teaches it to forgive
+    that), so only a transitive conflict, between records never compared, counts."""
+    if not linked and birth_dates_conflict(a.birth_date, b.birth_date):
         return True
     return a.login_email is not None and b.login_email is not None and \
         a.login_email != b.login_email
@@ -63,13 +67,15 @@ def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, f
     groups: dict[str, list[str]] = {rid: [rid] for rid in by_id}
     root = {rid: rid for rid in by_id}
     ordered = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
+    direct = {frozenset((left, right)) for left, right, _weight in ordered}
     for left, right, _weight in ordered:
         if left not in root or right not in root:
             continue
         a, b = root[left], root[right]
         if a == b or len(groups[a]) + len(groups[b]) > max_size:
             continue
-        if any(frozenset((x, y)) in cannot_link or members_conflict(by_id[x], by_id[y])
+        if any(frozenset((x, y)) in cannot_link
+               or members_conflict(by_id[x], by_id[y], frozenset((x, y)) in direct)
                for x in groups[a] for y in groups[b]):
             continue
         keep, gone = (a, b) if len(groups[a]) >= len(groups[b]) else (b, a)

@@ -23,16 +23,19 @@ from jobs import tables
 from jobs.blocking import candidate_pairs, oversized_blocks, with_blocking_columns
 from jobs.clustering import cluster_size_distribution, connected_components
 from jobs.comparisons import (
+    DEFAULT_COMPARISONS,
+    Comparison,
     compare_pairs,
     comparison_specs,
     pairs_with_records,
     with_comparison_features,
 )
-from jobs.config import Config, MatchingConfig
+from jobs.config import Config
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import MUST_LINK_WEIGHT, apply_guards, decision_pairs
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
+from jobs.link_rules import CONTACT_COLUMNS, Levels, identity_guard, link_rule
 from jobs.model import (
     ModelParameters,
     count_agreement_patterns,
@@ -185,12 +188,27 @@ def _model_path(ctx: RunContext) -> str:
     return f"{ctx.warehouse.rstrip('/')}/{MODEL_FILE}"
 
 
+class StaleModelError(RuntimeError):
+    """The stored model was trained with other comparisons than the configuration's."""
+
+
+def comparisons_of(config: Config) -> tuple[Comparison, ...]:
+    """Returns the comparisons the configuration asks for (the defaults unless overridden)."""
+    return tuple(config.comparisons) if config.comparisons is not None else DEFAULT_COMPARISONS
+
+
 def load_model(ctx: RunContext) -> ModelParameters | None:
-    """Returns the stored model, or None when none has been trained yet."""
+    """Returns the stored model, or None when none has been trained yet; raises
+    StaleModelError when its comparisons or levels differ from the configured ones."""
     path = Path(_model_path(ctx))
     if not path.is_file():
         return None
-    return ModelParameters.from_json(path.read_text(encoding="utf-8"))
+    params = ModelParameters.from_json(path.read_text(encoding="utf-8"))
+    if params.comparisons != comparison_specs(comparisons_of(ctx.config)):
+        raise StaleModelError(
+            f"the model stored in {path} was trained with other comparisons or levels than "
+            f"the configuration's: retrain it with `python -m jobs train`")
+    return params
 
 
 def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
@@ -210,12 +228,12 @@ def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
         .crossJoin(right.select(F.col("record_id").alias("record_r")))
         .where(F.col("record_l") != F.col("record_r"))
     )
-    return compare_pairs(pairs_with_records(pairs, records))
+    return compare_pairs(pairs_with_records(pairs, records), comparisons_of(ctx.config))
 
 
 def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> ModelParameters:
     """Estimates u from random pairs and m by EM on candidate patterns; stores the model."""
-    matching, specs = ctx.config.matching, comparison_specs()
+    matching, specs = ctx.config.matching, comparison_specs(comparisons_of(ctx.config))
     u = estimate_u_from_patterns(
         count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs,
         exclude_when_exact=matching.u_exclude_when_exact,
@@ -321,7 +339,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                    oversized_blocks(records, config.blocking.rules,
                                     config.blocking.max_block_size).count())
     with ctx.stage("compare"):
-        gammas = compare_pairs(pairs_with_records(pairs, records))
+        gammas = compare_pairs(pairs_with_records(pairs, records), comparisons_of(config))
         if reused is not None:
             gammas = gammas.select(*_scoring_columns(gammas)).unionByName(reused)
         gammas = gammas.persist()
@@ -341,7 +359,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                                 *level_columns, F.lit(ctx.run_id).alias("run_id")),
             ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
-        links = scored.where(_link_rule(config.matching)).select(
+        contacts = contact_sources(records)
+        ctx.notes["contact_sources"] = contacts
+        links = scored.where(link_rule(config.matching, params.comparisons, contacts)).select(
             "record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, links, "must_link")
@@ -458,41 +478,17 @@ def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
     )
 
 
-def _link_rule(matching: MatchingConfig) -> F.Column:
-    """True for a scored pair that links: above the threshold and past the identity guard, or
-    a decisive shared email. The one rule both resolve and explain apply."""
-    return ((F.col("match_probability") >= matching.link_threshold) & _identity_guard()) \
-        | _decisive_email(matching.exact_email_links)
-
-
-def _decisive_email(enabled: bool) -> F.Column:
-    """A shared email (a login hash meeting a registry email) links on its own unless the first
-    names or the birth dates contradict it. On the demo data every such pair below the
-    threshold (1,480 of them) is a true match: the threshold only missed them because a web
-    profile's place, guessed from its IP, disagrees with the home address."""
-    if not enabled:
-        return F.lit(False)
-    return (F.col("gamma_email") == 1) & (F.col("gamma_first_name") != 0) \
-        & (F.col("gamma_birth_date") != 0)
-
-
-def _identity_guard() -> F.Column:
-    """A link needs first names that do not disagree, unless a login email says it is the same
-    person, and evidence beyond names.
-
-    Households and twins share a surname, an address, a phone and (twins) a birth date: only the
-    first name tells them apart, so a clear first-name disagreement vetoes the link. Namesakes
-    share everything a name can give (and a handle built from it): a name alone never links;
-    a birth date (exact, transposed or a digit off), an email, a phone or a street address
-    must agree too.
-    """
-    same_email = F.col("gamma_email") == 1
-    corroborated = (F.col("gamma_birth_date") >= 2) | same_email | (F.col("gamma_phone") == 2) \
-        | (F.col("gamma_address") >= 3)
-    # The veto is for households, who share a surname; when every name differs the score
-    # alone decides (a record keyed in wrong, matched on birth date and address).
-    household = F.col("gamma_last_name") != 0
-    return ((F.col("gamma_first_name") != 0) | same_email | ~household) & corroborated
+def contact_sources(records: DataFrame) -> list[str]:
+    """Returns the sources whose records hold contact details or genders (see
+    jobs.link_rules.identity_guard: their people are told apart by first name)."""
+    present = [c for c in CONTACT_COLUMNS if c in records.columns]
+    if not present:
+        return []
+    condition = F.lit(False)
+    for column in present:
+        condition = condition | F.col(column).isNotNull()
+    return sorted(r["source"] for r in records.where(condition).select("source").distinct()
+                  .collect())
 
 
 def profiles_stage(ctx: RunContext) -> None:
@@ -569,11 +565,12 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     left, right = sorted((record_a, record_b))
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     features = with_comparison_features(with_blocking_columns(wanted))
-    compared = compare_pairs(pairs_with_records(pair, features))
+    compared = compare_pairs(pairs_with_records(pair, features), comparisons_of(ctx.config))
+    contacts = contact_sources(records)
     scored = score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params).select(
-        "*", _identity_guard().alias("_guard"),
-        _link_rule(ctx.config.matching).alias("_linked")).first()
+        "*", identity_guard(Levels(params.comparisons), contacts).alias("_guard"),
+        link_rule(ctx.config.matching, params.comparisons, contacts).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",

@@ -11,6 +11,7 @@ from jobs.comparisons import PAIR_COLUMNS, compare_pairs
 
 TYPES = {"birth_date": "date"}
 GAMMAS = ["first_name", "last_name", "birth_date", "email", "phone", "address", "handle_name",
+          "handle_birth_year", "gender",
           "ip_address"]
 
 
@@ -41,16 +42,25 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
     # Names: exact, swapped, fuzzy (Jaro–Winkler boundaries), phonetic, else.
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"first_name_norm": "matti", "last_name_norm": "virtanen"},
-     {"first_name": 3, "last_name": 3}),
+     {"first_name": 3, "last_name": 4}),
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"first_name_norm": "virtanen", "last_name_norm": "matti"},
-     {"first_name": 3, "last_name": 3}),
+     {"first_name": 3, "last_name": 4}),
     ({"first_name_norm": "laznger", "last_name_norm": "gabrielle"},   # swapped, and a slip
      {"first_name_norm": "gabrielle", "last_name_norm": "langer"},    # jw 0.96 and 1.0
-     {"first_name": 2, "last_name": 2}),
+     {"first_name": 2, "last_name": 3}),
+    ({"first_name_norm": "gredn", "last_name_norm": "amelia"},       # swapped, jw 0.907: the
+     {"first_name_norm": "amelia", "last_name_norm": "green"},        # 0.88 boundary counts
+     {"first_name": 2, "last_name": 3}),
     ({"first_name_norm": "katharina", "last_name_norm": "mueller"},
      {"first_name_norm": "katharine", "last_name_norm": "muller"},   # jw 0.96 and 0.91
-     {"first_name": 2, "last_name": 1}),
+     {"first_name": 2, "last_name": 2}),
+    ({"first_name_norm": "stronach", "last_name_norm": "ethan"},     # surname keyed as the
+     {"first_name_norm": "emily", "last_name_norm": "stronach"},      # first name, first lost
+     {"first_name": 0, "last_name": 1}),
+    ({"first_name_norm": "katharina", "first_name_canonical": "katharina"},
+     {"first_name_norm": "kathi", "first_name_canonical": "katharina"},  # a nickname
+     {"first_name": 2}),
     ({"first_name_norm": "jon", "first_metaphone": "JN"},
      {"first_name_norm": "john", "first_metaphone": "JN"},
      {"first_name": 1}),
@@ -86,7 +96,17 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
     ({"street_norm": "mannerheimintie", "house_number": "12", "postal_code": "00100"},
      {"street_norm": "aleksanterinkatu", "house_number": "3", "postal_code": "00100"},
      {"address": 2}),
+    ({"street_norm": "hauptstrasse", "house_number": "12", "postal_code": "10115"},
+     {"street_norm": "hauptstrasse", "postal_code": "10115"},   # a number missing on one side
+     {"address": 3}),
+    ({"street_norm": "tindale street", "house_number": "51", "postal_code": "4125"},
+     {"street_norm": "tindale street", "house_number": "15", "postal_code": "4152"},  # slips
+     {"address": 3}),
+    ({"street_norm": "tindale street", "house_number": "51", "postal_code": "4125"},
+     {"street_norm": "tindale street", "house_number": "7", "postal_code": "4125"},
+     {"address": 2}),
     ({"city_norm": "helsinki"}, {"city_norm": "helsinki"}, {"address": 1}),
+    ({"city_norm": "dorrigo"}, {"city_norm": "dorrvigo"}, {"address": 1}),   # jw 0.94
     ({"city_norm": "helsinki"}, {"city_norm": "espoo"}, {"address": 0}),
     # Handle against the other side's name.
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
@@ -98,6 +118,16 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"handle_letters": "sunnyday"}, {"handle_name": 0}),
     ({"handle_letters": "mvirtanen"}, {"handle_letters": "mvirtanen"}, {}),
+    # The year in a handle against the other side's birth date.
+    ({"handle_letters": "annak", "handle_year": "84"}, {"birth_date": dt.date(1984, 5, 1)},
+     {"handle_birth_year": 1}),
+    ({"birth_date": dt.date(2001, 5, 1)}, {"handle_letters": "annak", "handle_year": "01"},
+     {"handle_birth_year": 1}),
+    ({"handle_letters": "annak", "handle_year": "85"}, {"birth_date": dt.date(1984, 5, 1)},
+     {"handle_birth_year": 0}),
+    # Gender.
+    ({"gender": "f"}, {"gender": "f"}, {"gender": 1}),
+    ({"gender": "f"}, {"gender": "m"}, {"gender": 0}),
     # IP addresses.
     ({"ip_address": "10.0.0.1"}, {"ip_address": "10.0.0.1"}, {"ip_address": 1}),
     ({"ip_address": "10.0.0.1"}, {"ip_address": "10.0.0.2"}, {"ip_address": 0}),

@@ -79,32 +79,54 @@ def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
     assert (result.flagged_clusters, result.clusters_split) == (1, 1)
 
 
+def test_a_direct_link_forgives_its_own_birth_dates_but_not_a_transitive_conflict() -> None:
+    # a-b were scored against each other and linked despite their birth dates (a source that
+    # garbles dates); c, linked to b only, conflicts with a, whom it was never compared with.
+    group = members("a", "b", "c", birth={"a": date(1967, 9, 5), "b": date(1976, 6, 9),
+                                           "c": date(1950, 1, 1)})
+    assert rebuild_cluster(group, [("a", "b", 20.0)], set(), max_size=30) == {
+        "a": "a", "b": "a", "c": "c"}
+    assert rebuild_cluster(group, [("a", "b", 20.0), ("b", "c", 10.0)], set(), max_size=30) == {
+        "a": "a", "b": "a", "c": "c"}
+
+
 def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     spark: SparkSession,
 ) -> None:
-    from jobs.pipeline import _decisive_email, _identity_guard
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, decisive_email, identity_guard
 
-    columns = ("case", "gamma_first_name", "gamma_last_name", "gamma_birth_date", "gamma_email",
-               "gamma_phone", "gamma_address")
+    columns = ("case", "record_l", "record_r", "gamma_first_name", "gamma_last_name",
+               "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address")
     rows = [
-        ("same person, full evidence", 3, 3, 3, 1, 2, 4),
-        ("twin: first names differ, same surname", 0, 3, 3, -1, 2, 4),
-        ("namesakes: names and city only", 3, 3, -1, -1, -1, 1),
-        ("names and a birth date one digit off", 3, 3, 2, -1, -1, 0),
-        ("every name differs, birth date and address agree", 0, 0, 3, -1, -1, 4),
-        ("shared email, first names agree", 2, -1, -1, 1, -1, 0),
-        ("shared email, birth dates contradict", 3, 3, 0, 1, -1, 4),
-        ("shared email, first names contradict", 0, 3, -1, 1, -1, 4),
+        ("same person, full evidence", "crm/1", "crm/2", 3, 4, 3, 1, 2, 4),
+        ("twin: first names differ, same surname", "crm/1", "crm/2", 0, 4, 3, -1, 2, 4),
+        ("twin in a source without contact details", "reg/1", "crm/2", 0, 4, 3, -1, -1, 4),
+        ("first name replaced, no contact details", "reg/1", "reg/2", 0, 4, 3, -1, -1, 4),
+        ("namesakes: names and city only", "reg/1", "reg/2", 3, 4, -1, -1, -1, 1),
+        ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2),
+        ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2),
+        ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0),
+        ("every name differs, birth date and address agree", "crm/1", "crm/2", 0, 0, 3, -1, -1,
+         4),
+        ("shared email, first names agree", "crm/1", "crm/2", 2, -1, -1, 1, -1, 0),
+        ("shared email, birth dates contradict", "crm/1", "crm/2", 3, 4, 0, 1, -1, 4),
+        ("shared email, first names contradict", "crm/1", "crm/2", 0, 4, -1, 1, -1, 4),
     ]
     frame = spark.createDataFrame(rows, ", ".join(
-        f"{c} {'string' if c == 'case' else 'int'}" for c in columns))
-    actual = frame.select("case", _identity_guard().alias("guard"),
-                          _decisive_email(True).alias("decisive"),
-                          _decisive_email(False).alias("decisive_off"))
+        f"{c} {'int' if c.startswith('gamma') else 'string'}" for c in columns))
+    levels = Levels(comparison_specs())
+    actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
+                          decisive_email(levels, True).alias("decisive"),
+                          decisive_email(levels, False).alias("decisive_off"))
     expected = spark.createDataFrame([
         ("same person, full evidence", True, True, False),
         ("twin: first names differ, same surname", False, False, False),
+        ("twin in a source without contact details", False, False, False),
+        ("first name replaced, no contact details", True, False, False),
         ("namesakes: names and city only", False, False, False),
+        ("names and postal code, no birth date", True, False, False),
+        ("names and postal code, birth dates differ", False, False, False),
         ("names and a birth date one digit off", True, False, False),
         ("every name differs, birth date and address agree", True, False, False),
         ("shared email, first names agree", True, True, False),
