@@ -88,7 +88,7 @@ class BlockingConfig:
 @dataclass(frozen=True)
 class MatchingConfig:
     # Pairs at or above this probability are links (precision first: see DESIGN principle 4).
-    link_threshold: float = 0.99
+    link_threshold: float = 0.95
     # A shared email links on its own unless first names or birth dates contradict it.
     exact_email_links: bool = True
     # Pairs below this match weight are not stored in match_pairs.

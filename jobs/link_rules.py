@@ -62,22 +62,27 @@ def identity_guard(levels: Levels, contact_sources: Collection[str]) -> Column:
 
     Namesakes share everything a name can give (and a handle built from it): a name alone never
     links; a birth date (exact, transposed or a digit off), an email, a phone or a street address
-    must agree too, or, where no birth date is known to contradict, the postal code with both
-    names (on the demo and FEBRL4 data every such pair above 0.9 is a match, against two in
-    three for names with a city).
+    must agree too. A social account has no birth date: the year in its handle (anna_k84) with
+    both names and the city stands in for it. In a plain register (no contact details on either
+    side) both names at one postal code, with no birth date to contradict them, are the best
+    evidence there is and suffice; where contact details exist, namesakes at one postal code
+    are told apart by them (on the demo data such pairs are as often namesakes as not).
     """
     same_email = levels.top("email")
-    names_agree = ~levels.disagrees("first_name") & ~levels.disagrees("last_name") \
-        & (levels.gamma("last_name") != NULL_LEVEL)
-    postal_with_names = levels.at_least("address", "same_postal_code") & names_agree \
-        & (levels.gamma("birth_date") == NULL_LEVEL)
-    corroborated = levels.at_least("birth_date", "transposed_or_one_digit") | same_email \
-        | levels.top("phone") | levels.at_least("address", "similar_street") | postal_with_names
-    household = ~levels.disagrees("last_name")
     individuals = F.lit(False)
     if contact_sources:
         sources = sorted(contact_sources)
         individuals = _source_of("record_l").isin(sources) | _source_of("record_r").isin(sources)
+    names_agree = ~levels.disagrees("first_name") & (levels.gamma("first_name") != NULL_LEVEL) \
+        & levels.at_least("last_name", "fuzzy_0.88_or_phonetic")
+    postal_with_names = levels.at_least("address", "same_postal_code") & names_agree \
+        & (levels.gamma("birth_date") == NULL_LEVEL) & ~individuals
+    handle_year = levels.top("handle_birth_year") & names_agree \
+        & levels.at_least("address", "same_city")
+    corroborated = levels.at_least("birth_date", "transposed_or_one_digit") | same_email \
+        | levels.top("phone") | levels.at_least("address", "similar_street") | postal_with_names \
+        | handle_year
+    household = ~levels.disagrees("last_name")
     veto = levels.disagrees("first_name") & household & ~same_email & individuals
     return ~veto & corroborated
 

@@ -32,7 +32,12 @@ from jobs.comparisons import (
 )
 from jobs.config import Config
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
-from jobs.guards import MUST_LINK_WEIGHT, apply_guards, decision_pairs
+from jobs.guards import (
+    MUST_LINK_WEIGHT,
+    apply_guards,
+    birth_dates_are_reliable,
+    decision_pairs,
+)
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.link_rules import CONTACT_COLUMNS, Levels, identity_guard, link_rule
@@ -379,8 +384,11 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
             links, vertices=records.select("record_id"),
             max_iterations=config.clustering.max_iterations,
         )
+        reliable = "birth_date" not in params.m or birth_dates_are_reliable(
+            params.m["birth_date"][0])
+        ctx.metric("cluster", "birth_date_guard", float(reliable))
         guarded = apply_guards(components, links, records, cannot,
-                               config.clustering.max_cluster_size)
+                               config.clustering.max_cluster_size, check_birth_dates=reliable)
         assignments = guarded.assignments.persist()
         ctx.metric("cluster", "clusters_reexamined", guarded.flagged_clusters)
         ctx.metric("cluster", "clusters_split_by_guards", guarded.clusters_split)

@@ -264,10 +264,26 @@ def city_norm(col: Column) -> Column:
     return _blank_to_null(F.regexp_replace(fold_text(col), r"^[0-9 -]+", ""))
 
 
+# Country names as people write them in a location ("Finland", "Deutschland"): not a city.
+_COUNTRY_NAMES = (
+    "austria", "osterreich", "belgium", "belgique", "belgie", "bulgaria", "croatia", "hrvatska",
+    "cyprus", "czechia", "czech republic", "cesko", "denmark", "danmark", "estonia", "eesti",
+    "finland", "suomi", "france", "germany", "deutschland", "greece", "hellas", "hungary",
+    "magyarorszag", "iceland", "island", "ireland", "eire", "italy", "italia", "latvia",
+    "latvija", "lithuania", "lietuva", "luxembourg", "malta", "netherlands", "nederland",
+    "holland", "norway", "norge", "poland", "polska", "portugal", "romania", "slovakia",
+    "slovensko", "slovenia", "slovenija", "spain", "espana", "sweden", "sverige", "switzerland",
+    "schweiz", "suisse", "svizzera", "united kingdom", "uk", "england", "scotland", "wales",
+    "united states", "usa", "us", "canada", "australia", "new zealand", "europe", "earth",
+)
+
+
 def city_from_location(col: Column) -> Column:
-    """Returns the first place of a free-text location ("Helsinki, Finland 🇫🇮" -> Helsinki)."""
+    """Returns the first place of a free-text location ("Helsinki, Finland 🇫🇮" -> Helsinki);
+    null when that place is a country ("Finland")."""
     text = F.regexp_replace(_nfkc(col), _SYMBOLS, " ")
-    return _collapse_spaces(F.regexp_extract(text, r"^([^,|/•·]*)", 1))
+    place = _collapse_spaces(F.regexp_extract(text, r"^([^,|/•·]*)", 1))
+    return F.when(~fold_text(place).isin(*_COUNTRY_NAMES), place)
 
 
 # Expansions on folded text, applied in order. "st" (street or saint) and "pl" (Platz or place)
@@ -393,9 +409,21 @@ def standardize_online(df: DataFrame) -> DataFrame:
     ).transform(with_derived_columns).transform(to_contract)
 
 
+def _letters_only(col: Column) -> Column:
+    return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^a-z]", "")
+
+
 def standardize_social(df: DataFrame) -> DataFrame:
-    """Returns a social source's accounts as standardized records, display names split."""
-    first_name, last_name = split_display_name(F.col("display_name"))
+    """Returns a social source's accounts as standardized records, display names split.
+
+    A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
+    surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
+    as names."""
+    first, last = split_display_name(F.col("display_name"))
+    one_word = ~F.trim(clean_display_name(F.col("display_name"))).contains(" ")
+    is_handle = one_word & (_letters_only(F.col("display_name")) == _letters_only(F.col("handle")))
+    first_name = F.when(~is_handle, first)
+    last_name = F.when(~is_handle & (F.length(_letters_only(last)) > 1), last)
     return df.select(
         *_identity(),
         first_name.alias("first_name"),

@@ -213,6 +213,8 @@ def test_postal_codes_and_cities(spark: SparkSession) -> None:
         ("Berlin 🇩🇪", "Berlin"),
         ("Paris | Lyon", "Paris"),
         ("🌍", None),
+        ("Finland", None),          # a country is not a city
+        ("Deutschland 🇩🇪", None),
     ])
 
 
@@ -339,6 +341,24 @@ def test_social_record(spark: SparkSession) -> None:
         "run_id": RUN_ID,
     })
     assert_df_equality(standardize(given, "social"), expected, ignore_nullable=True)
+
+
+def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSession) -> None:
+    rows = {"kinnunene": ("kinnunene", "Kinnunene"),      # the handle again
+            "laura_k": ("laura_k", "Laura K."),             # a one-letter surname: an initial
+            "tiina.k": ("tiina.k", "Tiina Kinnunen")}
+    given = None
+    for key, (handle, display) in rows.items():
+        row = ingested(spark, "social", "x", f"x:{key}", {
+            "platform": "x", "handle": handle, "display_name": display, "last_active": UPDATED})
+        given = row if given is None else given.unionByName(row)
+    assert given is not None
+    actual = standardize(given, "social").select("handle", "first_name_norm", "last_name_norm")
+    expected = spark.createDataFrame(
+        [("kinnunene", None, None), ("laura_k", "laura", None),
+         ("tiina.k", "tiina", "kinnunen")],
+        "handle string, first_name_norm string, last_name_norm string")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_standardize_rejects_unknown_kinds(spark: SparkSession) -> None:
