@@ -144,3 +144,23 @@ def computed(spark: SparkSession) -> dict[str, dict[str, int]]:
 def test_levels(computed: dict[str, dict[str, int]], index: int) -> None:
     # Anything not set on both sides is null, hence level -1 (neutral).
     assert computed[f"l{index}"] == {**NULLS, **CASES[index][2]}
+
+
+def test_every_condition_a_configuration_may_name_has_a_builder(spark: SparkSession) -> None:
+    from jobs.comparisons import CONDITIONS, FIELDS
+
+    assert set(FIELDS) == set(CONDITIONS)
+    for name, builder in FIELDS.items():
+        assert set(builder().conditions) == set(CONDITIONS[name]), name
+
+
+def test_configured_levels_decide_the_gamma(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_from_data
+
+    # A stricter first-name comparison: exact only, else everything else.
+    strict = comparison_from_data("first_name", [{"exact": ["exact"]}])
+    frame = pair_frame(spark, [({"first_name_norm": "anna"}, {"first_name_norm": "anna"}),
+                               ({"first_name_norm": "anna"}, {"first_name_norm": "anne"}),
+                               ({"first_name_norm": "anna"}, {})])
+    rows = compare_pairs(frame, [strict]).select("record_l", "gamma_first_name").collect()
+    assert {r["record_l"]: r["gamma_first_name"] for r in rows} == {"l0": 1, "l1": 0, "l2": -1}

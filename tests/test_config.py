@@ -110,5 +110,44 @@ def test_demo_configuration_shows_the_defaults() -> None:
     config = load_config(Path(__file__).resolve().parent.parent / "conf" / "demo.yaml")
     assert (config.blocking, config.matching, config.clustering) == (
         BlockingConfig(), MatchingConfig(), ClusteringConfig())
+    from jobs.comparisons import DEFAULT_COMPARISONS
+
+    assert config.comparisons == DEFAULT_COMPARISONS
     assert [s.name for s in config.sources] == [
         "magazine", "magazine_orders", "cable", "cable_orders", "web", "social"]
+
+
+def test_comparisons_override_and_drop(tmp_path: Path) -> None:
+    from jobs.comparisons import DEFAULT_COMPARISONS, Comparison, Condition, Level
+
+    text = MINIMAL + ("comparisons:\n  gender: false\n  phone:\n"
+                      "    - exact: exact\n    - close: [{levenshtein: 2}]\n")
+    config = load_config(write(tmp_path, text))
+    assert config.comparisons is not None
+    by_name = {c.name: c for c in config.comparisons}
+    assert "gender" not in by_name
+    assert by_name["phone"] == Comparison("phone", (
+        Level("exact", (Condition("exact"),)), Level("close", (Condition("levenshtein", 2.0),))))
+    assert by_name["phone"].spec.levels == ("else", "close", "exact")
+    assert [c.name for c in config.comparisons] == [
+        c.name for c in DEFAULT_COMPARISONS if c.name != "gender"]
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "problem"),
+    [
+        ("  colour:\n    - exact: exact\n", "comparisons.colour", "unknown key"),
+        ("  phone:\n    - exact: [soundex]\n", "comparisons.phone", "unknown condition 'soundex'"),
+        ("  first_name:\n    - fuzzy: [{jaro_winkler: 1.5}]\n", "comparisons.first_name",
+         "needs a number in [0.5, 1.0]"),
+        ("  first_name:\n    - fuzzy: [{jaro_winkler: high}]\n", "comparisons.first_name",
+         "needs a number"),
+        ("  email:\n    - exact: [{exact: 1}]\n", "comparisons.email", "takes no parameter"),
+        ("  email:\n    - else: [exact]\n", "comparisons.email", "not 'else'"),
+    ],
+)
+def test_bad_comparisons_name_the_key(tmp_path: Path, body: str, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, MINIMAL + "comparisons:\n" + body))
+    assert caught.value.key == key
+    assert problem in caught.value.problem
