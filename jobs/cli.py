@@ -104,6 +104,12 @@ def _summary(ctx: object) -> str:
         value = ctx.value(stage, metric)
         if value is not None:
             lines.append(f"{label:<36}{value:>12,.0f}")
+    contacts = ctx.notes.get("contact_sources")
+    if isinstance(contacts, list):
+        lines.append("household veto (sources with contact details): "
+                     + (", ".join(contacts) if contacts else "none, the score decides"))
+    if ctx.value("cluster", "birth_date_guard") == 0.0:
+        lines.append("birth-date cluster guard: off (matches often disagree on birth dates)")
     sizes = ctx.notes.get("cluster_sizes")
     if isinstance(sizes, list) and sizes:
         shown = ", ".join(f"{size}: {count}" for size, count in sizes[:8])
