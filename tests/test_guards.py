@@ -97,21 +97,24 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     from jobs.link_rules import Levels, decisive_email, identity_guard
 
     columns = ("case", "record_l", "record_r", "gamma_first_name", "gamma_last_name",
-               "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address")
+               "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
+               "gamma_handle_birth_year")
     rows = [
-        ("same person, full evidence", "crm/1", "crm/2", 3, 4, 3, 1, 2, 4),
-        ("twin: first names differ, same surname", "crm/1", "crm/2", 0, 4, 3, -1, 2, 4),
-        ("twin in a source without contact details", "reg/1", "crm/2", 0, 4, 3, -1, -1, 4),
-        ("first name replaced, no contact details", "reg/1", "reg/2", 0, 4, 3, -1, -1, 4),
-        ("namesakes: names and city only", "reg/1", "reg/2", 3, 4, -1, -1, -1, 1),
-        ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2),
-        ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2),
-        ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0),
+        ("same person, full evidence", "crm/1", "crm/2", 3, 4, 3, 1, 2, 4, -1),
+        ("twin: first names differ, same surname", "crm/1", "crm/2", 0, 4, 3, -1, 2, 4, -1),
+        ("twin in a source without contact details", "reg/1", "crm/2", 0, 4, 3, -1, -1, 4, -1),
+        ("first name replaced, no contact details", "reg/1", "reg/2", 0, 4, 3, -1, -1, 4, -1),
+        ("namesakes: names and city only", "reg/1", "reg/2", 3, 4, -1, -1, -1, 1, -1),
+        ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2, -1),
+        ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2, -1),
+        ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0, -1),
         ("every name differs, birth date and address agree", "crm/1", "crm/2", 0, 0, 3, -1, -1,
-         4),
-        ("shared email, first names agree", "crm/1", "crm/2", 2, -1, -1, 1, -1, 0),
-        ("shared email, birth dates contradict", "crm/1", "crm/2", 3, 4, 0, 1, -1, 4),
-        ("shared email, first names contradict", "crm/1", "crm/2", 0, 4, -1, 1, -1, 4),
+         4, -1),
+        ("social: names, city and the year in the handle", "x/a", "crm/2", 3, 4, -1, -1, -1, 1,
+         1),
+        ("shared email, first names agree", "crm/1", "crm/2", 2, -1, -1, 1, -1, 0, -1),
+        ("shared email, birth dates contradict", "crm/1", "crm/2", 3, 4, 0, 1, -1, 4, -1),
+        ("shared email, first names contradict", "crm/1", "crm/2", 0, 4, -1, 1, -1, 4, -1),
     ]
     frame = spark.createDataFrame(rows, ", ".join(
         f"{c} {'int' if c.startswith('gamma') else 'string'}" for c in columns))
@@ -129,8 +132,33 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("names and postal code, birth dates differ", False, False, False),
         ("names and a birth date one digit off", True, False, False),
         ("every name differs, birth date and address agree", True, False, False),
+        ("social: names, city and the year in the handle", True, False, False),
         ("shared email, first names agree", True, True, False),
         ("shared email, birth dates contradict", True, False, False),
         ("shared email, first names contradict", True, False, False),
     ], "case string, guard boolean, decisive boolean, decisive_off boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_birth_date_guard_follows_how_often_matches_disagree_on_birth_dates(
+    spark: SparkSession,
+) -> None:
+    from jobs.guards import birth_dates_are_reliable
+
+    assert birth_dates_are_reliable(0.015)      # the demo data's m(else)
+    assert not birth_dates_are_reliable(0.047)  # FEBRL4: dates keyed in wrong
+    assignments = spark.createDataFrame([("r/1", "r/1"), ("r/2", "r/1"), ("r/3", "r/1")],
+                                        "record_id string, component string")
+    records = spark.createDataFrame(
+        [("r/1", date(1967, 9, 5), None, "registry"), ("r/2", date(1967, 9, 5), None, "registry"),
+         ("r/3", date(1976, 6, 9), None, "registry")],
+        "record_id string, birth_date date, email_sha256 string, source_kind string")
+    links = spark.createDataFrame([("r/1", "r/2", 30.0), ("r/2", "r/3", 12.0)],
+                                  "record_l string, record_r string, match_weight double")
+    cannot = decision_pairs([], links, "cannot_link")
+    kept = apply_guards(assignments, links, records, cannot, max_size=30, check_birth_dates=False)
+    assert (kept.flagged_clusters, kept.clusters_split) == (0, 0)
+    split = apply_guards(assignments, links, records, cannot, max_size=30)
+    expected = spark.createDataFrame([("r/1", "r/1"), ("r/2", "r/1"), ("r/3", "r/3")],
+                                     "record_id string, component string")
+    assert_df_equality(split.assignments, expected, ignore_row_order=True, ignore_nullable=True)
