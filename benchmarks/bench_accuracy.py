@@ -248,10 +248,12 @@ def _row(dataset: str, tool: str, scope: str, counts: PairwiseAccuracy, seconds:
             "wall_seconds": seconds}
 
 
-def benchmark_dataset(dataset: Dataset, tools: Sequence[str], threshold: float,
+def benchmark_dataset(dataset: Dataset, tools: Sequence[str], threshold: float | None,
                       error_samples: int, spark_conf: dict[str, str], splink_location: str
                       ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Runs the tools on one data set; returns the table rows and the data set's notes."""
+    if threshold is None:
+        threshold = load_config(dataset.conf).matching.link_threshold
     runs: list[ToolRun] = []
     if "idres" in tools:
         log.info("[%s] idres: the whole job", dataset.name)
@@ -349,9 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tools", default=",".join(TOOLS),
                         type=lambda t: _names(t, TOOLS, "tools"))
     parser.add_argument("--demo-persons", type=int, default=10_000)
-    parser.add_argument("--splink-threshold", type=float, default=0.99,
-                        help="match probability at which Splink clusters (the job's default "
-                             "link_threshold is also 0.99)")
+    parser.add_argument("--splink-threshold", type=float, default=None,
+                        help="match probability at which Splink clusters (default: the job's "
+                             "configured link_threshold, so both tools link at the same "
+                             "probability)")
     parser.add_argument("--splink-location", choices=("separate", "combined"),
                         default="separate",
                         help="Splink compares street, postal code and city as three comparisons "

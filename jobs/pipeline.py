@@ -582,23 +582,24 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",
-             f"{'comparison':<14}{'level':<26}{'m':>10}{'u':>10}{'weight':>9}"]
+             f"{'comparison':<19}{'level':<26}{'m':>10}{'u':>10}{'weight':>9}"]
     for item in explain_pair(scored.asDict(), params):
         m = "" if item["m"] is None else f"{item['m']:.4f}"
         u = "" if item["u"] is None else f"{item['u']:.5f}"
-        lines.append(f"{item['comparison']:<14}{item['label']:<26}{m:>10}{u:>10}"
+        lines.append(f"{item['comparison']:<19}{item['label']:<26}{m:>10}{u:>10}"
                      f"{item['partial_weight']:>+9.2f}")
     prior_weight = math.log2(params.prior / (1 - params.prior))
     guard, linked = bool(scored["_guard"]), bool(scored["_linked"])
     lines += [
-        f"{'prior':<14}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
+        f"{'prior':<19}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
         "",
         f"match weight {scored['match_weight']:+.2f}, probability "
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
     if not guard:
-        lines.append("the identity guard vetoes a link: first names disagree within a surname "
-                     "without a shared email, or nothing but names agrees")
+        lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
+                     "disagree within a surname in a source with contact details (a household), "
+                     "or too little beyond the names agrees (namesakes)")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:
