@@ -57,6 +57,9 @@ class IngestedSource:
     accepted: DataFrame  # typed contract columns + source, source_kind, source_record_id, run_id
     rejected: DataFrame  # the columns of the rejected_records table
     missing_columns: tuple[str, ...]  # optional contract columns the source does not have
+    # One row per record in the files, as read before any validation: what the reconciliation
+    # counts (read = accepted + rejected) without reading the files a second time.
+    read: DataFrame
 
 
 def _text_type(data_type: DataType) -> DataType:
@@ -275,7 +278,7 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
                     source.name, ", ".join(missing))
     text_rows = read_source_as_text(spark, source, schema, present)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
-    return IngestedSource(source, accepted, rejected, missing)
+    return IngestedSource(source, accepted, rejected, missing, text_rows)
 
 
 def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
@@ -302,4 +305,5 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
         joined.where(F.col("_known").isNotNull()).drop("_known"),
         orders.rejected.unionByName(orphans),
         orders.missing_columns,
+        orders.read,
     )

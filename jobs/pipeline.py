@@ -120,20 +120,23 @@ def ingest_stage(ctx: RunContext) -> None:
         for source in config.sources_of("orders"):
             registry = ingested[source.registry or ""].accepted
             ingested[source.name] = reject_orphan_orders(ingested[source.name], registry)
+        for part in ingested.values():
+            part.accepted.persist()
+        counts = _ingest_counts(ingested)
         rejected_frames = []
         for name, part in ingested.items():
-            part.accepted.persist()
-            accepted = part.accepted.count()
-            rejected = part.rejected.count()
-            # Counting the raw rows again with the same reader is the independent check.
+            accepted = counts.get((name, "accepted"), 0)
+            reasons = {what.split(":", 1)[1]: n for (source, what), n in counts.items()
+                       if source == name and what.startswith("rejected:")}
+            rejected = sum(reasons.values())
             read = accepted + rejected
             ctx.metric("ingest", "read", read, name)
             ctx.metric("ingest", "accepted", accepted, name)
             ctx.metric("ingest", "rejected", rejected, name)
             ctx.metric("ingest", "missing_columns", len(part.missing_columns), name)
             ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
-            for row in part.rejected.groupBy("reason").count().collect():
-                ctx.metric("ingest", f"rejected:{row['reason']}", row["count"], name)
+            for reason, n in reasons.items():
+                ctx.metric("ingest", f"rejected:{reason}", n, name)
             rejected_frames.append(part.rejected)
             log.info("source %s: %d read, %d accepted, %d rejected", name, read, accepted,
                      rejected)
@@ -142,7 +145,7 @@ def ingest_stage(ctx: RunContext) -> None:
             rejected_all = rejected_all.unionByName(frame)
         tables.write_table(_conform(rejected_all, tables.REJECTED_RECORDS), ctx.warehouse,
                            tables.REJECTED_RECORDS, run_id=ctx.run_id)
-        _check_reconciliation(ctx, ingested)
+        _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
         frames = [standardize(part.accepted, part.source.kind) for part in ingested.values()
                   if part.source.kind != "orders"]
@@ -168,17 +171,32 @@ def ingest_stage(ctx: RunContext) -> None:
             part.accepted.unpersist()
 
 
-def _check_reconciliation(ctx: RunContext, ingested: dict[str, IngestedSource]) -> None:
-    """Counts each source's rows as read and checks read = accepted + rejected, per source."""
+def _ingest_counts(ingested: dict[str, IngestedSource]) -> dict[tuple[str, str], int]:
+    """Returns (source, what) -> rows, `what` being `read` (records in the files, as read
+    before validation), `accepted` or `rejected:<reason>`: every source's counts in one query,
+    not three per source (each Spark job costs far more than counting a small source)."""
+    tallies = []
     for name, part in ingested.items():
-        source = part.source
-        reader = ctx.spark.read.options(**source.options)
-        if source.format == "csv":
-            raw_count = reader.option("header", True).csv(source.path).count()
-        elif source.format == "json":
-            raw_count = reader.text(source.path).where(F.trim("value") != "").count()
-        else:
-            raw_count = reader.format(source.format).load(source.path).count()
+        source = F.lit(name).alias("source")
+        tallies += [
+            part.read.select(source, F.lit("read").alias("what")),
+            part.accepted.select(source, F.lit("accepted").alias("what")),
+            part.rejected.select(source, F.concat(F.lit("rejected:"), F.col("reason"))
+                                 .alias("what")),
+        ]
+    union = tallies[0]
+    for frame in tallies[1:]:
+        union = union.unionByName(frame)
+    return {(row["source"], row["what"]): int(row["count"])
+            for row in union.groupBy("source", "what").count().collect()}
+
+
+def _check_reconciliation(ctx: RunContext, counts: dict[tuple[str, str], int]) -> None:
+    """Checks, per source, that the records read from the files equal accepted plus rejected
+    rows (validation neither lost nor duplicated a row)."""
+    for source in ctx.config.sources:
+        name = source.name
+        raw_count = counts.get((name, "read"), 0)
         accepted = ctx.value("ingest", "accepted", name) or 0
         rejected = ctx.value("ingest", "rejected", name) or 0
         ctx.metric("ingest", "rows_in_files", raw_count, name)
@@ -216,10 +234,16 @@ def load_model(ctx: RunContext) -> ModelParameters | None:
     return params
 
 
+def _record_count(ctx: RunContext, records: DataFrame) -> int:
+    """Returns the number of standardized records: the block stage's count when it has run."""
+    counted = ctx.value("block", "records")
+    return int(counted) if counted is not None else records.count()
+
+
 def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
     """Returns comparison levels of about `u_random_pairs` random record pairs (for u)."""
     matching = ctx.config.matching
-    total = records.count()
+    total = _record_count(ctx, records)
     side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
     fraction = min(1.0, side * 1.5 / max(total, 1))
     # Ordering by a seeded random number, not `limit` after `sample`: limit keeps the first rows
@@ -232,6 +256,9 @@ def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
         left.select(F.col("record_id").alias("record_l"))
         .crossJoin(right.select(F.col("record_id").alias("record_r")))
         .where(F.col("record_l") != F.col("record_r"))
+        # `limit` leaves one partition: a million pairs compared by one core while the others
+        # idle. Spreading them changes no pair, and their pattern counts do not depend on order.
+        .repartition(ctx.spark.sparkContext.defaultParallelism)
     )
     return compare_pairs(pairs_with_records(pairs, records), comparisons_of(ctx.config))
 
@@ -244,7 +271,7 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
         exclude_when_exact=matching.u_exclude_when_exact,
     )
     patterns = count_agreement_patterns(gammas, specs)
-    total = records.count()
+    total = _record_count(ctx, records)
     # The prior the scores use is the share of matches among all record pairs (what a random
     # pair of records is), not among the candidates.
     params = estimate_m_by_sessions(
@@ -348,7 +375,8 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         if reused is not None:
             gammas = gammas.select(*_scoring_columns(gammas)).unionByName(reused)
         gammas = gammas.persist()
-        ctx.metric("compare", "compared_pairs", pairs.count())
+        # The candidate pairs were counted by the block stage: the same frame, the same count.
+        ctx.metric("compare", "compared_pairs", ctx.value("block", "candidate_pairs") or 0)
         ctx.metric("compare", "scored_pairs", gammas.count())
     with ctx.stage("score"):
         params = None if retrain else load_model(ctx)
@@ -398,12 +426,14 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         crosswalk = build_crosswalk(records, stable.crosswalk, ctx.run_id)
         tables.write_table(_conform(crosswalk, tables.IDENTITY_CROSSWALK), ctx.warehouse,
                            tables.IDENTITY_CROSSWALK, run_id=ctx.run_id)
-        tables.write_table(_conform(stable.events, tables.CUSTOMER_ID_EVENTS), ctx.warehouse,
+        # Kept while written and counted: the rows written are this run's events, no need to
+        # read the table back.
+        events = stable.events.persist()
+        tables.write_table(_conform(events, tables.CUSTOMER_ID_EVENTS), ctx.warehouse,
                            tables.CUSTOMER_ID_EVENTS, run_id=ctx.run_id)
-        events = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_ID_EVENTS)
-        assert events is not None
-        for row in events.where(F.col("run_id") == ctx.run_id).groupBy("event").count().collect():
+        for row in events.groupBy("event").count().collect():
             ctx.metric("cluster", f"ids_{row['event']}", row["count"])
+        events.unpersist()
         distribution = cluster_size_distribution(assignments).collect()
         ctx.notes["cluster_sizes"] = sorted((int(r["size"]), int(r["clusters"]))
                                             for r in distribution)
@@ -510,14 +540,15 @@ def profiles_stage(ctx: RunContext) -> None:
         orders = tables.read_table(spark, ctx.warehouse, tables.ORDERS)
         if orders is None:
             orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())
+        # Kept while written, indexed and counted: the index is built from the rows written,
+        # without reading the table back.
         profiles = build_profiles(records, crosswalk, orders, ctx.run_date, ctx.run_id,
-                                  ctx.config.survivorship)
+                                  ctx.config.survivorship).persist()
         tables.write_table(profiles, ctx.warehouse, tables.CUSTOMER_PROFILES, run_id=ctx.run_id)
-        written = tables.read_table(spark, ctx.warehouse, tables.CUSTOMER_PROFILES)
-        assert written is not None
-        tables.write_table(_conform(build_identifier_index(written), tables.IDENTIFIER_INDEX),
+        tables.write_table(_conform(build_identifier_index(profiles), tables.IDENTIFIER_INDEX),
                            ctx.warehouse, tables.IDENTIFIER_INDEX, run_id=ctx.run_id)
-        ctx.metric("profiles", "customers", written.count())
+        ctx.metric("profiles", "customers", profiles.count())
+        profiles.unpersist()
 
 
 def evaluate_stage(ctx: RunContext) -> None:
