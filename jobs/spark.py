@@ -30,11 +30,6 @@ LOCAL_DEFAULTS: dict[str, str] = {
     "spark.databricks.delta.snapshotPartitions": "2",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    # A local run is short and plans hundreds of small queries, each with freshly generated
-    # code: the optimizing JIT (C2) spent about 2 of the 2.5 CPU minutes of a 10,000-record run
-    # compiling code that ran only a few times. The quick JIT (C1) alone cut the JVM's CPU time
-    # by a quarter and the session start-up by 40%. On a cluster the cluster's settings apply.
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
     # Delta's default log store for file: paths goes through Hadoop's FileContext, which starts
     # a `readlink` process for every file of every commit (no native Hadoop library in the pip
     # package); the local log store renames with plain FileSystem calls. Both are only atomic
