@@ -38,7 +38,20 @@ def all_gammas(spark: SparkSession, pairs: list[tuple[dict[str, Any], dict[str, 
 NULLS = dict.fromkeys(GAMMAS, -1)
 
 
-CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
+Case = tuple[dict[str, Any], dict[str, Any], dict[str, int]]
+
+
+def _name_boundary(left: str, right: str, *, first: int, last: int) -> tuple[Case, Case]:
+    """The same two names compared as first names and as last names, their phonetic codes
+    kept apart so that only Jaro–Winkler decides the level."""
+    def case(field: str, level: int) -> Case:
+        return ({f"{field}_name_norm": left, f"{field}_metaphone": "A"},
+                {f"{field}_name_norm": right, f"{field}_metaphone": "B"}, {f"{field}_name": level})
+
+    return case("first", first), case("last", last)
+
+
+CASES: list[Case] = [
     # Names: exact, swapped, fuzzy (Jaro–Winkler boundaries), phonetic, else.
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"first_name_norm": "matti", "last_name_norm": "virtanen"},
@@ -67,22 +80,10 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], dict[str, int]]] = [
     ({"first_name_norm": "matti"}, {"first_name_norm": "helene"}, {"first_name": 0}),
     # Jaro–Winkler boundaries, phonetic codes kept apart: 0.9467 and 0.9333 either side of
     # 0.94, 0.8833 and 0.8794 either side of 0.88.
-    ({"first_name_norm": "laura", "first_metaphone": "A"},
-     {"first_name_norm": "lara", "first_metaphone": "B"}, {"first_name": 2}),
-    ({"last_name_norm": "laura", "last_metaphone": "A"},
-     {"last_name_norm": "lara", "last_metaphone": "B"}, {"last_name": 3}),
-    ({"first_name_norm": "anna", "first_metaphone": "A"},
-     {"first_name_norm": "hanna", "first_metaphone": "B"}, {"first_name": 1}),
-    ({"last_name_norm": "anna", "last_metaphone": "A"},
-     {"last_name_norm": "hanna", "last_metaphone": "B"}, {"last_name": 2}),
-    ({"first_name_norm": "anna", "first_metaphone": "A"},
-     {"first_name_norm": "anne", "first_metaphone": "B"}, {"first_name": 1}),
-    ({"last_name_norm": "anna", "last_metaphone": "A"},
-     {"last_name_norm": "anne", "last_metaphone": "B"}, {"last_name": 2}),
-    ({"first_name_norm": "mikael", "first_metaphone": "A"},
-     {"first_name_norm": "michael", "first_metaphone": "B"}, {"first_name": 0}),
-    ({"last_name_norm": "mikael", "last_metaphone": "A"},
-     {"last_name_norm": "michael", "last_metaphone": "B"}, {"last_name": 0}),
+    *_name_boundary("laura", "lara", first=2, last=3),
+    *_name_boundary("anna", "hanna", first=1, last=2),
+    *_name_boundary("anna", "anne", first=1, last=2),
+    *_name_boundary("mikael", "michael", first=0, last=0),
     # Birth dates: exact, transposed day and month, one digit off, same year, else.
     ({"birth_date": dt.date(1985, 3, 7)}, {"birth_date": dt.date(1985, 3, 7)},
      {"birth_date": 3}),
