@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
@@ -61,22 +61,70 @@ def with_blocking_columns(records: DataFrame) -> DataFrame:
     ).withColumn("last_name_soundex", F.soundex("last_name_norm"))
 
 
-def _rule_keys(records: DataFrame, rule: Sequence[str], rule_index: int) -> DataFrame:
-    """Returns (rule, key, record_id) for the records the rule can block."""
-    parts: list[Column] = []
-    frame = records
-    for column in rule:
+KEY_SEPARATOR = "\u241f"
+
+
+def _append(keys: Column, joiner: str, part: Column) -> Column:
+    return F.transform(keys, lambda k: F.concat(k, F.lit(joiner), part))
+
+
+def _append_each(keys: Column, joiner: str, elements: Column) -> Column:
+    return F.flatten(F.transform(
+        keys, lambda k: F.transform(elements, lambda x: F.concat(k, F.lit(joiner), x))))
+
+
+def _tagged(keys: Column, rule_index: int) -> Column:
+    return F.transform(keys, lambda k: F.struct(F.lit(rule_index).alias("rule"), k.alias("key")))
+
+
+def _rule_key_array(records: DataFrame, rule: Sequence[str]) -> Column:
+    """Returns the rule's keys for one record as an array of strings (empty when a column is
+    null or blank). An array column contributes one key per non-blank element."""
+    keys = F.array(F.lit(""))
+    complete = F.lit(True)
+    for position, column in enumerate(rule):
+        joiner = "" if position == 0 else KEY_SEPARATOR
         if isinstance(records.schema[column].dataType, ArrayType):
-            frame = frame.withColumn(column, F.explode_outer(column))
-        parts.append(F.col(column).cast("string"))
-    condition = F.lit(True)
-    for part in parts:
-        condition = condition & part.isNotNull() & (F.trim(part) != "")
-    return frame.where(condition).select(
-        F.lit(rule_index).alias("rule"),
-        F.concat_ws("\u241f", *parts).alias("key"),
-        "record_id",
-    ).distinct()
+            elements = F.filter(F.coalesce(F.col(column), F.array().cast("array<string>")),
+                                lambda x: x.isNotNull() & (F.trim(x) != ""))
+            keys = _append_each(keys, joiner, elements)
+        else:
+            part = F.col(column).cast("string")
+            complete = complete & part.isNotNull() & (F.trim(part) != "")
+            keys = _append(keys, joiner, part)
+    return F.when(complete, F.array_distinct(keys)).otherwise(F.array().cast("array<string>"))
+
+
+def blocking_keys(records: DataFrame, rules: Sequence[Sequence[str]]) -> DataFrame:
+    """Returns the distinct (rule, key, record_id) of every rule, from one pass over the records
+    (rule is the rule's index)."""
+    if not rules:
+        raise ValueError("at least one blocking rule is needed")
+    entries = F.concat(*[_tagged(_rule_key_array(records, rule), index)
+                         for index, rule in enumerate(rules)])
+    return (records.select("record_id", F.explode(entries).alias("entry"))
+            .select("entry.rule", "entry.key", "record_id").distinct())
+
+
+def _sized(keys: DataFrame) -> DataFrame:
+    sizes = keys.groupBy("rule", "key").agg(F.count(F.lit(1)).alias("block_size"))
+    return keys.join(sizes, ["rule", "key"])
+
+
+def pairs_from_keys(keys: DataFrame, max_block_size: int) -> DataFrame:
+    """Returns the distinct candidate pairs (`record_l` < `record_r`, `first_rule`) of blocking
+    keys (see blocking_keys); a key shared by more than `max_block_size` records proposes none."""
+    usable = _sized(keys).where(F.col("block_size") <= max_block_size).drop("block_size")
+    left = usable.select("rule", "key", F.col("record_id").alias("record_l"))
+    right = usable.select("rule", "key", F.col("record_id").alias("record_r"))
+    pairs = left.join(right, ["rule", "key"]).where(F.col("record_l") < F.col("record_r"))
+    return pairs.groupBy("record_l", "record_r").agg(F.min("rule").alias("first_rule"))
+
+
+def oversized_from_keys(keys: DataFrame, max_block_size: int) -> DataFrame:
+    """Returns (rule, block_size) of the key values that were too common to block on."""
+    return (keys.groupBy("rule", "key").agg(F.count(F.lit(1)).alias("block_size"))
+            .where(F.col("block_size") > max_block_size).select("rule", "block_size"))
 
 
 def candidate_pairs(records: DataFrame, rules: Sequence[Sequence[str]], max_block_size: int
@@ -85,29 +133,10 @@ def candidate_pairs(records: DataFrame, rules: Sequence[Sequence[str]], max_bloc
 
     `first_rule` is the index of the first rule that proposed the pair, for the run summary.
     """
-    keys = None
-    for index, rule in enumerate(rules):
-        rule_keys = _rule_keys(records, rule, index)
-        keys = rule_keys if keys is None else keys.unionByName(rule_keys)
-    if keys is None:
-        raise ValueError("at least one blocking rule is needed")
-    sized = keys.withColumn("block_size", F.count("*").over(Window.partitionBy("rule", "key")))
-    usable = sized.where(F.col("block_size") <= max_block_size).drop("block_size")
-    left = usable.select("rule", "key", F.col("record_id").alias("record_l"))
-    right = usable.select("rule", "key", F.col("record_id").alias("record_r"))
-    pairs = left.join(right, ["rule", "key"]).where(F.col("record_l") < F.col("record_r"))
-    return pairs.groupBy("record_l", "record_r").agg(F.min("rule").alias("first_rule"))
+    return pairs_from_keys(blocking_keys(records, rules), max_block_size)
 
 
 def oversized_blocks(records: DataFrame, rules: Sequence[Sequence[str]], max_block_size: int
                      ) -> DataFrame:
     """Returns (rule, block_size) of the key values that were too common to block on."""
-    frames = [_rule_keys(records, rule, i) for i, rule in enumerate(rules)]
-    keys = frames[0]
-    for frame in frames[1:]:
-        keys = keys.unionByName(frame)
-    return (
-        keys.groupBy("rule", "key").count()
-        .where(F.col("count") > max_block_size)
-        .select("rule", F.col("count").alias("block_size"))
-    )
+    return oversized_from_keys(blocking_keys(records, rules), max_block_size)

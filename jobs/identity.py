@@ -50,9 +50,7 @@ def assign_stable_ids(assignments: DataFrame, previous: DataFrame | None, run_id
     """
     run = F.lit(run_id)
     if previous is None:
-        previous = assignments.sparkSession.createDataFrame(
-            [], "record_id string, customer_id string, linked_since string, "
-                "customer_since string")
+        return _first_ids(assignments, run)
     prev = previous.select(
         "record_id", F.col("customer_id").alias("old_id"),
         F.col("linked_since").alias("old_linked_since"),
@@ -89,6 +87,19 @@ def assign_stable_ids(assignments: DataFrame, previous: DataFrame | None, run_id
         )
     )
     events = _events(overlap, kept, ids, assignments, run)
+    return StableIds(crosswalk, events)
+
+
+def _first_ids(assignments: DataFrame, run: Column) -> StableIds:
+    """The first run: every cluster is a new customer, created by this run (what the general
+    rules give with no previous crosswalk, without their joins against nothing)."""
+    ids = assignments.groupBy("component").agg(F.count("*").alias("records")).select(
+        "component", customer_id_for(F.col("component"), run).alias("customer_id"), "records")
+    crosswalk = assignments.join(ids, "component").select(
+        "record_id", "customer_id", run.alias("linked_since"), run.alias("customer_since"))
+    events = ids.select(
+        F.lit("created").alias("event"), "customer_id",
+        F.lit(None).cast("string").alias("other_customer_id"), "records", run.alias("run_id"))
     return StableIds(crosswalk, events)
 
 

@@ -20,7 +20,12 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import tables
-from jobs.blocking import candidate_pairs, oversized_blocks, with_blocking_columns
+from jobs.blocking import (
+    blocking_keys,
+    oversized_from_keys,
+    pairs_from_keys,
+    with_blocking_columns,
+)
 from jobs.clustering import cluster_size_distribution, connected_components
 from jobs.comparisons import (
     DEFAULT_COMPARISONS,
@@ -59,6 +64,7 @@ from jobs.report import (
     weight_histogram,
 )
 from jobs.schemas import table_schema
+from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
 from jobs.standardize import standardize
 
 log = logging.getLogger(__name__)
@@ -99,6 +105,13 @@ class RunContext:
         self.metric(name, "seconds", elapsed)
         log.info("stage %s: done in %.1f s", name, elapsed)
 
+    def fit_partitions(self, records: int) -> None:
+        """Sizes shuffles for `records` records, never above the configured partitions."""
+        configured = self.notes.setdefault(
+            "configured_partitions", self.spark.conf.get("spark.sql.shuffle.partitions", "8"))
+        partitions = fit_shuffle_partitions(self.spark, records, int(str(configured)))
+        log.info("%d records: %d shuffle partitions", records, partitions)
+
     @property
     def warehouse(self) -> str:
         return self.config.warehouse
@@ -114,6 +127,9 @@ def ingest_stage(ctx: RunContext) -> None:
     """Reads every source, standardizes, and writes standardized_records, orders and rejects."""
     with ctx.stage("ingest"):
         spark, config = ctx.spark, ctx.config
+        size = input_bytes([s.path for s in config.sources])
+        if size is not None:
+            ctx.fit_partitions(size // BYTES_PER_RECORD)
         ingested: dict[str, IngestedSource] = {
             s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
         }
@@ -240,21 +256,22 @@ def _record_count(ctx: RunContext, records: DataFrame) -> int:
     return int(counted) if counted is not None else records.count()
 
 
+def hash_sample(records: DataFrame, n: int, seed: int) -> DataFrame:
+    """Returns the record ids of the `n` records with the smallest seeded hash of their id: a
+    random sample that does not depend on how Spark partitioned the records, so the same records
+    give the same sample (and the same u) on any machine."""
+    return (records.select("record_id")
+            .orderBy(F.xxhash64("record_id", F.lit(seed)), "record_id").limit(n))
+
+
 def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
     """Returns comparison levels of about `u_random_pairs` random record pairs (for u)."""
     matching = ctx.config.matching
-    total = _record_count(ctx, records)
     side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
-    fraction = min(1.0, side * 1.5 / max(total, 1))
-    # Ordering by a seeded random number, not `limit` after `sample`: limit keeps the first rows
-    # in partition order, i.e. mostly the first configured source.
-    left = (records.sample(fraction=fraction, seed=matching.seed)
-            .orderBy(F.rand(matching.seed)).limit(side))
-    right = (records.sample(fraction=fraction, seed=matching.seed + 1)
-             .orderBy(F.rand(matching.seed + 1)).limit(side))
     pairs = (
-        left.select(F.col("record_id").alias("record_l"))
-        .crossJoin(right.select(F.col("record_id").alias("record_r")))
+        hash_sample(records, side, matching.seed).select(F.col("record_id").alias("record_l"))
+        .crossJoin(hash_sample(records, side, matching.seed + 1)
+                   .select(F.col("record_id").alias("record_r")))
         .where(F.col("record_l") != F.col("record_r"))
         # `limit` leaves one partition: a million pairs compared by one core while the others
         # idle. Spreading them changes no pair, and their pattern counts do not depend on order.
@@ -349,13 +366,16 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
     records = with_comparison_features(with_blocking_columns(stored)).persist()
+    ctx.metric("block", "records", records.count())
+    ctx.fit_partitions(int(ctx.value("block", "records") or 0))
     changed = _changed_records(ctx, records) if incremental and not retrain else None
     reused = _stored_gammas(ctx, records, changed) if changed is not None else None
     if incremental and (reused is None or load_model(ctx) is None):
         log.warning("incremental run without a previous run or stored model: resolving fully")
         changed = reused = None
     with ctx.stage("block"):
-        pairs = candidate_pairs(records, config.blocking.rules, config.blocking.max_block_size)
+        keys = blocking_keys(records, config.blocking.rules).persist()
+        pairs = pairs_from_keys(keys, config.blocking.max_block_size)
         if changed is not None:
             changed = changed.persist()
             ctx.metric("block", "changed_records", changed.count())
@@ -365,11 +385,10 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                 allowMissingColumns=False).select(*pairs.columns).distinct()
             pairs = touched
         pairs = pairs.persist()
-        ctx.metric("block", "records", records.count())
         ctx.metric("block", "candidate_pairs", pairs.count())
         ctx.metric("block", "oversized_blocks",
-                   oversized_blocks(records, config.blocking.rules,
-                                    config.blocking.max_block_size).count())
+                   oversized_from_keys(keys, config.blocking.max_block_size).count())
+        keys.unpersist()
     with ctx.stage("compare"):
         gammas = compare_pairs(pairs_with_records(pairs, records), comparisons_of(config))
         if reused is not None:

@@ -92,3 +92,36 @@ def get_spark(app_name: str = "idres", overrides: Mapping[str, str] | None = Non
     spark.sparkContext.setLogLevel("WARN")
     log.info("Spark %s, master %s", spark.version, spark.sparkContext.master)
     return spark
+
+
+# Records a shuffle partition should hold before another one pays for its overhead: each task
+# costs tens of milliseconds of scheduling and Python-worker round trips whatever its size, so
+# ten thousand records spread over eight partitions run slower than in one.
+RECORDS_PER_PARTITION = 25_000
+# A rough size of one source row on disk, to guess the records of a source before reading it.
+BYTES_PER_RECORD = 250
+
+
+def input_bytes(paths: list[str]) -> int | None:
+    """Returns the total size of local input files or folders (None when a path is remote or
+    missing: the caller then keeps the configured partitions)."""
+    total = 0
+    for path in paths:
+        local = Path(path[len("file:"):] if path.startswith("file:") else path)
+        if "://" in path and not path.startswith("file:"):
+            return None
+        if local.is_file():
+            total += local.stat().st_size
+        elif local.is_dir():
+            total += sum(f.stat().st_size for f in local.rglob("*") if f.is_file())
+        else:
+            return None
+    return total
+
+
+def fit_shuffle_partitions(spark: SparkSession, records: int, ceiling: int) -> int:
+    """Sets spark.sql.shuffle.partitions for `records` records (one partition per
+    RECORDS_PER_PARTITION, at least 1, at most `ceiling`, the configured value) and returns it."""
+    partitions = max(1, min(ceiling, -(-records // RECORDS_PER_PARTITION)))
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    return partitions

@@ -4,7 +4,13 @@ from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.blocking import candidate_pairs, oversized_blocks, with_blocking_columns
+from jobs.blocking import (
+    KEY_SEPARATOR,
+    blocking_keys,
+    candidate_pairs,
+    oversized_blocks,
+    with_blocking_columns,
+)
 
 COLUMNS = "record_id string, first_name_norm string, last_name_norm string, email_sha256 string, " \
           "handle string"
@@ -50,5 +56,27 @@ def test_handle_keys_from_names_and_handles(spark: SparkSession) -> None:
             ("s/1", ["mattivirtanen"]),
         ],
         "record_id string, handle_keys array<string>",
+    )
+    assert_df_equality(keys, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_keys_of_a_rule_mixing_scalar_and_array_columns(spark: SparkSession) -> None:
+    records = spark.createDataFrame(
+        [
+            ("a/1", "anna", "berg", None, None),
+            ("b/1", "anna", " ", None, None),          # blank surname: the rule gives no key
+            ("s/1", None, "berg", None, "@anna.berg"),
+        ],
+        COLUMNS,
+    ).withColumn("born", F.to_date(F.lit("1984-03-02")))
+    keys = blocking_keys(with_blocking_columns(records),
+                         [("last_name_norm", "handle_keys"), ("born", "first_name_norm")])
+    sep = KEY_SEPARATOR
+    expected = spark.createDataFrame(
+        [(0, f"berg{sep}annaberg", "a/1"), (0, f"berg{sep}aberg", "a/1"),
+         (0, f"berg{sep}berga", "a/1"), (0, f"berg{sep}berganna", "a/1"),
+         (0, f"berg{sep}annaberg", "s/1"),
+         (1, f"1984-03-02{sep}anna", "a/1"), (1, f"1984-03-02{sep}anna", "b/1")],
+        "rule int, key string, record_id string",
     )
     assert_df_equality(keys, expected, ignore_row_order=True, ignore_nullable=True)
