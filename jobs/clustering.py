@@ -1,8 +1,9 @@
 """Cluster: connected components of the match graph, computed on DataFrames.
 
-The graph never comes to the driver: a collect-and-union-find is faster on a laptop but its
-memory is bounded by the driver's, and a production match graph has hundreds of millions of
-links. GraphFrames would be the usual library, but its jars are not available to this project,
+A large graph never comes to the driver: a collect-and-union-find is bounded by the driver's
+memory, and a production match graph has hundreds of millions of links. (Up to LOCAL_EDGE_LIMIT
+links it does: there the rounds' fixed cost is all the time, and the answer is the same.)
+GraphFrames would be the usual library, but its jars are not available to this project,
 so this module implements the large-star / small-star algorithm of Kiveris et al., "Connected
 Components in MapReduce and Beyond" (SoCC 2014): O(log^2 n) rounds of joins and aggregations,
 each of which Spark distributes, and in practice a handful of rounds for identity graphs.

@@ -94,7 +94,7 @@ class MatchingConfig:
     # Pairs below this match weight are not stored in match_pairs.
     store_floor_weight: float = -5.0
     # Random record pairs drawn to estimate u.
-    u_random_pairs: int = 1_000_000
+    u_random_pairs: int = 300_000
     # Random pairs exact on all of one of these comparison sets are presumed matches and left
     # out of u (see jobs.model.estimate_u_from_patterns).
     u_exclude_when_exact: tuple[tuple[str, ...], ...] = (("email",), ("phone", "first_name"))

@@ -136,8 +136,11 @@ def ingest_stage(ctx: RunContext) -> None:
         for source in config.sources_of("orders"):
             registry = ingested[source.registry or ""].accepted
             ingested[source.name] = reject_orphan_orders(ingested[source.name], registry)
+        # Both halves are kept from the counting query on: the rejects are then written and the
+        # accepted rows standardized without reading and validating the files again.
         for part in ingested.values():
             part.accepted.persist()
+            part.rejected.persist()
         counts = _ingest_counts(ingested)
         rejected_frames = []
         for name, part in ingested.items():
@@ -161,6 +164,8 @@ def ingest_stage(ctx: RunContext) -> None:
             rejected_all = rejected_all.unionByName(frame)
         tables.write_table(_conform(rejected_all, tables.REJECTED_RECORDS), ctx.warehouse,
                            tables.REJECTED_RECORDS, run_id=ctx.run_id)
+        for part in ingested.values():
+            part.rejected.unpersist()
         _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
         frames = [standardize(part.accepted, part.source.kind) for part in ingested.values()
