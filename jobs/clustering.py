@@ -1,9 +1,8 @@
 """Cluster: connected components of the match graph, computed on DataFrames.
 
-A large graph never comes to the driver: a collect-and-union-find is bounded by the driver's
-memory, and a production match graph has hundreds of millions of links. (Up to LOCAL_EDGE_LIMIT
-links it does: there the rounds' fixed cost is all the time, and the answer is the same.)
-GraphFrames would be the usual library, but its jars are not available to this project,
+The graph never comes to the driver: a collect-and-union-find is faster on a laptop but its
+memory is bounded by the driver's, and a production match graph has hundreds of millions of
+links. GraphFrames would be the usual library, but its jars are not available to this project,
 so this module implements the large-star / small-star algorithm of Kiveris et al., "Connected
 Components in MapReduce and Beyond" (SoCC 2014): O(log^2 n) rounds of joins and aggregations,
 each of which Spark distributes, and in practice a handful of rounds for identity graphs.
@@ -27,10 +26,6 @@ _SRC, _DST = "src", "dst"
 _NODE, _MIN_NBR, _N_SMALLER, _N_LARGER = "node", "min_nbr", "n_smaller", "n_larger"
 
 
-# Graphs up to this many links are solved on the driver (see connected_components).
-LOCAL_EDGE_LIMIT = 1_000_000
-
-
 class ClusteringError(ValueError):
     """Bad arguments to the clustering stage, or a graph that did not converge in time."""
 
@@ -44,7 +39,6 @@ def connected_components(
     vertex_col: str = "record_id",
     max_iterations: int = 100,
     checkpoint_interval: int = 2,
-    local_edge_limit: int = LOCAL_EDGE_LIMIT,
 ) -> DataFrame:
     """Returns (record_id string, component string): one row per vertex, component = the
     smallest record_id (binary string order) of its connected component.
@@ -55,10 +49,6 @@ def connected_components(
     dropped: a null is not a record). The result is materialized (its lineage cut) before it is
     returned, so the intermediate frames can be released; `edges` and `vertices` are each read
     twice, so persist them first if their lineage is costly.
-
-    A graph of at most `local_edge_limit` edges is solved on the driver (union-find over the
-    collected edges, a few hundred bytes per edge): the same components, without the rounds of
-    distributed joins whose fixed cost dominates small graphs. 0 always distributes.
 
     Raises ClusteringError on a missing column, a non-positive `max_iterations` or
     `checkpoint_interval`, or if the graph is not settled after `max_iterations` rounds.
@@ -77,9 +67,6 @@ def connected_components(
     links = _cut_lineage(edges.select(
         F.col(src).cast("string").alias(_SRC), F.col(dst).cast("string").alias(_DST)
     ).where(F.col(_SRC).isNotNull() & F.col(_DST).isNotNull()))
-
-    if local_edge_limit > 0 and links.count() <= local_edge_limit:
-        return _with_loners(_local_components(links), links, vertices, vertex_col)
 
     current = _oriented(links).persist()
     # Frames persisted since the last lineage cut, oldest first. None is released before the
@@ -130,37 +117,6 @@ def connected_components(
     # Settled: every vertex with an edge is a centre (no smaller neighbour, so its own minimum)
     # or a leaf with exactly one neighbour, its centre. `stats` already holds the answer.
     assigned = stats.select(F.col(_NODE).alias("record_id"), F.col(_MIN_NBR).alias("component"))
-    result = _with_loners(assigned, links, vertices, vertex_col)
-    _release(held)
-    log.info("connected components settled after %d rounds", iteration)
-    return result
-
-
-def _local_components(links: DataFrame) -> DataFrame:
-    """Returns (record_id, component) of every endpoint of a proper edge of `links` (src, dst),
-    computed on the driver: union-find whose root is always the smaller id."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for row in links.where(F.col(_SRC) != F.col(_DST)).toLocalIterator():
-        a, b = root(row[_SRC]), root(row[_DST])
-        if a != b:
-            # Python compares str by code point, which is UTF-8 byte order: Spark's order.
-            parent[max(a, b)] = min(a, b)
-    pairs = [(node, root(node)) for node in parent]
-    log.info("connected components: %d linked records solved on the driver", len(pairs))
-    return links.sparkSession.createDataFrame(pairs, "record_id string, component string")
-
-
-def _with_loners(assigned: DataFrame, links: DataFrame, vertices: DataFrame | None,
-                 vertex_col: str) -> DataFrame:
-    """Returns `assigned` plus every self-looped or given vertex it lacks, alone."""
     extra = links.where(F.col(_SRC) == F.col(_DST)).select(F.col(_SRC).alias("record_id"))
     if vertices is not None:
         extra = extra.unionByName(_cut_lineage(
@@ -172,7 +128,10 @@ def _with_loners(assigned: DataFrame, links: DataFrame, vertices: DataFrame | No
         .join(assigned, on="record_id", how="left_anti")
         .select("record_id", F.col("record_id").alias("component"))
     )
-    return _cut_lineage(assigned.unionByName(loners))
+    result = _cut_lineage(assigned.unionByName(loners))
+    _release(held)
+    log.info("connected components settled after %d rounds", iteration)
+    return result
 
 
 def cluster_sizes(assignments: DataFrame) -> DataFrame:

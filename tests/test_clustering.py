@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from functools import partial
 
 import pytest
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs.clustering import ClusteringError, cluster_size_distribution
-from jobs.clustering import connected_components as distributed_or_local
+from jobs.clustering import ClusteringError, cluster_size_distribution, connected_components
 
 EDGES = "record_l string, record_r string"
 ASSIGNMENTS = "record_id string, component string"
@@ -25,16 +22,6 @@ def assignments_frame(spark: SparkSession, components: dict[str, list[str]]) -> 
     """Returns the expected (record_id, component) rows of `components` (component: members)."""
     rows = [(member, component) for component, members in components.items() for member in members]
     return spark.createDataFrame(rows, ASSIGNMENTS)
-
-
-Components = Callable[..., DataFrame]
-
-
-@pytest.fixture(params=[0, 1_000], ids=["distributed", "on_the_driver"])
-def connected_components(request: pytest.FixtureRequest) -> Components:
-    """connected_components forced onto one path: distributed rounds, or union-find on the driver
-    (the default below LOCAL_EDGE_LIMIT links). Both must give the same components."""
-    return partial(distributed_or_local, local_edge_limit=request.param)
 
 
 def assert_assignments(actual: DataFrame, expected: DataFrame) -> None:
@@ -73,23 +60,19 @@ def union_find_components(pairs: list[tuple[str, str]], vertices: list[str]) -> 
     return {node: find(node) for node in parent}
 
 
-def test_chain_joins_at_its_smallest_id_wherever_it_sits(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_chain_joins_at_its_smallest_id_wherever_it_sits(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("m", "z"), ("z", "b"), ("b", "q"), ("q", "k")])
     expected = assignments_frame(spark, {"b": ["b", "k", "m", "q", "z"]})
     assert_assignments(connected_components(edges), expected)
 
 
-def test_star_whose_hub_is_not_the_smallest(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_star_whose_hub_is_not_the_smallest(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("h", "x"), ("c", "h"), ("h", "z"), ("a", "h")])
     expected = assignments_frame(spark, {"a": ["a", "c", "h", "x", "z"]})
     assert_assignments(connected_components(edges), expected)
 
 
-def test_two_components_stay_apart(spark: SparkSession, connected_components: Components) -> None:
+def test_two_components_stay_apart(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("crm/2", "web/1"), ("web/1", "pos/9"), ("crm/7", "pos/3")])
     expected = assignments_frame(
         spark, {"crm/2": ["crm/2", "web/1", "pos/9"], "crm/7": ["crm/7", "pos/3"]}
@@ -97,9 +80,7 @@ def test_two_components_stay_apart(spark: SparkSession, connected_components: Co
     assert_assignments(connected_components(edges), expected)
 
 
-def test_duplicate_reversed_and_self_loop_edges_are_harmless(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_duplicate_reversed_and_self_loop_edges_are_harmless(spark: SparkSession) -> None:
     edges = edges_frame(
         spark,
         [("a", "b"), ("b", "a"), ("a", "b"), ("b", "b"), ("b", "c"), ("c", "b"), ("s", "s")],
@@ -109,17 +90,13 @@ def test_duplicate_reversed_and_self_loop_edges_are_harmless(
     assert_assignments(connected_components(edges), expected)
 
 
-def test_edges_with_a_null_endpoint_are_dropped(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_edges_with_a_null_endpoint_are_dropped(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("b", None), (None, "c"), (None, None), ("c", "b"), ("d", "e")])
     expected = assignments_frame(spark, {"b": ["b", "c"], "d": ["d", "e"]})
     assert_assignments(connected_components(edges), expected)
 
 
-def test_vertices_without_edges_are_their_own_components(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_vertices_without_edges_are_their_own_components(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("b", "a")])
     vertices = spark.createDataFrame(
         [("a",), ("b",), ("z",), ("z",), ("y",), (None,)], "record_id string"
@@ -128,17 +105,13 @@ def test_vertices_without_edges_are_their_own_components(
     assert_assignments(connected_components(edges, vertices=vertices), expected)
 
 
-def test_no_edges_gives_one_component_per_vertex(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_no_edges_gives_one_component_per_vertex(spark: SparkSession) -> None:
     vertices = spark.createDataFrame([("p",), ("q",)], "id string")
     assigned = connected_components(edges_frame(spark, []), vertices=vertices, vertex_col="id")
     assert_assignments(assigned, assignments_frame(spark, {"p": ["p"], "q": ["q"]}))
 
 
-def test_component_is_smallest_in_binary_string_order(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_component_is_smallest_in_binary_string_order(spark: SparkSession) -> None:
     # Integer ids are compared as strings ("10" < "9"), upper case before lower case.
     numeric = spark.createDataFrame([(9, 10), (100, 9)], "from_id bigint, to_id bigint")
     assigned = connected_components(numeric, src="from_id", dst="to_id")
@@ -149,9 +122,7 @@ def test_component_is_smallest_in_binary_string_order(
     )
 
 
-def test_long_shuffled_path_converges_over_several_rounds(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_long_shuffled_path_converges_over_several_rounds(spark: SparkSession) -> None:
     pairs = shuffled_path(40, seed=7)
     expected = assignments_frame(spark, {"n00": [f"n{i:02d}" for i in range(40)]})
     # Every round takes a lineage cut, so the cut-and-release path runs on each round.
@@ -162,7 +133,7 @@ def test_long_shuffled_path_converges_over_several_rounds(
 def test_not_settled_within_max_iterations_raises(spark: SparkSession) -> None:
     edges = edges_frame(spark, shuffled_path(40, seed=7))
     with pytest.raises(ClusteringError, match="not settled after 1 rounds"):
-        distributed_or_local(edges, max_iterations=1, local_edge_limit=0)
+        connected_components(edges, max_iterations=1)
 
 
 @pytest.mark.parametrize(
@@ -170,14 +141,12 @@ def test_not_settled_within_max_iterations_raises(spark: SparkSession) -> None:
     [{"max_iterations": 0}, {"checkpoint_interval": 0}],
     ids=["max_iterations", "checkpoint_interval"],
 )
-def test_non_positive_limits_raise(
-    spark: SparkSession, arguments: dict[str, int], connected_components: Components
-) -> None:
+def test_non_positive_limits_raise(spark: SparkSession, arguments: dict[str, int]) -> None:
     with pytest.raises(ClusteringError, match="must be at least 1"):
         connected_components(edges_frame(spark, [("a", "b")]), **arguments)
 
 
-def test_missing_columns_raise(spark: SparkSession, connected_components: Components) -> None:
+def test_missing_columns_raise(spark: SparkSession) -> None:
     edges = edges_frame(spark, [("a", "b")])
     with pytest.raises(ClusteringError, match=r"edges lack column\(s\) \['record_r'\]"):
         connected_components(edges.select("record_l"))
@@ -201,9 +170,7 @@ def test_cluster_size_distribution_counts_components_per_size(spark: SparkSessio
     )
 
 
-def test_random_graph_matches_union_find(
-    spark: SparkSession, connected_components: Components
-) -> None:
+def test_random_graph_matches_union_find(spark: SparkSession) -> None:
     rng = random.Random(20240611)
     ids = [f"r{rng.randrange(10**6):06d}" for _ in range(400)]
     # Sparse enough (about one edge per vertex) to leave many components of assorted sizes,
