@@ -2,11 +2,11 @@
 each time, with the time of each run and of each stage.
 
     .venv/bin/python benchmarks/bench_warm.py --conf benchmarks/work/febrl4/conf.yaml [--runs 2]
+        [--warehouse benchmarks/work/warm/warehouse]
 
 The first run pays for the JVM's class loading and JIT compilation and for Spark's code
-generation; later runs show what the job's own work costs at this size. The configuration's
-warehouse is deleted before every run: point it at a scratch copy (bench_accuracy.py writes
-benchmarks/work/<dataset>/conf.yaml with its own warehouse).
+generation; later runs show what the job's own work costs at this size. The runs write to
+`--warehouse` (not the configuration's), which is deleted before every run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import logging
 import shutil
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -34,9 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conf", required=True, type=Path)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--warehouse", type=Path,
+                        default=Path(__file__).resolve().parent / "work" / "warm" / "warehouse")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    config = load_config(args.conf)
+    config = replace(load_config(args.conf), warehouse=str(args.warehouse.resolve()))
     started = time.perf_counter()
     spark = get_spark("idres-bench-warm", config.spark)
     print(f"session started in {time.perf_counter() - started:.1f} s", flush=True)
