@@ -373,6 +373,14 @@ class Comparison:
     def spec(self) -> ComparisonSpec:
         return ComparisonSpec(self.name, ("else", *[lv.label for lv in reversed(self.levels)]))
 
+    def as_data(self) -> dict[str, object]:
+        """Returns the comparison as plain data (JSON), conditions and parameters included."""
+        return {"name": self.name, "levels": [
+            {"label": level.label,
+             "conditions": [{"kind": c.kind, "parameter": c.parameter}
+                            for c in level.conditions]}
+            for level in self.levels]}
+
     def level(self, similarities: Similarities) -> Column:
         """Returns the pair's gamma as a Spark column."""
         field = FIELDS[self.name]()

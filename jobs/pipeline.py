@@ -7,6 +7,7 @@ identity, profiles) is pure DataFrame transformations.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -70,6 +71,8 @@ from jobs.standardize import standardize
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model/model.json"
+# Beside the model: the comparisons it was trained with, conditions and parameters included.
+COMPARISONS_FILE = "comparisons.json"
 
 
 class ReconciliationError(RuntimeError):
@@ -248,10 +251,27 @@ def load_model(ctx: RunContext) -> ModelParameters | None:
     if not path.is_file():
         return None
     params = ModelParameters.from_json(path.read_text(encoding="utf-8"))
-    if params.comparisons != comparison_specs(comparisons_of(ctx.config)):
+    configured = comparisons_of(ctx.config)
+    if params.comparisons != comparison_specs(configured):
         raise StaleModelError(
             f"the model stored in {path} was trained with other comparisons or levels than "
             f"the configuration's: retrain it with `python -m jobs train`")
+    # Same labels are not the same levels: a changed threshold or condition moves pairs between
+    # levels, and m and u (and the levels stored in match_pairs) no longer describe them.
+    conditions = path.with_name(COMPARISONS_FILE)
+    if conditions.is_file():
+        trained = json.loads(conditions.read_text(encoding="utf-8"))
+        if trained != [c.as_data() for c in configured]:
+            changed = sorted({t["name"] for t in trained} ^ {c.name for c in configured} | {
+                t["name"] for t, c in zip(trained, configured, strict=False)
+                if t != c.as_data()})
+            raise StaleModelError(
+                f"the model stored in {path} was trained with other level conditions than the "
+                f"configuration's (comparisons {', '.join(changed)}; see {conditions}): "
+                f"retrain it with `python -m jobs train`")
+    else:
+        log.warning("%s is missing: cannot check the model's level conditions against the "
+                    "configuration's (a model trained before they were recorded)", conditions)
     return params
 
 
@@ -306,6 +326,9 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
     path = Path(_model_path(ctx))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(params.to_json(), encoding="utf-8")
+    path.with_name(COMPARISONS_FILE).write_text(
+        json.dumps([c.as_data() for c in comparisons_of(ctx.config)], indent=2) + "\n",
+        encoding="utf-8")
     schema = table_schema(tables.MODEL_PARAMETERS)
     rows = ctx.spark.createDataFrame(
         [tuple(row[c] for c in schema.column_names) for row in params.to_rows()], schema.struct())

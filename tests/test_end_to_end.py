@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,10 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs import cli, tables
+from jobs.comparisons import Comparison, Condition
+from jobs.config import load_config
 from jobs.demo_data import generate_demo_data
+from jobs.pipeline import RunContext, StaleModelError, comparisons_of, load_model
 
 PERSONS = 600
 RUN_DATE = "2026-11-22"
@@ -293,3 +297,24 @@ def test_running_a_date_twice_leaves_every_table_as_after_one_run(
     after = snapshot()
     for table in volatile:
         assert after[table] == before[table], table
+
+
+def test_a_model_trained_with_other_level_conditions_is_refused(
+    spark: SparkSession, demo_run: DemoRun
+) -> None:
+    config = load_config(demo_run.conf)
+    context = RunContext(spark=spark, config=config, run_date=date(2026, 11, 22), run_id="check")
+    assert load_model(context) is not None  # trained by the run with these very comparisons
+
+    # The same labels with a lower Jaro–Winkler threshold are other levels.
+    def lowered(comparison: Comparison) -> Comparison:
+        if comparison.name != "first_name":
+            return comparison
+        exact, fuzzy, *rest = comparison.levels
+        looser = replace(fuzzy, conditions=(Condition("jaro_winkler", 0.90),
+                                            *fuzzy.conditions[1:]))
+        return replace(comparison, levels=(exact, looser, *rest))
+
+    changed = replace(config, comparisons=tuple(lowered(c) for c in comparisons_of(config)))
+    with pytest.raises(StaleModelError, match=r"other level conditions .*comparisons first_name;"):
+        load_model(replace(context, config=changed))
