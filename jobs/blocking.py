@@ -106,15 +106,16 @@ def blocking_keys(records: DataFrame, rules: Sequence[Sequence[str]]) -> DataFra
             .select("entry.rule", "entry.key", "record_id").distinct())
 
 
-def _sized(keys: DataFrame) -> DataFrame:
-    sizes = keys.groupBy("rule", "key").agg(F.count(F.lit(1)).alias("block_size"))
-    return keys.join(sizes, ["rule", "key"])
+def _block_sizes(keys: DataFrame) -> DataFrame:
+    """Returns (rule, key, block_size): how many records share each key."""
+    return keys.groupBy("rule", "key").agg(F.count(F.lit(1)).alias("block_size"))
 
 
 def pairs_from_keys(keys: DataFrame, max_block_size: int) -> DataFrame:
     """Returns the distinct candidate pairs (`record_l` < `record_r`, `first_rule`) of blocking
     keys (see blocking_keys); a key shared by more than `max_block_size` records proposes none."""
-    usable = _sized(keys).where(F.col("block_size") <= max_block_size).drop("block_size")
+    usable = keys.join(_block_sizes(keys).where(F.col("block_size") <= max_block_size)
+                       .drop("block_size"), ["rule", "key"])
     left = usable.select("rule", "key", F.col("record_id").alias("record_l"))
     right = usable.select("rule", "key", F.col("record_id").alias("record_r"))
     pairs = left.join(right, ["rule", "key"]).where(F.col("record_l") < F.col("record_r"))
@@ -123,8 +124,8 @@ def pairs_from_keys(keys: DataFrame, max_block_size: int) -> DataFrame:
 
 def oversized_from_keys(keys: DataFrame, max_block_size: int) -> DataFrame:
     """Returns (rule, block_size) of the key values that were too common to block on."""
-    return (keys.groupBy("rule", "key").agg(F.count(F.lit(1)).alias("block_size"))
-            .where(F.col("block_size") > max_block_size).select("rule", "block_size"))
+    return (_block_sizes(keys).where(F.col("block_size") > max_block_size)
+            .select("rule", "block_size"))
 
 
 def candidate_pairs(records: DataFrame, rules: Sequence[Sequence[str]], max_block_size: int
