@@ -88,6 +88,7 @@ class RunContext:
     metrics: list[tuple[str, str, str, float]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
+    configured_partitions: int | None = None
 
     def metric(self, stage: str, metric: str, value: float, source: str = "") -> None:
         self.metrics.append((stage, source, metric, float(value)))
@@ -109,10 +110,12 @@ class RunContext:
         log.info("stage %s: done in %.1f s", name, elapsed)
 
     def fit_partitions(self, records: int) -> None:
-        """Sizes shuffles for `records` records, never above the configured partitions."""
-        configured = self.notes.setdefault(
-            "configured_partitions", self.spark.conf.get("spark.sql.shuffle.partitions", "8"))
-        partitions = fit_shuffle_partitions(self.spark, records, int(str(configured)))
+        """Sizes shuffles for `records` records, never above the configured partitions (as the
+        session had them before the first fit)."""
+        if self.configured_partitions is None:
+            self.configured_partitions = int(
+                self.spark.conf.get("spark.sql.shuffle.partitions", "8") or 8)
+        partitions = fit_shuffle_partitions(self.spark, records, self.configured_partitions)
         log.info("%d records: %d shuffle partitions", records, partitions)
 
     @property
@@ -394,8 +397,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
     records = with_comparison_features(with_blocking_columns(stored)).persist()
-    ctx.metric("block", "records", records.count())
-    ctx.fit_partitions(int(ctx.value("block", "records") or 0))
+    record_count = records.count()
+    ctx.metric("block", "records", record_count)
+    ctx.fit_partitions(record_count)
     changed = _changed_records(ctx, records) if incremental and not retrain else None
     reused = _stored_gammas(ctx, records, changed) if changed is not None else None
     if incremental and (reused is None or load_model(ctx) is None):
