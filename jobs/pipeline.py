@@ -263,11 +263,10 @@ def load_model(ctx: RunContext) -> ModelParameters | None:
     # levels, and m and u (and the levels stored in match_pairs) no longer describe them.
     conditions = path.with_name(COMPARISONS_FILE)
     if conditions.is_file():
-        trained = json.loads(conditions.read_text(encoding="utf-8"))
-        if trained != [c.as_data() for c in configured]:
-            changed = sorted({t["name"] for t in trained} ^ {c.name for c in configured} | {
-                t["name"] for t, c in zip(trained, configured, strict=False)
-                if t != c.as_data()})
+        # The labels check above has made the names and their order the same.
+        trained = {t["name"]: t for t in json.loads(conditions.read_text(encoding="utf-8"))}
+        changed = [c.name for c in configured if trained.get(c.name) != c.as_data()]
+        if changed:
             raise StaleModelError(
                 f"the model stored in {path} was trained with other level conditions than the "
                 f"configuration's (comparisons {', '.join(changed)}; see {conditions}): "
