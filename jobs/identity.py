@@ -97,18 +97,19 @@ def _first_ids(assignments: DataFrame, run: Column) -> StableIds:
         "component", customer_id_for(F.col("component"), run).alias("customer_id"), "records")
     crosswalk = assignments.join(ids, "component").select(
         "record_id", "customer_id", run.alias("linked_since"), run.alias("customer_since"))
-    events = ids.select(
-        F.lit("created").alias("event"), "customer_id",
-        F.lit(None).cast("string").alias("other_customer_id"), "records", run.alias("run_id"))
-    return StableIds(crosswalk, events)
+    return StableIds(crosswalk, _created(ids).withColumn("run_id", run))
+
+
+def _created(ids: DataFrame) -> DataFrame:
+    """Returns the `created` events of new customers (customer_id, records)."""
+    return ids.select(F.lit("created").alias("event"), "customer_id",
+                      F.lit(None).cast("string").alias("other_customer_id"), "records")
 
 
 def _events(overlap: DataFrame, kept: DataFrame, ids: DataFrame, assignments: DataFrame,
             run: Column) -> DataFrame:
     sizes = assignments.groupBy("component").agg(F.count("*").alias("records"))
-    created = ids.where("is_new").join(sizes, "component").select(
-        F.lit("created").alias("event"), "customer_id",
-        F.lit(None).cast("string").alias("other_customer_id"), "records")
+    created = _created(ids.where("is_new").join(sizes, "component"))
     # A previous id kept by a cluster that did not survive it was merged into the survivor.
     merged = kept.join(ids, "component").where(F.col("old_id") != F.col("customer_id")).select(
         F.lit("merged").alias("event"), F.col("old_id").alias("customer_id"),
