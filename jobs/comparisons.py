@@ -36,12 +36,13 @@ from pyspark.sql.types import DoubleType, StringType
 from jobs.blocking import name_handle_forms
 from jobs.model import ComparisonSpec
 
-# Columns of a standardized record that the comparisons read (with _l / _r suffixes on pairs).
+# Columns of a standardized record that the comparisons and the link rule read (with _l / _r
+# suffixes on pairs).
 PAIR_COLUMNS = (
     "source", "first_name_norm", "last_name_norm", "first_metaphone", "last_metaphone",
     "first_name_canonical", "birth_date", "email", "email_sha256", "phone_e164", "postal_code",
     "street_norm", "house_number", "city_norm", "handle_letters", "handle_year", "ip_address",
-    "gender",
+    "gender", "namesakes_expected",
 )
 
 

@@ -91,6 +91,9 @@ class MatchingConfig:
     link_threshold: float = 0.95
     # A shared email links on its own unless first names or birth dates contradict it.
     exact_email_links: bool = True
+    # Both names and a city corroborate a link when at most this many people are expected to
+    # share the full name in that city (jobs.link_rules.with_expected_namesakes); 0: never.
+    max_expected_namesakes: float = 0.01
     # Pairs below this match weight are not stored in match_pairs.
     store_floor_weight: float = -5.0
     # Random record pairs drawn to estimate u.
@@ -269,12 +272,24 @@ def parse_config(raw: Any, file: Path) -> Config:
         ground_truth=resolve_path(base, ground_truth) if ground_truth else None,
         spark={str(k): str(v) for k, v in spark.items()},
         blocking=_typed_section(file, "blocking", top.get("blocking"), BlockingConfig),
-        matching=_typed_section(file, "matching", top.get("matching"), MatchingConfig),
+        matching=_matching(file, top.get("matching")),
         clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
         link_decisions=_link_decisions(file, top.get("link_decisions")),
         comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),
     )
+
+
+def _matching(file: Path, raw: Any) -> MatchingConfig:
+    """Returns the matching section, its probabilities and limits checked for range."""
+    matching: MatchingConfig = _typed_section(file, "matching", raw, MatchingConfig)
+    if not 0.0 < matching.link_threshold < 1.0:
+        raise ConfigError(file, "matching.link_threshold",
+                          f"expected a probability between 0 and 1, got {matching.link_threshold}")
+    if matching.max_expected_namesakes < 0.0:
+        raise ConfigError(file, "matching.max_expected_namesakes",
+                          f"expected 0 (off) or more, got {matching.max_expected_namesakes}")
+    return matching
 
 
 def _comparisons(file: Path, raw: Any) -> tuple[Any, ...] | None:

@@ -46,7 +46,16 @@ from jobs.guards import (
 )
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
-from jobs.link_rules import CONTACT_COLUMNS, Levels, identity_guard, link_rule
+from jobs.link_rules import (
+    CONTACT_COLUMNS,
+    NAMESAKES_COLUMN,
+    RARE_NAME_MIN_PROBABILITY,
+    Levels,
+    identity_guard,
+    link_rule,
+    rare_full_name_in_one_city,
+    with_expected_namesakes,
+)
 from jobs.model import (
     ModelParameters,
     count_agreement_patterns,
@@ -361,7 +370,7 @@ def _changed_records(ctx: RunContext, records: DataFrame) -> DataFrame | None:
 
 def _scoring_columns(gammas: DataFrame) -> list[str]:
     """The columns scoring reads: pair, levels, and the values term frequencies look up."""
-    values = [f"{c}_{side}" for c in TERM_FREQUENCY_COLUMNS.values() for side in ("l", "r")]
+    values = [f"{c}_{side}" for c in _RECORD_VALUES_SCORED for side in ("l", "r")]
     return ["record_l", "record_r", *[c for c in gammas.columns if c.startswith("gamma_")],
             *values]
 
@@ -374,7 +383,7 @@ def _stored_gammas(ctx: RunContext, records: DataFrame, changed: DataFrame) -> D
     if previous is None:
         return None
     unchanged = records.join(changed, "record_id", "left_anti")
-    values = list(TERM_FREQUENCY_COLUMNS.values())
+    values = list(_RECORD_VALUES_SCORED)
     left = unchanged.select(F.col("record_id").alias("record_l"),
                             *[F.col(c).alias(f"{c}_l") for c in values])
     right = unchanged.select(F.col("record_id").alias("record_r"),
@@ -395,7 +404,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     stored = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
-    records = with_comparison_features(with_blocking_columns(stored)).persist()
+    records = comparison_records(stored).persist()
     record_count = records.count()
     ctx.metric("block", "records", record_count)
     ctx.fit_partitions(record_count)
@@ -535,6 +544,16 @@ TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_na
                           "ip_address": "ip_address"}
 
 
+# Record values that scoring and the link rule read from a pair (_l and _r), beyond its levels.
+_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), NAMESAKES_COLUMN)
+
+
+def comparison_records(stored: DataFrame) -> DataFrame:
+    """Returns the standardized records with everything blocking, comparisons and the link
+    rule read."""
+    return with_expected_namesakes(with_comparison_features(with_blocking_columns(stored)))
+
+
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
     return {name: term_frequencies(records, column)
             for name, column in TERM_FREQUENCY_COLUMNS.items()}
@@ -646,19 +665,22 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     params = load_model(ctx)
     if records is None or params is None:
         raise RuntimeError("no standardized records or no stored model: run the job first")
-    wanted = records.where(F.col("record_id").isin(record_a, record_b))
+    # Features of all records: how common a name is depends on every record.
+    wanted = comparison_records(records).where(F.col("record_id").isin(record_a, record_b))
     found = {row["record_id"] for row in wanted.select("record_id").collect()}
     for record in (record_a, record_b):
         if record not in found:
             raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
     left, right = sorted((record_a, record_b))
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
-    features = with_comparison_features(with_blocking_columns(wanted))
-    compared = compare_pairs(pairs_with_records(pair, features), comparisons_of(ctx.config))
+    compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
     contacts = contact_sources(records)
     scored = score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params).select(
         "*", identity_guard(Levels(params.comparisons), contacts).alias("_guard"),
+        rare_full_name_in_one_city(Levels(params.comparisons),
+                                   ctx.config.matching.max_expected_namesakes)
+        .alias("_rare_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
@@ -681,6 +703,12 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
                      "disagree within a surname in a source with contact details (a household), "
                      "or too little beyond the names agrees (namesakes)")
+    if scored["_rare_name"]:
+        lines.append(
+            f"a rare full name in one city: about {scored[f'{NAMESAKES_COLUMN}_l']:.4f} and "
+            f"{scored[f'{NAMESAKES_COLUMN}_r']:.4f} people expected to share it there "
+            f"(max_expected_namesakes {ctx.config.matching.max_expected_namesakes}); it links "
+            f"at probability {RARE_NAME_MIN_PROBABILITY} or more")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:

@@ -94,17 +94,41 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     spark: SparkSession,
 ) -> None:
     from jobs.comparisons import comparison_specs
-    from jobs.link_rules import Levels, decisive_email, identity_guard
+    from jobs.link_rules import (
+        Levels,
+        decisive_email,
+        identity_guard,
+        rare_full_name_in_one_city,
+    )
 
     columns = ("case", "record_l", "record_r", "gamma_first_name", "gamma_last_name",
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
-               "gamma_handle_birth_year")
+               "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
+               "city_norm_l", "city_norm_r")
+    # Namesakes expected on either side, and the cities.
+    common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
         ("same person, full evidence", "crm/1", "crm/2", 3, 4, 3, 1, 2, 4, -1),
         ("twin: first names differ, same surname", "crm/1", "crm/2", 0, 4, 3, -1, 2, 4, -1),
         ("twin in a source without contact details", "reg/1", "crm/2", 0, 4, 3, -1, -1, 4, -1),
         ("first name replaced, no contact details", "reg/1", "reg/2", 0, 4, 3, -1, -1, 4, -1),
-        ("namesakes: names and city only", "reg/1", "reg/2", 3, 4, -1, -1, -1, 1, -1),
+        ("namesakes: names and city only", "reg/1", "reg/2", 3, 4, -1, -1, -1, 1, -1, *common,
+         *city),
+        ("social: a rare full name and the city", "x/a", "crm/2", 3, 4, -1, -1, -1, 1, -1,
+         *rare, *city),
+        ("social: a rare full name, no city", "x/a", "crm/2", 3, 4, -1, -1, -1, -1, -1, *rare),
+        ("a rare full name, the city misspelt", "x/a", "crm/2", 3, 4, -1, -1, -1, 1, -1, *rare,
+         "oulu", "olu"),
+        ("a rare full name and the city, birth dates differ", "crm/1", "crm/2", 3, 4, 0, -1, -1,
+         1, -1, *rare, *city),
+        ("a rare full name and the city, birth years alike", "crm/1", "crm/2", 3, 4, 1, -1, -1,
+         1, -1, *rare, *city),
+        ("a rare full name, first names only fuzzy", "x/a", "crm/2", 2, 4, -1, -1, -1, 1, -1,
+         *rare, *city),
+        ("a full name rare on one side only", "x/a", "crm/2", 3, 4, -1, -1, -1, 1, -1, 0.004,
+         0.02, *city),
+        ("a full name nobody could count", "x/a", "crm/2", 3, 4, -1, -1, -1, 1, -1, None,
+         0.004, *city),
         ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2, -1),
         ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2, -1),
         ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0, -1),
@@ -116,27 +140,87 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("shared email, birth dates contradict", "crm/1", "crm/2", 3, 4, 0, 1, -1, 4, -1),
         ("shared email, first names contradict", "crm/1", "crm/2", 0, 4, -1, 1, -1, 4, -1),
     ]
-    frame = spark.createDataFrame(rows, ", ".join(
-        f"{c} {'int' if c.startswith('gamma') else 'string'}" for c in columns))
+    types = {"gamma": "int", "names": "double"}
+    frame = spark.createDataFrame([row + (None,) * (len(columns) - len(row)) for row in rows],
+                                  ", ".join(f"{c} {types.get(c[:5], 'string')}" for c in columns))
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
-                          decisive_email(levels, False).alias("decisive_off"))
+                          decisive_email(levels, False).alias("decisive_off"),
+                          rare_full_name_in_one_city(levels, 0.01).alias("rare_name"))
     expected = spark.createDataFrame([
-        ("same person, full evidence", True, True, False),
-        ("twin: first names differ, same surname", False, False, False),
-        ("twin in a source without contact details", False, False, False),
-        ("first name replaced, no contact details", True, False, False),
-        ("namesakes: names and city only", False, False, False),
-        ("names and postal code, no birth date", True, False, False),
-        ("names and postal code, birth dates differ", False, False, False),
-        ("names and a birth date one digit off", True, False, False),
-        ("every name differs, birth date and address agree", True, False, False),
-        ("social: names, city and the year in the handle", True, False, False),
-        ("shared email, first names agree", True, True, False),
-        ("shared email, birth dates contradict", True, False, False),
-        ("shared email, first names contradict", True, False, False),
-    ], "case string, guard boolean, decisive boolean, decisive_off boolean")
+        ("same person, full evidence", True, True, False, False),
+        ("twin: first names differ, same surname", False, False, False, False),
+        ("twin in a source without contact details", False, False, False, False),
+        ("first name replaced, no contact details", True, False, False, False),
+        ("namesakes: names and city only", False, False, False, False),
+        ("social: a rare full name and the city", False, False, False, True),
+        ("social: a rare full name, no city", False, False, False, False),
+        ("a rare full name, the city misspelt", False, False, False, False),
+        ("a rare full name and the city, birth years alike", False, False, False, False),
+        ("a rare full name and the city, birth dates differ", False, False, False, False),
+        ("a rare full name, first names only fuzzy", False, False, False, False),
+        ("a full name rare on one side only", False, False, False, False),
+        ("a full name nobody could count", False, False, False, False),
+        ("names and postal code, no birth date", True, False, False, False),
+        ("names and postal code, birth dates differ", False, False, False, False),
+        ("names and a birth date one digit off", True, False, False, False),
+        ("every name differs, birth date and address agree", True, False, False, False),
+        ("social: names, city and the year in the handle", True, False, False, False),
+        ("shared email, first names agree", True, True, False, False),
+        ("shared email, birth dates contradict", True, False, False, False),
+        ("shared email, first names contradict", True, False, False, False),
+    ], "case string, guard boolean, decisive boolean, decisive_off boolean, "
+       "rare_name boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_rare_full_name_links_below_the_threshold_unless_turned_off(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import link_rule
+
+    frame = spark.createDataFrame(
+        [("likely", 0.85, 0.004), ("the score says no", 0.3, 0.004), ("a common name", 0.85, 0.2)],
+        "case string, match_probability double, namesakes double").selectExpr(
+        "case", "'x/a' AS record_l", "'crm/2' AS record_r", "3 AS gamma_first_name",
+        "4 AS gamma_last_name", "-1 AS gamma_birth_date", "-1 AS gamma_email",
+        "-1 AS gamma_phone", "1 AS gamma_address", "-1 AS gamma_handle_birth_year",
+        "match_probability", "namesakes AS namesakes_expected_l",
+        "namesakes AS namesakes_expected_r", "'oulu' AS city_norm_l", "'oulu' AS city_norm_r")
+    specs = comparison_specs()
+    actual = frame.select(
+        "case", link_rule(MatchingConfig(), specs, ["crm"]).alias("linked"),
+        link_rule(MatchingConfig(max_expected_namesakes=0.0), specs, ["crm"]).alias("off"))
+    expected = spark.createDataFrame(
+        [("likely", True, False), ("the score says no", False, False),
+         ("a common name", False, False)], "case string, linked boolean, off boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_expected_namesakes_count_names_in_the_city_country(spark: SparkSession) -> None:
+    from jobs.link_rules import with_expected_namesakes
+
+    columns = "record_id string, first_name_norm string, last_name_norm string, " \
+              "city_norm string, country string"
+    records = spark.createDataFrame([
+        ("r/1", "anna", "virtanen", "helsinki", "FI"),
+        ("r/2", "anna", "korhonen", "helsinki", "FI"),
+        ("r/3", "matti", "virtanen", "espoo", "FI"),
+        ("s/4", "anna", "virtanen", "helsinki", None),  # a social account: the city's country
+        ("s/5", "anna", None, "helsinki", None),        # one name only
+        ("s/6", "pierre", "martin", "lyon", None),      # no record ties Lyon to a country
+        ("w/7", None, None, "espoo", "SE"),  # no names: counts only for the city's country,
+        ("w/8", None, None, "espoo", "FI"),  # which most records naming Espoo give as FI
+    ], columns)
+    actual = with_expected_namesakes(records).select("record_id", "namesakes_expected")
+    # Finland: 4 named records; anna 3, matti 1; virtanen 3, korhonen 1; Helsinki 3, Espoo 1.
+    expected = spark.createDataFrame([
+        ("r/1", 3 * 3 * 3 / 16), ("r/2", 3 * 3 * 1 / 16), ("r/3", 1 * 1 * 3 / 16),
+        ("s/4", 3 * 3 * 3 / 16), ("s/5", None), ("s/6", None), ("w/7", None), ("w/8", None),
+    ], "record_id string, namesakes_expected double")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
