@@ -53,7 +53,7 @@ log = logging.getLogger("bench")
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATASETS = ("demo", "febrl4", "febrl3")
+DATASETS = ("demo", "demo-varied", "febrl4", "febrl3")
 TOOLS = ("idres", "splink-spark", "splink-duckdb")
 RUN_DATE = "2026-11-22"
 ERROR_COLUMNS = ("first_name_norm", "last_name_norm", "birth_date", "email_sha256", "phone_e164",
@@ -379,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes: dict[str, Any] = {}
     spark_conf = dict(args.spark_conf)
     for name in args.datasets:
-        if name == "demo" and not _demo_generator_ready():
+        if name.startswith("demo") and not _demo_generator_ready():
             log.warning("[demo] skipped: jobs.demo_data has no generate_demo_data yet")
             continue
         log.info("[%s] preparing the data set under %s", name, args.work_dir / name)

@@ -142,18 +142,25 @@ def prepare_febrl3(folder: Path, spark_conf: dict[str, str] | None = None) -> Da
     return _registries("febrl3", folder, {"febrl": load_febrl3()}, spark_conf)
 
 
+# The demo data with this many times as many names per country: namesakes about as rare as in
+# a real population (the demo's short lists make a full name weak evidence).
+VARIED_NAMES = 20
+
+
 def prepare_demo(folder: Path, persons: int, seed: int = 42,
-                 spark_conf: dict[str, str] | None = None) -> Dataset:
+                 spark_conf: dict[str, str] | None = None, name_variety: int = 1) -> Dataset:
     """The synthetic demo sources (`python -m jobs demo-data`), configured like conf/demo.yaml."""
     data = folder / "data"
-    # Regenerated when the size, the seed or the generator itself changes.
+    # Regenerated when the size, the seed, the names or the generator itself changes.
     generator = hashlib.sha1((REPO / "jobs" / "demo_data.py").read_bytes()).hexdigest()[:12]
-    marker = data / f".complete-{persons}-{seed}-{generator}"
+    marker = data / f".complete-{persons}-{seed}-{name_variety}-{generator}"
     if not marker.is_file():
         shutil.rmtree(data, ignore_errors=True)
-        log.info("demo: generating %d persons (seed %d) into %s", persons, seed, data)
+        log.info("%s: generating %d persons (seed %d, name variety %d) into %s", folder.name,
+                 persons, seed, name_variety, data)
         command = [sys.executable, "-m", "jobs", "demo-data", "--out", str(data),
-                   "--persons", str(persons), "--seed", str(seed)]
+                   "--persons", str(persons), "--seed", str(seed),
+                   "--name-variety", str(name_variety)]
         log_file = folder / "demo-data.log"
         folder.mkdir(parents=True, exist_ok=True)
         with log_file.open("w", encoding="utf-8") as out:
@@ -167,7 +174,7 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
                for source in demo_conf["sources"]]
     body = {key: value for key, value in demo_conf.items() if key != "ground_truth"}
     conf = _write_conf(folder, {**body, "sources": sources}, spark_conf, " from conf/demo.yaml")
-    return Dataset("demo", folder, conf, folder / "warehouse", data / "ground_truth.csv")
+    return Dataset(folder.name, folder, conf, folder / "warehouse", data / "ground_truth.csv")
 
 
 def prepare(name: str, work: Path, demo_persons: int,
@@ -181,4 +188,7 @@ def prepare(name: str, work: Path, demo_persons: int,
         return prepare_febrl3(folder, spark_conf)
     if name == "demo":
         return prepare_demo(folder, demo_persons, spark_conf=spark_conf)
-    raise ValueError(f"unknown data set {name!r}; expected demo, febrl4 or febrl3")
+    if name == "demo-varied":
+        return prepare_demo(folder, demo_persons, spark_conf=spark_conf,
+                            name_variety=VARIED_NAMES)
+    raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4 or febrl3")

@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--persons", type=int, default=10_000)
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--name-variety", type=int, default=1,
+                      help="times as many first names and surnames per country (default 1)")
     return parser
 
 
@@ -231,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo-data":
         from jobs.demo_data import generate_demo_data
 
-        files = generate_demo_data(args.out, persons=args.persons, seed=args.seed)
+        files = generate_demo_data(args.out, persons=args.persons, seed=args.seed,
+                                   name_variety=args.name_variety)
         print(f"demo data for {args.persons} persons written to {args.out}")
         print(f"ground truth: {files.ground_truth}")
         return EXIT_OK

@@ -53,7 +53,7 @@ import math
 import random
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -366,8 +366,38 @@ def _address(rng: random.Random, country: _Country) -> _Address:
     return _Address(line, postal, city.name)
 
 
-def _household(rng: random.Random, used_ips: set[str]) -> _Household:
-    country = rng.choices(COUNTRIES, _COUNTRY_WEIGHTS)[0]
+def _blended_names(rng: random.Random, names: Sequence[str], count: int) -> tuple[str, ...]:
+    """Returns `names` and blends of them, `count` in all: the start of one name joined to the
+    end of another (Lindholm and Virtanen give Lindtanen), so that the pool looks like the
+    country's names but namesakes become as rare as in a real population."""
+    pool, seen = list(names), set(names)
+    while len(pool) < count:
+        a, b = rng.sample(names, 2)
+        if len(a) < 3 or len(b) < 3:
+            continue
+        name = a[:rng.randint(2, len(a) - 1)] + b[rng.randint(1, len(b) - 2):].lower()
+        if len(name) >= 4 and name not in seen:
+            seen.add(name)
+            pool.append(name)
+    return tuple(pool)
+
+
+def _countries(name_variety: int, seed: int) -> tuple[_Country, ...]:
+    """Returns the countries with `name_variety` times as many first names and surnames
+    (1: the lists as written)."""
+    if name_variety <= 1:
+        return COUNTRIES
+    rng = random.Random(f"names-{seed}")
+    return tuple(replace(
+        c, male=_blended_names(rng, c.male, name_variety * len(c.male)),
+        female=_blended_names(rng, c.female, name_variety * len(c.female)),
+        surnames=_blended_names(rng, c.surnames, name_variety * len(c.surnames)))
+        for c in COUNTRIES)
+
+
+def _household(rng: random.Random, used_ips: set[str], countries: Sequence[_Country]
+               ) -> _Household:
+    country = rng.choices(countries, _COUNTRY_WEIGHTS)[0]
     address = _address(rng, country)
     previous, moved_at = None, None
     if rng.random() < 0.08:  # movers: records older than the move keep the previous address
@@ -419,15 +449,16 @@ def _household_birth_dates(rng: random.Random, size: int) -> list[date]:
     return dates
 
 
-def _population(rng: random.Random, persons: int) -> list[_Person]:
+def _population(rng: random.Random, persons: int, countries: Sequence[_Country] = COUNTRIES
+                ) -> list[_Person]:
     people: list[_Person] = []
     used_ips: set[str] = set()
     used_emails: set[str] = set()
     while len(people) < persons:
         size = min(rng.choices((1, 2, 3, 4), (55, 25, 12, 8))[0], persons - len(people))
-        household = _household(rng, used_ips)
+        household = _household(rng, used_ips, countries)
         # Some families carry a name from another of the four countries.
-        origin = household.country if rng.random() < 0.93 else rng.choice(COUNTRIES)
+        origin = household.country if rng.random() < 0.93 else rng.choice(countries)
         surname = rng.choice(origin.surnames)
         taken: set[str] = set()
         head_gender = rng.choice("mf")
@@ -966,18 +997,25 @@ def _memberships(rng: random.Random, people: Sequence[_Person]) -> dict[str, lis
     return members
 
 
-def generate_demo_data(out_dir: Path | str, persons: int = 10_000, seed: int = 42) -> DemoFiles:
+def generate_demo_data(out_dir: Path | str, persons: int = 10_000, seed: int = 42,
+                       name_variety: int = 1) -> DemoFiles:
     """Writes the demo sources and their ground truth into `out_dir` (created if missing) and
-    returns their paths. The same `persons` and `seed` always give byte-identical files.
+    returns their paths. The same arguments always give byte-identical files.
 
-    Raises ValueError when `persons` is below MIN_PERSONS.
+    `name_variety` multiplies the first names and surnames each country draws from (blends of
+    the written ones): 1 keeps the short lists, whose namesakes make names weak evidence; 20
+    or so makes namesakes about as rare as in a real population.
+
+    Raises ValueError when `persons` is below MIN_PERSONS or `name_variety` below 1.
     """
     if persons < MIN_PERSONS:
         raise ValueError(f"persons must be at least {MIN_PERSONS}, got {persons}")
+    if name_variety < 1:
+        raise ValueError(f"name_variety must be at least 1, got {name_variety}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    people = _population(rng, persons)
+    people = _population(rng, persons, _countries(name_variety, seed))
     members = _memberships(rng, people)
     registries = {name: _registry_rows(rng, name, members[name], people) for name in _BRANDS}
     orders = {name: _orders_rows(rng, name, rows) for name, rows in registries.items()}

@@ -91,10 +91,11 @@ def with_expected_namesakes(records: DataFrame) -> DataFrame:
 
 
 def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
-    """Both names exact, one city, birth dates agreeing or missing, and a full name so rare there
-    (see with_expected_namesakes) that a namesake is unlikely: the evidence a social account
-    offers most often (a display name and a location), enough only where the data shows that
-    names are varied. `max_namesakes` 0 turns it off.
+    """Both names exact (or the first name exact and the surname in a social handle built from
+    the full name, mvirtanen), one city, birth dates agreeing or missing, and a full name so
+    rare there (see with_expected_namesakes) that a namesake is unlikely: the evidence a social
+    account offers most often (a display name and a location), enough only where the data shows
+    that names are varied. `max_namesakes` 0 turns it off.
 
     Such a pair links even below the threshold (see link_rule): the model weighs first and last
     names one at a time against all records, and a social account brings nothing else, so it
@@ -104,20 +105,23 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
     """
     if max_namesakes <= 0:
         return F.lit(False)
-    # Both sides must have been counted (greatest() would skip a null).
-    rare = (F.col(f"{NAMESAKES_COLUMN}_l") <= max_namesakes) \
-        & (F.col(f"{NAMESAKES_COLUMN}_r") <= max_namesakes)
+    left, right = F.col(f"{NAMESAKES_COLUMN}_l"), F.col(f"{NAMESAKES_COLUMN}_r")
+    # Both names on both sides: both sides counted. A social account that shows a first name
+    # and spells the surname only in its handle (Matti, mvirtanen): the other side's count.
+    full_names = levels.top("last_name") & (left <= max_namesakes) & (right <= max_namesakes)
+    handle_names = levels.top("handle_name") & (F.greatest(left, right) <= max_namesakes)
     # The same city, spelled alike: the figure is counted for each side's own spelling, and a
     # misspelt city is a small one. A birth date on both sides must agree (as the guard reads
     # it), not merely fall in the same year.
     same_city = F.coalesce(F.col("city_norm_l") == F.col("city_norm_r"), F.lit(False))
     birth_dates_fit = (levels.gamma("birth_date") == NULL_LEVEL) \
         | levels.at_least("birth_date", "transposed_or_one_digit")
-    return levels.top("first_name") & levels.top("last_name") & same_city & birth_dates_fit \
-        & F.coalesce(rare, F.lit(False))
+    return levels.top("first_name") & same_city & birth_dates_fit \
+        & F.coalesce(full_names | handle_names, F.lit(False))
 
 
-def identity_guard(levels: Levels, contact_sources: Collection[str]) -> Column:
+def identity_guard(levels: Levels, contact_sources: Collection[str],
+                   birth_dates_reliable: bool = False) -> Column:
     """A link needs first names that do not disagree within a household, and evidence beyond
     names.
 
@@ -136,6 +140,12 @@ def identity_guard(levels: Levels, contact_sources: Collection[str]) -> Column:
     side) both names at one postal code, with no birth date to contradict them, are the best
     evidence there is and suffice; where contact details exist, namesakes at one postal code
     are told apart by them (on the demo data such pairs are as often namesakes as not).
+
+    Where matches almost never disagree on birth dates (`birth_dates_reliable`, see
+    jobs.guards.birth_dates_are_reliable: true of the demo's registers, not of keyed-in ones
+    such as FEBRL), two birth dates that no typo explains veto the link: on the demo data
+    with varied names the only such links were a mother and daughter of one name and address,
+    and sisters whose first names are a letter apart.
     """
     same_email = levels.top("email")
     individuals = F.lit(False)
@@ -153,6 +163,8 @@ def identity_guard(levels: Levels, contact_sources: Collection[str]) -> Column:
         | handle_year
     household = ~levels.disagrees("last_name")
     veto = levels.disagrees("first_name") & household & ~same_email & individuals
+    if birth_dates_reliable:
+        veto = veto | levels.disagrees("birth_date")
     return ~veto & corroborated
 
 
@@ -173,7 +185,7 @@ RARE_NAME_MIN_PROBABILITY = 0.5
 
 
 def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
-              contact_sources: Collection[str]) -> Column:
+              contact_sources: Collection[str], birth_dates_reliable: bool = False) -> Column:
     """True for a scored pair that links: above the threshold and past the identity guard, a
     decisive shared email, or a rare full name in one city that the score does not contradict.
     """
@@ -181,5 +193,5 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
     rare_name = rare_full_name_in_one_city(levels, matching.max_expected_namesakes) \
         & (F.col("match_probability") >= RARE_NAME_MIN_PROBABILITY)
     return ((F.col("match_probability") >= matching.link_threshold)
-            & identity_guard(levels, contact_sources)) \
+            & identity_guard(levels, contact_sources, birth_dates_reliable)) \
         | decisive_email(levels, matching.exact_email_links) | rare_name

@@ -453,8 +453,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         )
         contacts = contact_sources(records)
         ctx.notes["contact_sources"] = contacts
-        links = scored.where(link_rule(config.matching, params.comparisons, contacts)).select(
-            "record_l", "record_r", "match_weight")
+        reliable = _birth_dates_reliable(params)
+        links = scored.where(link_rule(config.matching, params.comparisons, contacts, reliable)
+                             ).select("record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, links, "must_link")
         cannot = decision_pairs(decisions, links, "cannot_link").persist()
@@ -471,8 +472,6 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
             links, vertices=records.select("record_id"),
             max_iterations=config.clustering.max_iterations,
         )
-        reliable = "birth_date" not in params.m or birth_dates_are_reliable(
-            params.m["birth_date"][0])
         ctx.metric("cluster", "birth_date_guard", float(reliable))
         guarded = apply_guards(components, links, records, cannot,
                                config.clustering.max_cluster_size, check_birth_dates=reliable)
@@ -502,6 +501,12 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         write_run_report(ctx, scored, params)
     for frame in (links, scored, gammas, pairs, records):
         frame.unpersist()
+
+
+def _birth_dates_reliable(params: ModelParameters) -> bool:
+    """True when the model finds true matches rarely disagreeing on birth dates: a clear
+    disagreement then vetoes a link and splits a cluster (jobs.guards)."""
+    return "birth_date" not in params.m or birth_dates_are_reliable(params.m["birth_date"][0])
 
 
 def write_run_report(ctx: RunContext, scored: DataFrame, params: ModelParameters) -> None:
@@ -677,11 +682,13 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     contacts = contact_sources(records)
     scored = score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params).select(
-        "*", identity_guard(Levels(params.comparisons), contacts).alias("_guard"),
+        "*", identity_guard(Levels(params.comparisons), contacts,
+                            _birth_dates_reliable(params)).alias("_guard"),
         rare_full_name_in_one_city(Levels(params.comparisons),
                                    ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
-        link_rule(ctx.config.matching, params.comparisons, contacts).alias("_linked")).first()
+        link_rule(ctx.config.matching, params.comparisons, contacts,
+                  _birth_dates_reliable(params)).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",
@@ -702,7 +709,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     if not guard:
         lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
                      "disagree within a surname in a source with contact details (a household), "
-                     "or too little beyond the names agrees (namesakes)")
+                     "birth dates disagree where matches rarely do, or too little beyond the "
+                     "names agrees (namesakes)")
     if scored["_rare_name"]:
         lines.append(
             f"a rare full name in one city: about {scored[f'{NAMESAKES_COLUMN}_l']:.4f} and "

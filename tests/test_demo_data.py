@@ -220,6 +220,32 @@ def test_another_seed_gives_other_files(tmp_path: Path) -> None:
 def test_too_small_a_population_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="persons"):
         generate_demo_data(tmp_path, persons=10)
+    with pytest.raises(ValueError, match="name_variety"):
+        generate_demo_data(tmp_path, persons=300, name_variety=0)
+
+
+def _full_names(folder: Path) -> list[tuple[str, str]]:
+    with (folder / "registry_magazine.csv").open(encoding="utf-8", newline="") as f:
+        return [(r["first_name"], r["last_name"]) for r in csv.DictReader(f)
+                if r["first_name"] and r["last_name"]]
+
+
+def test_varied_names_make_namesakes_rare_and_stay_reproducible(tmp_path: Path) -> None:
+    generate_demo_data(tmp_path / "short", persons=2000, seed=5)
+    generate_demo_data(tmp_path / "varied", persons=2000, seed=5, name_variety=20)
+    generate_demo_data(tmp_path / "again", persons=2000, seed=5, name_variety=20)
+    short, varied = _full_names(tmp_path / "short"), _full_names(tmp_path / "varied")
+    # Share of records whose full name another record of the register also carries (the
+    # register holds a person once, households aside: these are mostly namesakes).
+    def shared(names: list[tuple[str, str]]) -> float:
+        counts = Counter(names)
+        return sum(1 for n in names if counts[n] > 1) / len(names)
+
+    assert len({last for _, last in varied}) > 3 * len({last for _, last in short})
+    assert shared(varied) < shared(short) / 3
+    for name in FILES:
+        assert (tmp_path / "varied" / name).read_bytes() == \
+            (tmp_path / "again" / name).read_bytes(), name
 
 
 def test_files_hold_exactly_the_contract_columns(data: Path) -> None:

@@ -104,7 +104,7 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     columns = ("case", "record_l", "record_r", "gamma_first_name", "gamma_last_name",
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
                "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
-               "city_norm_l", "city_norm_r")
+               "city_norm_l", "city_norm_r", "gamma_handle_name")
     # Namesakes expected on either side, and the cities.
     common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
@@ -129,6 +129,12 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
          0.02, *city),
         ("a full name nobody could count", "x/a", "crm/2", 3, 4, -1, -1, -1, 1, -1, None,
          0.004, *city),
+        ("social: first name, a handle of a rare full name", "x/a", "crm/2", 3, -1, -1, -1, -1,
+         1, -1, None, 0.004, *city, 2),
+        ("social: first name, a handle of a common full name", "x/a", "crm/2", 3, -1, -1, -1,
+         -1, 1, -1, None, 0.3, *city, 2),
+        ("social: first name, a handle with the surname only", "x/a", "crm/2", 3, -1, -1, -1,
+         -1, 1, -1, None, 0.004, *city, 1),
         ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2, -1),
         ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2, -1),
         ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0, -1),
@@ -162,6 +168,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("a rare full name, first names only fuzzy", False, False, False, False),
         ("a full name rare on one side only", False, False, False, False),
         ("a full name nobody could count", False, False, False, False),
+        ("social: first name, a handle of a rare full name", False, False, False, True),
+        ("social: first name, a handle of a common full name", False, False, False, False),
+        ("social: first name, a handle with the surname only", False, False, False, False),
         ("names and postal code, no birth date", True, False, False, False),
         ("names and postal code, birth dates differ", False, False, False, False),
         ("names and a birth date one digit off", True, False, False, False),
@@ -172,6 +181,28 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("shared email, first names contradict", True, False, False, False),
     ], "case string, guard boolean, decisive boolean, decisive_off boolean, "
        "rare_name boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on_them(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, identity_guard
+
+    # Mother and daughter of one name at one address, and sisters a letter apart: names and
+    # address agree, birth dates do not (level 0), phones differ.
+    frame = spark.createDataFrame(
+        [("same name", 3), ("a letter apart", 1)], "case string, first int").selectExpr(
+        "case", "'crm/1' AS record_l", "'crm/2' AS record_r", "first AS gamma_first_name",
+        "4 AS gamma_last_name", "0 AS gamma_birth_date", "-1 AS gamma_email",
+        "0 AS gamma_phone", "4 AS gamma_address", "-1 AS gamma_handle_birth_year",
+        "-1 AS gamma_handle_name")
+    levels = Levels(comparison_specs())
+    actual = frame.select("case", identity_guard(levels, ["crm"], True).alias("reliable"),
+                          identity_guard(levels, ["crm"], False).alias("keyed_in"))
+    expected = spark.createDataFrame([("same name", False, True), ("a letter apart", False, True)],
+                                     "case string, reliable boolean, keyed_in boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
@@ -188,7 +219,7 @@ def test_a_rare_full_name_links_below_the_threshold_unless_turned_off(
         "case", "'x/a' AS record_l", "'crm/2' AS record_r", "3 AS gamma_first_name",
         "4 AS gamma_last_name", "-1 AS gamma_birth_date", "-1 AS gamma_email",
         "-1 AS gamma_phone", "1 AS gamma_address", "-1 AS gamma_handle_birth_year",
-        "match_probability", "namesakes AS namesakes_expected_l",
+        "-1 AS gamma_handle_name", "match_probability", "namesakes AS namesakes_expected_l",
         "namesakes AS namesakes_expected_r", "'oulu' AS city_norm_l", "'oulu' AS city_norm_r")
     specs = comparison_specs()
     actual = frame.select(
