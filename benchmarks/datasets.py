@@ -142,25 +142,27 @@ def prepare_febrl3(folder: Path, spark_conf: dict[str, str] | None = None) -> Da
     return _registries("febrl3", folder, {"febrl": load_febrl3()}, spark_conf)
 
 
-# The demo data with this many times as many names per country: namesakes about as rare as in
-# a real population (the demo's short lists make a full name weak evidence).
+# demo-varied: the demo data with this many times as many names per country (namesakes about
+# as rare as in a real population; the demo's short lists make a full name weak evidence) and
+# visits from home on the person's own IP (a device's address, not the household's).
 VARIED_NAMES = 20
 
 
 def prepare_demo(folder: Path, persons: int, seed: int = 42,
-                 spark_conf: dict[str, str] | None = None, name_variety: int = 1) -> Dataset:
+                 spark_conf: dict[str, str] | None = None, name_variety: int = 1,
+                 personal_ips: bool = False) -> Dataset:
     """The synthetic demo sources (`python -m jobs demo-data`), configured like conf/demo.yaml."""
     data = folder / "data"
     # Regenerated when the size, the seed, the names or the generator itself changes.
     generator = hashlib.sha1((REPO / "jobs" / "demo_data.py").read_bytes()).hexdigest()[:12]
-    marker = data / f".complete-{persons}-{seed}-{name_variety}-{generator}"
+    marker = data / f".complete-{persons}-{seed}-{name_variety}-{personal_ips}-{generator}"
     if not marker.is_file():
         shutil.rmtree(data, ignore_errors=True)
         log.info("%s: generating %d persons (seed %d, name variety %d) into %s", folder.name,
                  persons, seed, name_variety, data)
         command = [sys.executable, "-m", "jobs", "demo-data", "--out", str(data),
                    "--persons", str(persons), "--seed", str(seed),
-                   "--name-variety", str(name_variety)]
+                   "--name-variety", str(name_variety), *(["--personal-ips"] * personal_ips)]
         log_file = folder / "demo-data.log"
         folder.mkdir(parents=True, exist_ok=True)
         with log_file.open("w", encoding="utf-8") as out:
@@ -190,5 +192,5 @@ def prepare(name: str, work: Path, demo_persons: int,
         return prepare_demo(folder, demo_persons, spark_conf=spark_conf)
     if name == "demo-varied":
         return prepare_demo(folder, demo_persons, spark_conf=spark_conf,
-                            name_variety=VARIED_NAMES)
+                            name_variety=VARIED_NAMES, personal_ips=True)
     raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4 or febrl3")

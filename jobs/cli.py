@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--name-variety", type=int, default=1,
                       help="times as many first names and surnames per country (default 1)")
+    demo.add_argument("--personal-ips", action="store_true",
+                      help="visits from home come from the person's own IP, not the household's")
     return parser
 
 
@@ -112,6 +114,11 @@ def _summary(ctx: object) -> str:
                      + (", ".join(contacts) if contacts else "none, the score decides"))
     if ctx.value("cluster", "birth_date_guard") == 0.0:
         lines.append("birth-date cluster guard: off (matches often disagree on birth dates)")
+    sharing = ctx.notes.get("ip_sharing")
+    if isinstance(sharing, tuple) and sharing[0]:
+        ips, shared, personal = sharing
+        lines.append(f"IPs seen with two logins: {ips:,}, {shared:,} of them two people's: "
+                     + ("a shared IP links" if personal else "a shared IP does not link alone"))
     sizes = ctx.notes.get("cluster_sizes")
     if isinstance(sizes, list) and sizes:
         shown = ", ".join(f"{size}: {count}" for size, count in sizes[:8])
@@ -234,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.demo_data import generate_demo_data
 
         files = generate_demo_data(args.out, persons=args.persons, seed=args.seed,
-                                   name_variety=args.name_variety)
+                                   name_variety=args.name_variety,
+                                   personal_ips=args.personal_ips)
         print(f"demo data for {args.persons} persons written to {args.out}")
         print(f"ground truth: {files.ground_truth}")
         return EXIT_OK

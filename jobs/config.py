@@ -79,6 +79,8 @@ class BlockingConfig:
         ("first_name_norm", "postal_code"),
         ("street_norm", "postal_code"),
         ("first_name_norm", "street_norm"),
+        # Online profiles of one visitor (they link only where the data shows IPs personal).
+        ("ip_address",),
     )
     # A blocking value shared by more records than this (a public Wi-Fi IP, a household phone,
     # a placeholder) produces no candidate pairs: it would flood the comparisons with non-matches.
@@ -94,6 +96,9 @@ class MatchingConfig:
     # Both names and a city corroborate a link when at most this many people are expected to
     # share the full name in that city (jobs.link_rules.with_expected_namesakes); 0: never.
     max_expected_namesakes: float = 0.01
+    # A shared IP links on its own when at most this share of the IPs seen with two or more
+    # logins carry two different login emails (jobs.link_rules.ip_sharing); 0: never.
+    max_ip_sharing: float = 0.03
     # Pairs below this match weight are not stored in match_pairs.
     store_floor_weight: float = -5.0
     # Random record pairs drawn to estimate u.
@@ -289,6 +294,10 @@ def _matching(file: Path, raw: Any) -> MatchingConfig:
     if matching.max_expected_namesakes < 0.0:
         raise ConfigError(file, "matching.max_expected_namesakes",
                           f"expected 0 (off) or more, got {matching.max_expected_namesakes}")
+    if not 0.0 <= matching.max_ip_sharing < 1.0:
+        raise ConfigError(file, "matching.max_ip_sharing",
+                          f"expected a share from 0 (off) to below 1, got "
+                          f"{matching.max_ip_sharing}")
     return matching
 
 

@@ -646,7 +646,14 @@ def _registry_row(rng: random.Random, person: _Person, brand: _Brand) -> dict[st
     }
 
 
-def _online_row(rng: random.Random, person: _Person, moving: bool) -> dict[str, object]:
+def _personal_ip(person: _Person) -> str:
+    """A private address of the person's own (a device's, not the household's connection)."""
+    digest = hashlib.sha256(person.person_id.encode()).digest()
+    return str(ipaddress.IPv4Address(0x0A000000 | int.from_bytes(digest[:3], "big")))
+
+
+def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips: bool = False
+                ) -> dict[str, object]:
     device = rng.choices(("desktop", "mobile", "tablet"), (40, 45, 15))[0]
     country = person.country
     own = person.household.address
@@ -661,7 +668,7 @@ def _online_row(rng: random.Random, person: _Person, moving: bool) -> dict[str, 
             capital = country.cities[0]
             geo = (capital.name, None) if rng.random() < 0.7 else (None, None)
         elif r < 0.9:
-            ip = person.household.home_ip
+            ip = _personal_ip(person) if personal_ips else person.household.home_ip
             g = rng.random()
             if g < 0.1:
                 geo = (rng.choice(country.cities).name, None)  # geolocation is often wrong
@@ -873,10 +880,10 @@ def _orders_rows(rng: random.Random, name: str, registry: Sequence[_Row]) -> lis
     return rows
 
 
-def _online_rows(rng: random.Random, members: Sequence[_Person], people: Sequence[_Person]
-                 ) -> list[_Row]:
+def _online_rows(rng: random.Random, members: Sequence[_Person], people: Sequence[_Person],
+                 personal_ips: bool = False) -> list[_Row]:
     rows = [
-        _Row(_online_row(rng, p, p.household.moved_at is not None), p.person_id)
+        _Row(_online_row(rng, p, p.household.moved_at is not None, personal_ips), p.person_id)
         for p in members for _ in range(rng.choices((1, 2, 3), (70, 22, 8))[0])
     ]
     rng.shuffle(rows)
@@ -998,13 +1005,15 @@ def _memberships(rng: random.Random, people: Sequence[_Person]) -> dict[str, lis
 
 
 def generate_demo_data(out_dir: Path | str, persons: int = 10_000, seed: int = 42,
-                       name_variety: int = 1) -> DemoFiles:
+                       name_variety: int = 1, personal_ips: bool = False) -> DemoFiles:
     """Writes the demo sources and their ground truth into `out_dir` (created if missing) and
     returns their paths. The same arguments always give byte-identical files.
 
     `name_variety` multiplies the first names and surnames each country draws from (blends of
     the written ones): 1 keeps the short lists, whose namesakes make names weak evidence; 20
-    or so makes namesakes about as rare as in a real population.
+    or so makes namesakes about as rare as in a real population. `personal_ips`: the visits
+    from home come from an address of the person's own (a device's) instead of the household's
+    shared connection.
 
     Raises ValueError when `persons` is below MIN_PERSONS or `name_variety` below 1.
     """
@@ -1019,7 +1028,7 @@ def generate_demo_data(out_dir: Path | str, persons: int = 10_000, seed: int = 4
     members = _memberships(rng, people)
     registries = {name: _registry_rows(rng, name, members[name], people) for name in _BRANDS}
     orders = {name: _orders_rows(rng, name, rows) for name, rows in registries.items()}
-    online = _online_rows(rng, members["web"], people)
+    online = _online_rows(rng, members["web"], people, personal_ips)
     social = _social_rows(rng, members["social"], people)
 
     files = DemoFiles(

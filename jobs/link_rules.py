@@ -120,6 +120,45 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
         & F.coalesce(full_names | handle_names, F.lit(False))
 
 
+# IPs seen with two or more logins that the sharing rate needs before it says anything.
+MIN_IPS_FOR_SHARING = 20
+
+
+def ip_sharing(records: DataFrame, max_block_size: int) -> DataFrame:
+    """Returns one row (`ips`, `shared`): the IP addresses seen with two or more login emails
+    (online profiles whose visitor logged in), at most `max_block_size` records each (the
+    blocking limit: a public hotspot proposes no pairs anyway), and how many of them carry two
+    or more different emails.
+
+    It says, from the data at hand, whether an IP stands for one person or for a household:
+    where a home connection is shared (the demo data: more than half of such IPs show two
+    people's logins) a shared IP says little; where IPs are personal (a device's own address)
+    two profiles on one IP are one visitor.
+    """
+    per_ip = (records.where(F.col("ip_address").isNotNull())
+              .groupBy("ip_address")
+              .agg(F.count(F.lit(1)).alias("_records"),
+                   F.count("email_sha256").alias("_logins"),
+                   F.countDistinct("email_sha256").alias("_emails")))
+    seen = per_ip.where((F.col("_logins") >= 2) & (F.col("_records") <= max_block_size))
+    return seen.agg(F.count(F.lit(1)).alias("ips"),
+                    F.coalesce(F.sum((F.col("_emails") >= 2).cast("long")), F.lit(0))
+                    .alias("shared"))
+
+
+def ips_are_personal(ips: int, shared: int, max_sharing: float) -> bool:
+    """True when enough IPs were seen with two logins and few enough of them carry two
+    people's (see ip_sharing); `max_sharing` 0 turns the personal-IP link off."""
+    return max_sharing > 0 and ips >= MIN_IPS_FOR_SHARING and shared <= max_sharing * ips
+
+
+def personal_ip(levels: Levels) -> Column:
+    """The same IP and nothing against it: no first names, login emails or birth dates that
+    disagree. Links (see link_rule) only where ips_are_personal says IPs are one person's."""
+    return levels.top("ip_address") & ~levels.disagrees("first_name") \
+        & ~levels.disagrees("email") & ~levels.disagrees("birth_date")
+
+
 def identity_guard(levels: Levels, contact_sources: Collection[str],
                    birth_dates_reliable: bool = False) -> Column:
     """A link needs first names that do not disagree within a household, and evidence beyond
@@ -179,19 +218,21 @@ def decisive_email(levels: Levels, enabled: bool) -> Column:
         & ~levels.disagrees("birth_date")
 
 
-# A rare full name in one city links below the threshold, but not against the score: the
-# model must still find the pair more likely a match than not.
+# A rare full name in one city or a personal IP links below the threshold, but not against
+# the score: the model must still find the pair more likely a match than not.
 RARE_NAME_MIN_PROBABILITY = 0.5
 
 
 def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
-              contact_sources: Collection[str], birth_dates_reliable: bool = False) -> Column:
+              contact_sources: Collection[str], birth_dates_reliable: bool = False,
+              personal_ips: bool = False) -> Column:
     """True for a scored pair that links: above the threshold and past the identity guard, a
-    decisive shared email, or a rare full name in one city that the score does not contradict.
-    """
+    decisive shared email, or, where the score does not contradict them, a rare full name in
+    one city or an IP that the data shows to be personal (`personal_ips`)."""
     levels = Levels(specs)
-    rare_name = rare_full_name_in_one_city(levels, matching.max_expected_namesakes) \
-        & (F.col("match_probability") >= RARE_NAME_MIN_PROBABILITY)
+    likely = F.col("match_probability") >= RARE_NAME_MIN_PROBABILITY
+    rare_name = rare_full_name_in_one_city(levels, matching.max_expected_namesakes) & likely
+    same_ip = personal_ip(levels) & likely if personal_ips else F.lit(False)
     return ((F.col("match_probability") >= matching.link_threshold)
             & identity_guard(levels, contact_sources, birth_dates_reliable)) \
-        | decisive_email(levels, matching.exact_email_links) | rare_name
+        | decisive_email(levels, matching.exact_email_links) | rare_name | same_ip

@@ -52,6 +52,8 @@ from jobs.link_rules import (
     RARE_NAME_MIN_PROBABILITY,
     Levels,
     identity_guard,
+    ip_sharing,
+    ips_are_personal,
     link_rule,
     rare_full_name_in_one_city,
     with_expected_namesakes,
@@ -454,8 +456,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         contacts = contact_sources(records)
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
-        links = scored.where(link_rule(config.matching, params.comparisons, contacts, reliable)
-                             ).select("record_l", "record_r", "match_weight")
+        personal = _ips_are_personal(ctx, records)
+        links = scored.where(link_rule(config.matching, params.comparisons, contacts, reliable,
+                                       personal)).select("record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, links, "must_link")
         cannot = decision_pairs(decisions, links, "cannot_link").persist()
@@ -501,6 +504,19 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         write_run_report(ctx, scored, params)
     for frame in (links, scored, gammas, pairs, records):
         frame.unpersist()
+
+
+def _ips_are_personal(ctx: RunContext, records: DataFrame) -> bool:
+    """Measures how often an IP carries two people's logins (jobs.link_rules.ip_sharing),
+    records it, and returns whether a shared IP may link on its own."""
+    row = ip_sharing(records, ctx.config.blocking.max_block_size).first()
+    ips, shared = (int(row["ips"]), int(row["shared"])) if row else (0, 0)
+    personal = ips_are_personal(ips, shared, ctx.config.matching.max_ip_sharing)
+    ctx.metric("score", "ips_with_two_logins", ips)
+    ctx.metric("score", "ips_with_two_login_emails", shared)
+    ctx.metric("score", "personal_ip_links", float(personal))
+    ctx.notes["ip_sharing"] = (ips, shared, personal)
+    return personal
 
 
 def _birth_dates_reliable(params: ModelParameters) -> bool:
@@ -688,7 +704,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                                    ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts,
-                  _birth_dates_reliable(params)).alias("_linked")).first()
+                  _birth_dates_reliable(params), _ips_are_personal(ctx, records))
+        .alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",

@@ -429,3 +429,31 @@ def test_web_and_social_look_like_the_real_thing(data: Path) -> None:
                for a in accounts.values())
     websites = [str(a["website"]) for a in accounts.values() if a["website"]]
     assert websites and all(w.endswith(".example") for w in websites)
+
+
+def _people_per_ip(folder: Path) -> Counter[int]:
+    """Returns, per number of persons, how many IPs of the online profiles they share."""
+    truth = {}
+    with (folder / "ground_truth.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            truth[(row["source"], row["source_record_id"])] = row["person_id"]
+    persons: dict[str, set[str]] = defaultdict(set)
+    with (folder / "online_profiles.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a broken row on purpose
+            person = truth.get(("web", str(row.get("profile_id"))))
+            if person and row.get("ip_address") and row["ip_address"] != PUBLIC_WIFI[0]:
+                persons[row["ip_address"]].add(person)
+    return Counter(len(p) for p in persons.values())
+
+
+def test_personal_ips_are_one_persons_where_home_ips_are_a_households(tmp_path: Path) -> None:
+    generate_demo_data(tmp_path / "home", persons=2000, seed=5)
+    generate_demo_data(tmp_path / "own", persons=2000, seed=5, personal_ips=True)
+    home, own = _people_per_ip(tmp_path / "home"), _people_per_ip(tmp_path / "own")
+    assert sum(n for people, n in home.items() if people > 1) > 20
+    assert set(own) == {1}
+

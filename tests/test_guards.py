@@ -277,3 +277,60 @@ def test_birth_date_guard_follows_how_often_matches_disagree_on_birth_dates(
     expected = spark.createDataFrame([("r/1", "r/1"), ("r/2", "r/1"), ("r/3", "r/3")],
                                      "record_id string, component string")
     assert_df_equality(split.assignments, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_ip_sharing_counts_ips_with_two_logins_and_those_of_two_people(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import ip_sharing
+
+    records = spark.createDataFrame([
+        ("w/1", "10.0.0.1", "a"), ("w/2", "10.0.0.1", "a"), ("w/3", "10.0.0.1", None),  # one
+        ("w/4", "10.0.0.2", "b"), ("w/5", "10.0.0.2", "c"),               # two people
+        ("w/6", "10.0.0.3", "d"), ("w/7", "10.0.0.3", None),              # one login only
+        ("w/8", "10.0.0.4", "e"), ("w/9", "10.0.0.4", "f"), ("w/10", "10.0.0.4", "g"),
+        ("m/1", None, "a"),                                               # no IP
+    ], "record_id string, ip_address string, email_sha256 string")
+    assert ip_sharing(records, max_block_size=50).collect() == [(3, 2)]
+    # 10.0.0.4 holds three records: above a block limit of 2 it proposes no pairs.
+    assert ip_sharing(records, max_block_size=2).collect() == [(1, 1)]
+    assert ip_sharing(records.where("record_id = 'm/1'"), 50).collect() == [(0, 0)]
+
+
+def test_ips_are_personal_only_on_enough_evidence() -> None:
+    from jobs.link_rules import ips_are_personal
+
+    assert ips_are_personal(100, 3, 0.03)
+    assert not ips_are_personal(100, 4, 0.03)
+    assert not ips_are_personal(19, 0, 0.03)   # too few IPs seen with two logins to tell
+    assert not ips_are_personal(100, 0, 0.0)   # turned off
+    assert not ips_are_personal(235, 135, 0.03)  # the demo data: home connections shared
+
+
+def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import link_rule
+
+    frame = spark.createDataFrame([
+        ("nothing else known", -1, -1, 0.8),
+        ("first names disagree", 0, -1, 0.8),
+        ("login emails disagree", -1, 0, 0.8),
+        ("the score says no", -1, -1, 0.4),
+    ], "case string, first int, email int, p double").selectExpr(
+        "case", "'web/a' AS record_l", "'web/b' AS record_r", "first AS gamma_first_name",
+        "-1 AS gamma_last_name", "-1 AS gamma_birth_date", "email AS gamma_email",
+        "-1 AS gamma_phone", "-1 AS gamma_address", "-1 AS gamma_handle_birth_year",
+        "-1 AS gamma_handle_name", "1 AS gamma_ip_address", "p AS match_probability",
+        "CAST(NULL AS double) AS namesakes_expected_l",
+        "CAST(NULL AS double) AS namesakes_expected_r",
+        "CAST(NULL AS string) AS city_norm_l", "CAST(NULL AS string) AS city_norm_r")
+    specs = comparison_specs()
+    actual = frame.select(
+        "case", link_rule(MatchingConfig(), specs, ["web"], personal_ips=True).alias("personal"),
+        link_rule(MatchingConfig(), specs, ["web"], personal_ips=False).alias("household"))
+    expected = spark.createDataFrame([
+        ("nothing else known", True, False), ("first names disagree", False, False),
+        ("login emails disagree", False, False), ("the score says no", False, False),
+    ], "case string, personal boolean, household boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
