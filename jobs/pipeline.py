@@ -566,7 +566,7 @@ TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_na
 
 
 # Record values that scoring and the link rule read from a pair (_l and _r), beyond its levels.
-_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), NAMESAKES_COLUMN)
+_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), NAMESAKES_COLUMN, "city_norm")
 
 
 def comparison_records(stored: DataFrame) -> DataFrame:
