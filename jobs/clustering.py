@@ -64,7 +64,7 @@ def connected_components(
     # The rounds reuse each frame twice, so a printed plan doubles with every reuse: starting
     # from the scoring stage's plan (tens of kilobytes) it outgrows the JVM's largest string
     # within two rounds. Cutting the lineage of the inputs first keeps every round's plan small.
-    links = _cut_lineage(edges.select(
+    links = cut_lineage(edges.select(
         F.col(src).cast("string").alias(_SRC), F.col(dst).cast("string").alias(_DST)
     ).where(F.col(_SRC).isNotNull() & F.col(_DST).isNotNull()))
 
@@ -106,7 +106,7 @@ def connected_components(
         if iteration % checkpoint_interval == 0:
             # Each round adds two joins and three shuffles to the plan; without a cut, planning
             # time and the recomputation after a lost executor grow with every round.
-            following = _cut_lineage(following)
+            following = cut_lineage(following)
             _release(held)
             held = []
         else:
@@ -119,7 +119,7 @@ def connected_components(
     assigned = stats.select(F.col(_NODE).alias("record_id"), F.col(_MIN_NBR).alias("component"))
     extra = links.where(F.col(_SRC) == F.col(_DST)).select(F.col(_SRC).alias("record_id"))
     if vertices is not None:
-        extra = extra.unionByName(_cut_lineage(
+        extra = extra.unionByName(cut_lineage(
             vertices.select(F.col(vertex_col).cast("string").alias("record_id"))
             .where(F.col("record_id").isNotNull())
         ))
@@ -128,7 +128,7 @@ def connected_components(
         .join(assigned, on="record_id", how="left_anti")
         .select("record_id", F.col("record_id").alias("component"))
     )
-    result = _cut_lineage(assigned.unionByName(loners))
+    result = cut_lineage(assigned.unionByName(loners))
     _release(held)
     log.info("connected components settled after %d rounds", iteration)
     return result
@@ -212,7 +212,7 @@ def _small_star(reversed_edges: DataFrame) -> DataFrame:
     return to_min.unionByName(self_to_min).distinct()
 
 
-def _cut_lineage(frame: DataFrame) -> DataFrame:
+def cut_lineage(frame: DataFrame) -> DataFrame:
     """Returns `frame` materialized with a short lineage: a reliable checkpoint when the session
     has a checkpoint directory (survives a lost executor), else a local one (needs no storage)."""
     if frame.sparkSession.sparkContext.getCheckpointDir():

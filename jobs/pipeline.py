@@ -27,7 +27,7 @@ from jobs.blocking import (
     pairs_from_keys,
     with_blocking_columns,
 )
-from jobs.clustering import cluster_size_distribution, connected_components
+from jobs.clustering import cluster_size_distribution, connected_components, cut_lineage
 from jobs.comparisons import (
     DEFAULT_COMPARISONS,
     Comparison,
@@ -406,7 +406,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     stored = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
-    records = comparison_records(stored).persist()
+    # Materialized with its lineage cut: every later plan reads the records several times, and
+    # the name-frequency aggregates behind them would be printed (and held as a string) each time.
+    records = cut_lineage(comparison_records(stored))
     record_count = records.count()
     ctx.metric("block", "records", record_count)
     ctx.fit_partitions(record_count)
