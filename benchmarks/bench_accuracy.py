@@ -1,11 +1,11 @@
 """Accuracy benchmark: our job against Splink 4 (Spark and DuckDB back ends), same inputs.
 
-    .venv/bin/python benchmarks/bench_accuracy.py [--datasets demo,febrl4,febrl3]
+    .venv/bin/python benchmarks/bench_accuracy.py [--datasets demo,demo-varied,febrl4,febrl3]
         [--demo-persons 10000] [--tools idres,splink-spark,splink-duckdb]
 
-For each data set (the synthetic demo sources, FEBRL4 as two registries, FEBRL3 as one registry
-with duplicates; see datasets.py) it runs, each in a subprocess of its own and timed by the wall
-clock from start to exit:
+For each data set (the synthetic demo sources, the same with varied names and personal IPs,
+FEBRL4 as two registries, FEBRL3 as one registry with duplicates; see datasets.py) it runs,
+each in a subprocess of its own and timed by the wall clock from start to exit:
 
 - idres: `python -m jobs run --conf CONF --run-date 2026-11-22` on a fresh warehouse (the whole
   job: ingest, standardize, resolve, profiles);
