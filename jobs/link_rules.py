@@ -220,7 +220,7 @@ def decisive_email(levels: Levels, enabled: bool) -> Column:
 
 # A rare full name in one city or a personal IP links below the threshold, but not against
 # the score: the model must still find the pair more likely a match than not.
-RARE_NAME_MIN_PROBABILITY = 0.5
+DECISIVE_MIN_PROBABILITY = 0.5
 
 
 def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
@@ -230,7 +230,7 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
     decisive shared email, or, where the score does not contradict them, a rare full name in
     one city or an IP that the data shows to be personal (`personal_ips`)."""
     levels = Levels(specs)
-    likely = F.col("match_probability") >= RARE_NAME_MIN_PROBABILITY
+    likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
     rare_name = rare_full_name_in_one_city(levels, matching.max_expected_namesakes) & likely
     same_ip = personal_ip(levels) & likely if personal_ips else F.lit(False)
     return ((F.col("match_probability") >= matching.link_threshold)

@@ -48,13 +48,14 @@ from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.link_rules import (
     CONTACT_COLUMNS,
+    DECISIVE_MIN_PROBABILITY,
     NAMESAKES_COLUMN,
-    RARE_NAME_MIN_PROBABILITY,
     Levels,
     identity_guard,
     ip_sharing,
     ips_are_personal,
     link_rule,
+    personal_ip,
     rare_full_name_in_one_city,
     with_expected_namesakes,
 )
@@ -458,7 +459,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         contacts = contact_sources(records)
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
-        personal = _ips_are_personal(ctx, records)
+        _ips, _shared, personal = _ip_sharing(ctx, records)
         links = scored.where(link_rule(config.matching, params.comparisons, contacts, reliable,
                                        personal)).select("record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
@@ -508,9 +509,10 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         frame.unpersist()
 
 
-def _ips_are_personal(ctx: RunContext, records: DataFrame) -> bool:
-    """Measures how often an IP carries two people's logins (jobs.link_rules.ip_sharing),
-    records it, and returns whether a shared IP may link on its own."""
+def _ip_sharing(ctx: RunContext, records: DataFrame) -> tuple[int, int, bool]:
+    """Measures how often an IP carries two people's logins (jobs.link_rules.ip_sharing) and
+    records it; returns the IPs seen with two logins, those of two people among them, and
+    whether a shared IP may link on its own."""
     row = ip_sharing(records, ctx.config.blocking.max_block_size).first()
     ips, shared = (int(row["ips"]), int(row["shared"])) if row else (0, 0)
     personal = ips_are_personal(ips, shared, ctx.config.matching.max_ip_sharing)
@@ -518,7 +520,7 @@ def _ips_are_personal(ctx: RunContext, records: DataFrame) -> bool:
     ctx.metric("score", "ips_with_two_login_emails", shared)
     ctx.metric("score", "personal_ip_links", float(personal))
     ctx.notes["ip_sharing"] = (ips, shared, personal)
-    return personal
+    return ips, shared, personal
 
 
 def _birth_dates_reliable(params: ModelParameters) -> bool:
@@ -698,6 +700,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
     contacts = contact_sources(records)
+    ips, shared, personal_ips = _ip_sharing(ctx, records)
     scored = score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params).select(
         "*", identity_guard(Levels(params.comparisons), contacts,
@@ -705,9 +708,9 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         rare_full_name_in_one_city(Levels(params.comparisons),
                                    ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
+        personal_ip(Levels(params.comparisons)).alias("_same_ip"),
         link_rule(ctx.config.matching, params.comparisons, contacts,
-                  _birth_dates_reliable(params), _ips_are_personal(ctx, records))
-        .alias("_linked")).first()
+                  _birth_dates_reliable(params), personal_ips).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",
@@ -731,11 +734,18 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                      "birth dates disagree where matches rarely do, or too little beyond the "
                      "names agrees (namesakes)")
     if scored["_rare_name"]:
+        expected = " and ".join(
+            "not counted" if scored[f"{NAMESAKES_COLUMN}_{side}"] is None
+            else f"{scored[f'{NAMESAKES_COLUMN}_{side}']:.4f}" for side in ("l", "r"))
         lines.append(
-            f"a rare full name in one city: about {scored[f'{NAMESAKES_COLUMN}_l']:.4f} and "
-            f"{scored[f'{NAMESAKES_COLUMN}_r']:.4f} people expected to share it there "
+            f"a rare full name in one city: {expected} people expected to share it there "
             f"(max_expected_namesakes {ctx.config.matching.max_expected_namesakes}); it links "
-            f"at probability {RARE_NAME_MIN_PROBABILITY} or more")
+            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    if scored["_same_ip"]:
+        lines.append(
+            f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
+            f"two people's, so a shared IP {'links' if personal_ips else 'does not link'} "
+            f"alone (at probability {DECISIVE_MIN_PROBABILITY} or more)")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:

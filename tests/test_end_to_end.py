@@ -177,6 +177,34 @@ def test_summary_tells_a_person_what_happened(demo_run: DemoRun) -> None:
         assert label in summary, label
 
 
+def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
+                                                      demo_run: DemoRun) -> None:
+    import contextlib
+    import io
+
+    pairs = tables.read_table(spark, str(demo_run.warehouse), tables.MATCH_PAIRS)
+    crosswalk = tables.read_table(spark, str(demo_run.warehouse), tables.IDENTITY_CROSSWALK)
+    assert pairs is not None and crosswalk is not None
+    strongest = pairs.orderBy(F.desc("match_weight"), "record_l", "record_r").first()
+    weakest = pairs.orderBy("match_weight", "record_l", "record_r").first()
+    assert strongest is not None and weakest is not None
+    customer = {r["record_id"]: r["customer_id"] for r in crosswalk.where(F.col("record_id").isin(
+        strongest["record_l"], strongest["record_r"], weakest["record_l"], weakest["record_r"])
+    ).collect()}
+    for pair, decision in ((strongest, "LINKED directly"), (weakest, "not linked directly")):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cli.main(["explain", pair["record_l"], pair["record_r"],
+                             "--conf", str(demo_run.conf)])
+        assert code == cli.EXIT_OK
+        text = out.getvalue()
+        same = "yes" if customer[pair["record_l"]] == customer[pair["record_r"]] else "no"
+        assert f"decision: {decision}; same customer in the crosswalk: {same}" in text, text
+        assert f"match weight {pair['match_weight']:+.2f}" in text, text
+        for comparison in ("first_name", "last_name", "birth_date", "email", "address"):
+            assert comparison in text
+
+
 def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:
     warehouse = str(demo_run.warehouse)
     crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
