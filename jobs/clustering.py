@@ -186,7 +186,8 @@ def _large_star(oriented: DataFrame, stats: DataFrame) -> DataFrame:
     """Large-star: links every neighbour larger than u to the minimum of u's neighbourhood.
 
     Returns (src > dst) edges. A hub's edges all land in one join partition; adaptive execution's
-    skew-join handling splits such partitions, and size caps upstream keep hubs rare.
+    skew-join handling (on by default on a cluster) splits such partitions, and size caps
+    upstream keep hubs rare.
     """
     return (
         oriented.join(stats, oriented[_SRC] == stats[_NODE])
