@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from chispa import assert_df_equality
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from jobs.guards import (
     Member,
@@ -184,6 +184,25 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+# Comparisons a scored pair carries, each at the null level (-1) unless a test says otherwise.
+PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "address",
+               "handle_birth_year", "handle_name", "ip_address")
+
+
+def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
+    """Returns one scored pair per row of `cases` (a `case` column and any inputs): the two
+    records, every comparison level at null, the link rule's record values null, and
+    `columns` (name -> SQL expression over the inputs, `first` for gamma_first_name) on top."""
+    values = {f"gamma_{name}": "-1" for name in PAIR_LEVELS}
+    values.update({f"{c}_{side}": f"CAST(NULL AS {t})" for c, t in (
+        ("namesakes_expected", "double"), ("city_norm", "string")) for side in ("l", "r")})
+    values["match_probability"] = "0.0"
+    values.update({(name if name in values else f"gamma_{name}"): expression
+                   for name, expression in columns.items()})
+    return cases.selectExpr("case", f"'{record_l}' AS record_l", f"'{record_r}' AS record_r",
+                            *[f"{expression} AS {name}" for name, expression in values.items()])
+
+
 def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on_them(
     spark: SparkSession,
 ) -> None:
@@ -192,12 +211,11 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
 
     # Mother and daughter of one name at one address, and sisters a letter apart: names and
     # address agree, birth dates do not (level 0), phones differ.
-    frame = spark.createDataFrame(
-        [("same name", 3), ("a letter apart", 1)], "case string, first int").selectExpr(
-        "case", "'crm/1' AS record_l", "'crm/2' AS record_r", "first AS gamma_first_name",
-        "4 AS gamma_last_name", "0 AS gamma_birth_date", "-1 AS gamma_email",
-        "0 AS gamma_phone", "4 AS gamma_address", "-1 AS gamma_handle_birth_year",
-        "-1 AS gamma_handle_name")
+    frame = scored_pairs(
+        spark.createDataFrame([("same name", 3), ("a letter apart", 1)],
+                              "case string, first int"),
+        "crm/1", "crm/2", first_name="first", last_name="4", birth_date="0", phone="0",
+        address="4")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"], True).alias("reliable"),
                           identity_guard(levels, ["crm"], False).alias("keyed_in"))
@@ -213,14 +231,13 @@ def test_a_rare_full_name_links_below_the_threshold_unless_turned_off(
     from jobs.config import MatchingConfig
     from jobs.link_rules import link_rule
 
-    frame = spark.createDataFrame(
-        [("likely", 0.85, 0.004), ("the score says no", 0.3, 0.004), ("a common name", 0.85, 0.2)],
-        "case string, match_probability double, namesakes double").selectExpr(
-        "case", "'x/a' AS record_l", "'crm/2' AS record_r", "3 AS gamma_first_name",
-        "4 AS gamma_last_name", "-1 AS gamma_birth_date", "-1 AS gamma_email",
-        "-1 AS gamma_phone", "1 AS gamma_address", "-1 AS gamma_handle_birth_year",
-        "-1 AS gamma_handle_name", "match_probability", "namesakes AS namesakes_expected_l",
-        "namesakes AS namesakes_expected_r", "'oulu' AS city_norm_l", "'oulu' AS city_norm_r")
+    frame = scored_pairs(
+        spark.createDataFrame(
+            [("likely", 0.85, 0.004), ("the score says no", 0.3, 0.004),
+             ("a common name", 0.85, 0.2)], "case string, p double, namesakes double"),
+        "x/a", "crm/2", first_name="3", last_name="4", address="1", match_probability="p",
+        namesakes_expected_l="namesakes", namesakes_expected_r="namesakes",
+        city_norm_l="'oulu'", city_norm_r="'oulu'")
     specs = comparison_specs()
     actual = frame.select(
         "case", link_rule(MatchingConfig(), specs, ["crm"]).alias("linked"),
@@ -312,19 +329,13 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
     from jobs.config import MatchingConfig
     from jobs.link_rules import link_rule
 
-    frame = spark.createDataFrame([
+    frame = scored_pairs(spark.createDataFrame([
         ("nothing else known", -1, -1, 0.8),
         ("first names disagree", 0, -1, 0.8),
         ("login emails disagree", -1, 0, 0.8),
         ("the score says no", -1, -1, 0.4),
-    ], "case string, first int, email int, p double").selectExpr(
-        "case", "'web/a' AS record_l", "'web/b' AS record_r", "first AS gamma_first_name",
-        "-1 AS gamma_last_name", "-1 AS gamma_birth_date", "email AS gamma_email",
-        "-1 AS gamma_phone", "-1 AS gamma_address", "-1 AS gamma_handle_birth_year",
-        "-1 AS gamma_handle_name", "1 AS gamma_ip_address", "p AS match_probability",
-        "CAST(NULL AS double) AS namesakes_expected_l",
-        "CAST(NULL AS double) AS namesakes_expected_r",
-        "CAST(NULL AS string) AS city_norm_l", "CAST(NULL AS string) AS city_norm_r")
+    ], "case string, first int, email int, p double"), "web/a", "web/b", first_name="first",
+        email="email", ip_address="1", match_probability="p")
     specs = comparison_specs()
     actual = frame.select(
         "case", link_rule(MatchingConfig(), specs, ["web"], personal_ips=True).alias("personal"),
