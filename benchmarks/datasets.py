@@ -158,8 +158,8 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
     marker = data / f".complete-{persons}-{seed}-{name_variety}-{personal_ips}-{generator}"
     if not marker.is_file():
         shutil.rmtree(data, ignore_errors=True)
-        log.info("%s: generating %d persons (seed %d, name variety %d) into %s", folder.name,
-                 persons, seed, name_variety, data)
+        log.info("%s: generating %d persons (seed %d, name variety %d, personal IPs %s) into %s",
+                 folder.name, persons, seed, name_variety, personal_ips, data)
         command = [sys.executable, "-m", "jobs", "demo-data", "--out", str(data),
                    "--persons", str(persons), "--seed", str(seed),
                    "--name-variety", str(name_variety), *(["--personal-ips"] * personal_ips)]

@@ -34,16 +34,17 @@ from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import DoubleType, StringType
 
 from jobs.blocking import name_handle_forms
+from jobs.link_rules import LINK_RULE_COLUMNS
 from jobs.model import ComparisonSpec
 
-# Columns of a standardized record that the comparisons and the link rule read (with _l / _r
-# suffixes on pairs).
-PAIR_COLUMNS = (
+# Columns of a standardized record that the comparisons read, then those the link rule reads
+# (with _l / _r suffixes on pairs).
+PAIR_COLUMNS = tuple(dict.fromkeys((
     "source", "first_name_norm", "last_name_norm", "first_metaphone", "last_metaphone",
     "first_name_canonical", "birth_date", "email", "email_sha256", "phone_e164", "postal_code",
     "street_norm", "house_number", "city_norm", "handle_letters", "handle_year", "ip_address",
-    "gender", "namesakes_expected",
-)
+    "gender", *LINK_RULE_COLUMNS,
+)))
 
 
 class ComparisonConfigError(ValueError):

@@ -449,7 +449,7 @@ def _household_birth_dates(rng: random.Random, size: int) -> list[date]:
     return dates
 
 
-def _population(rng: random.Random, persons: int, countries: Sequence[_Country] = COUNTRIES
+def _population(rng: random.Random, persons: int, countries: Sequence[_Country]
                 ) -> list[_Person]:
     people: list[_Person] = []
     used_ips: set[str] = set()

@@ -22,6 +22,9 @@ CONTACT_COLUMNS = ("email_sha256", "phone_e164", "gender")
 # Per record: how many people sharing its first and last name its city is expected to hold
 # (see with_expected_namesakes); on pairs as `namesakes_expected_l` / `_r`.
 NAMESAKES_COLUMN = "namesakes_expected"
+# Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
+# builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
+LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, "city_norm")
 
 
 class Levels:

@@ -49,6 +49,7 @@ from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
+    LINK_RULE_COLUMNS,
     NAMESAKES_COLUMN,
     Levels,
     identity_guard,
@@ -570,7 +571,7 @@ TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_na
 
 
 # Record values that scoring and the link rule read from a pair (_l and _r), beyond its levels.
-_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), NAMESAKES_COLUMN, "city_norm")
+_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), *LINK_RULE_COLUMNS)
 
 
 def comparison_records(stored: DataFrame) -> DataFrame:
@@ -701,16 +702,15 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
     contacts = contact_sources(records)
     ips, shared, personal_ips = _ip_sharing(ctx, records)
+    levels, reliable = Levels(params.comparisons), _birth_dates_reliable(params)
     scored = score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params).select(
-        "*", identity_guard(Levels(params.comparisons), contacts,
-                            _birth_dates_reliable(params)).alias("_guard"),
-        rare_full_name_in_one_city(Levels(params.comparisons),
-                                   ctx.config.matching.max_expected_namesakes)
+        "*", identity_guard(levels, contacts, reliable).alias("_guard"),
+        rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
-        personal_ip(Levels(params.comparisons)).alias("_same_ip"),
-        link_rule(ctx.config.matching, params.comparisons, contacts,
-                  _birth_dates_reliable(params), personal_ips).alias("_linked")).first()
+        personal_ip(levels).alias("_same_ip"),
+        link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips)
+        .alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",
