@@ -104,16 +104,18 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
     )
 
 
+def pair_side(records: DataFrame, side: str) -> DataFrame:
+    """Returns the records as one side of a pair: `record_<side>` and every comparison column
+    suffixed `_<side>` (side `l` or `r`)."""
+    return records.select(F.col("record_id").alias(f"record_{side}"),
+                          *[F.col(c).alias(f"{c}_{side}") for c in PAIR_COLUMNS])
+
+
 def pairs_with_records(pairs: DataFrame, records: DataFrame) -> DataFrame:
     """Returns the candidate pairs with both records' comparison columns, suffixed _l and _r."""
-    wanted = ["record_id", *PAIR_COLUMNS]
-    left = records.select(*[F.col(c).alias(f"{c}_l") for c in wanted])
-    right = records.select(*[F.col(c).alias(f"{c}_r") for c in wanted])
-    return (
-        pairs.join(left, pairs["record_l"] == left["record_id_l"])
-        .join(right, pairs["record_r"] == right["record_id_r"])
-        .drop("record_id_l", "record_id_r")
-    )
+    left, right = pair_side(records, "l"), pair_side(records, "r")
+    joined = pairs.join(left, "record_l").join(right, "record_r")
+    return joined.select(*pairs.columns, *left.columns[1:], *right.columns[1:])
 
 
 def _l(name: str) -> Column:

@@ -33,6 +33,7 @@ from jobs.comparisons import (
     Comparison,
     compare_pairs,
     comparison_specs,
+    pair_side,
     pairs_with_records,
     with_comparison_features,
 )
@@ -308,16 +309,17 @@ def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
     """Returns comparison levels of about `u_random_pairs` random record pairs (for u)."""
     matching = ctx.config.matching
     side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
+    # Each side's few hundred records are looked up once, then crossed: joining the records to
+    # the crossed pairs instead would shuffle all of them into one partition.
+    left, right = (pair_side(hash_sample(records, side, seed).join(records, "record_id"), name)
+                   for seed, name in ((matching.seed, "l"), (matching.seed + 1, "r")))
     pairs = (
-        hash_sample(records, side, matching.seed).select(F.col("record_id").alias("record_l"))
-        .crossJoin(hash_sample(records, side, matching.seed + 1)
-                   .select(F.col("record_id").alias("record_r")))
-        .where(F.col("record_l") != F.col("record_r"))
-        # `limit` leaves one partition: a million pairs compared by one core while the others
-        # idle. Spreading them changes no pair, and their pattern counts do not depend on order.
+        left.crossJoin(right).where(F.col("record_l") != F.col("record_r"))
+        # `limit` leaves one partition: the pairs compared by one core while the others idle.
+        # Spreading them changes no pair, and their pattern counts do not depend on order.
         .repartition(ctx.spark.sparkContext.defaultParallelism)
     )
-    return compare_pairs(pairs_with_records(pairs, records), comparisons_of(ctx.config))
+    return compare_pairs(pairs, comparisons_of(ctx.config))
 
 
 def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> ModelParameters:

@@ -40,7 +40,13 @@ LOCAL_DEFAULTS: dict[str, str] = {
     # run (three runs each way, 64.2 s against 59.9 s). On a cluster Spark's default (on)
     # stays, with its skew-join splitting.
     "spark.sql.adaptive.enabled": "false",
+    # Python workers are forked from a daemon that has pandas, pyarrow and the job's UDF modules
+    # imported already (jobs.spark_daemon), not each importing them anew.
+    "spark.python.daemon.module": "jobs.spark_daemon",
 }
+
+# The JVM option that maps the class archive jobs.class_archive builds (see class_archive_path).
+CLASS_ARCHIVE_OPTION = "-XX:SharedArchiveFile={path}"
 
 # Settings the job relies on wherever it runs.
 ALWAYS: dict[str, str] = {
@@ -60,6 +66,15 @@ def project_jars_dir() -> Path:
     return Path(__file__).resolve().parent.parent / ".jars"
 
 
+def class_archive_path() -> Path:
+    """Where `make setup` writes the JVM class archive local runs start with (see
+    jobs.class_archive; override with IDRES_CLASS_ARCHIVE, empty to start without one)."""
+    env = os.environ.get("IDRES_CLASS_ARCHIVE")
+    if env is not None:
+        return Path(env)
+    return project_jars_dir() / "spark-classes.jsa"
+
+
 def under_spark_submit() -> bool:
     """True when spark-submit launched this Python process (its JVM is already running)."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -74,6 +89,9 @@ def session_settings(overrides: Mapping[str, str] | None = None) -> dict[str, st
         # not whatever `python3` is first on the PATH.
         # PySpark reads the worker interpreter from the environment, not from the session conf.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        archive = class_archive_path()
+        if archive.is_file():
+            settings["spark.driver.extraJavaOptions"] = CLASS_ARCHIVE_OPTION.format(path=archive)
     settings.update(ALWAYS)
     overrides = dict(overrides or {})
     if "spark.jars" not in overrides and "spark.jars.packages" not in overrides:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
+import pyspark.daemon
 import pytest
 from pyspark.sql import SparkSession
 
 from jobs.pipeline import hash_sample
-from jobs.spark import RECORDS_PER_PARTITION, fit_shuffle_partitions, input_bytes
+from jobs.spark import (
+    LOCAL_DEFAULTS,
+    RECORDS_PER_PARTITION,
+    fit_shuffle_partitions,
+    input_bytes,
+    session_settings,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +68,32 @@ def test_hash_sample_is_the_same_however_the_records_are_partitioned(
     assert other_seed != one
     # Asking for more than there is gives every record once.
     assert hash_sample(records, 1_000, seed=42).count() == 300
+
+
+def test_local_sessions_start_from_the_class_archive_only_when_it_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "spark-classes.jsa"
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    monkeypatch.setenv("IDRES_CLASS_ARCHIVE", str(archive))
+    assert "spark.driver.extraJavaOptions" not in session_settings()
+    archive.write_bytes(b"archive")
+    settings = session_settings()
+    assert settings["spark.driver.extraJavaOptions"] == f"-XX:SharedArchiveFile={archive}"
+    # The configuration's own JVM options win (and must name the archive to keep it).
+    assert session_settings({"spark.driver.extraJavaOptions": "-Dx=1"})[
+        "spark.driver.extraJavaOptions"] == "-Dx=1"
+    # Under spark-submit the cluster's JVM options stand: no archive, no local defaults.
+    monkeypatch.setenv("PYSPARK_GATEWAY_PORT", "1")
+    submitted = session_settings()
+    assert "spark.driver.extraJavaOptions" not in submitted
+    assert "spark.python.daemon.module" not in submitted
+
+
+def test_the_python_daemon_module_preloads_and_serves_workers() -> None:
+    assert LOCAL_DEFAULTS["spark.python.daemon.module"] == "jobs.spark_daemon"
+    daemon = importlib.import_module("jobs.spark_daemon")
+    assert daemon.manager is pyspark.daemon.manager
+    for module in ("pandas", "pyarrow", "jellyfish", "phonenumbers", "jobs.standardize",
+                   "jobs.comparisons"):
+        assert module in sys.modules

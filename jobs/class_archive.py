@@ -1,0 +1,110 @@
+"""Builds the JVM class archive that makes local runs start faster (`make setup` runs it).
+
+    python -m jobs.class_archive [OUT]      (default: .jars/spark-classes.jsa)
+
+A local run spends its first seconds loading and verifying some twenty thousand classes of
+Spark, Delta Lake and their libraries from jars, and pays that again in every run. Java's class
+data sharing keeps them parsed and verified in an archive the JVM maps at start-up. This runs
+the whole job once on a small generated demo data set with `-XX:ArchiveClassesAtExit`, so the
+archive holds the classes a run loads; jobs.spark then starts local sessions with
+`-XX:SharedArchiveFile`. A JVM that cannot use the archive (another Java build, another class
+path) says so in a warning and runs without it: the archive is an accelerator, never a
+requirement. On a cluster (spark-submit) it is not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from pyspark import SparkContext
+
+from jobs.spark import CLASS_ARCHIVE_OPTION, class_archive_path
+
+log = logging.getLogger(__name__)
+
+# Enough records for every stage to run its real plans (pairs, links, clusters, profiles).
+PERSONS = 300
+# How long to wait for the JVM to write the archive once the run is over.
+WRITE_TIMEOUT_SECONDS = 300
+
+
+def _demo_config(folder: Path) -> Path:
+    """Writes demo data for PERSONS persons and a configuration reading it; returns its path."""
+    from jobs.demo_data import generate_demo_data
+
+    data = folder / "data"
+    generate_demo_data(data, persons=PERSONS, seed=7)
+    template = (Path(__file__).resolve().parent.parent / "conf" / "demo.yaml").read_text(
+        encoding="utf-8")
+    conf = folder / "conf" / "demo.yaml"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(template.replace("../demo/data/", f"{data}/")
+                    .replace("../demo/warehouse", str(folder / "warehouse")), encoding="utf-8")
+    return conf
+
+
+def build(out: Path) -> None:
+    """Runs the job on small demo data in a JVM that writes its loaded classes to `out`."""
+    from jobs.config import load_config
+    from jobs.pipeline import (
+        RunContext,
+        evaluate_stage,
+        ingest_stage,
+        profiles_stage,
+        record_metrics,
+        resolve_stage,
+    )
+    from jobs.spark import get_spark
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="idres-class-archive-") as tmp:
+        config = load_config(_demo_config(Path(tmp)))
+        spark = get_spark("idres-class-archive", {
+            **config.spark,
+            "spark.driver.extraJavaOptions": f"-XX:ArchiveClassesAtExit={partial}",
+        })
+        ctx = RunContext(spark=spark, config=config, run_date=date(2026, 1, 1), run_id="archive")
+        ingest_stage(ctx)
+        resolve_stage(ctx)
+        profiles_stage(ctx)
+        evaluate_stage(ctx)
+        record_metrics(ctx)
+        spark.stop()
+    # The JVM writes the archive as it exits, which it does when its stdin closes.
+    gateway = SparkContext._gateway
+    process = getattr(gateway, "proc", None)
+    if process is None:
+        raise RuntimeError("the JVM was not started by this process: no archive written")
+    started = time.monotonic()
+    process.stdin.close()
+    process.wait(timeout=WRITE_TIMEOUT_SECONDS)
+    if not partial.is_file():
+        raise RuntimeError(f"the JVM wrote no class archive to {partial} "
+                           f"(exit {process.returncode}); local runs start without one")
+    partial.replace(out)
+    log.info("class archive written to %s (%.0f MB) in %.0f s", out,
+             out.stat().st_size / 1e6, time.monotonic() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    out = Path(args[0]) if args else class_archive_path()
+    if out.suffix != ".jsa":
+        print(f"class archive: {out} must end in .jsa", file=sys.stderr)
+        return 2
+    build(out.resolve())
+    log.info("local runs now start with %s", CLASS_ARCHIVE_OPTION.format(path=out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
