@@ -33,7 +33,7 @@ $(JARS)/delta-storage-$(DELTA_VERSION).jar:
 	mvn --batch-mode --quiet $(MVN_COPY) -Dartifact=io.delta:delta-storage:$(DELTA_VERSION) -DoutputDirectory=$(JARS)
 
 # The JVM class archive local runs start from (jobs/class_archive.py): built once by running the
-# job on a small demo data set, about 3 minutes; it saves about 5 seconds of every later run and
+# job on a small demo data set, 2 to 3 minutes; it saves about 5 seconds of every later run and
 # test session. Should it fail, runs start without it (the log says why).
 $(JARS)/.class-archive: $(VENV)/.installed $(DELTA_JARS)
 	@echo "building the JVM class archive (once, about 3 minutes; log: $(JARS)/class-archive.log)"

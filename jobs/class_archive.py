@@ -18,10 +18,10 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from pyspark import SparkContext
+from pyspark.sql import SparkSession
 
 from jobs.spark import CLASS_ARCHIVE_OPTION, class_archive_path
 
@@ -33,8 +33,9 @@ PERSONS = 300
 WRITE_TIMEOUT_SECONDS = 300
 
 
-def _demo_config(folder: Path) -> Path:
-    """Writes demo data for PERSONS persons and a configuration reading it; returns its path."""
+def _demo_config(folder: Path, archive: Path) -> Path:
+    """Writes demo data for PERSONS persons and a configuration that reads it in a JVM writing
+    its loaded classes to `archive`; returns the configuration's path."""
     from jobs.demo_data import generate_demo_data
 
     data = folder / "data"
@@ -43,43 +44,29 @@ def _demo_config(folder: Path) -> Path:
         encoding="utf-8")
     conf = folder / "conf" / "demo.yaml"
     conf.parent.mkdir(parents=True)
-    conf.write_text(template.replace("../demo/data/", f"{data}/")
-                    .replace("../demo/warehouse", str(folder / "warehouse")), encoding="utf-8")
+    conf.write_text(
+        template.replace("../demo/data/", f"{data}/")
+        .replace("../demo/warehouse", str(folder / "warehouse"))
+        + f"\nspark:\n  spark.driver.extraJavaOptions: \"-XX:ArchiveClassesAtExit={archive}\"\n",
+        encoding="utf-8")
     return conf
 
 
 def build(out: Path) -> None:
     """Runs the job on small demo data in a JVM that writes its loaded classes to `out`."""
-    from jobs.config import load_config
-    from jobs.pipeline import (
-        RunContext,
-        evaluate_stage,
-        ingest_stage,
-        profiles_stage,
-        record_metrics,
-        resolve_stage,
-    )
-    from jobs.spark import get_spark
+    from jobs.cli import main as run_job
 
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="idres-class-archive-") as tmp:
-        config = load_config(_demo_config(Path(tmp)))
-        spark = get_spark("idres-class-archive", {
-            **config.spark,
-            "spark.driver.extraJavaOptions": f"-XX:ArchiveClassesAtExit={partial}",
-        })
-        ctx = RunContext(spark=spark, config=config, run_date=date(2026, 1, 1), run_id="archive")
-        ingest_stage(ctx)
-        resolve_stage(ctx)
-        profiles_stage(ctx)
-        evaluate_stage(ctx)
-        record_metrics(ctx)
-        spark.stop()
+        conf = _demo_config(Path(tmp), partial)
+        exit_code = run_job(["run", "--conf", str(conf), "--run-date", "2026-01-01"])
+        if exit_code != 0:
+            raise RuntimeError(f"the demo run for the class archive failed (exit {exit_code})")
+        SparkSession.builder.getOrCreate().stop()
     # The JVM writes the archive as it exits, which it does when its stdin closes.
-    gateway = SparkContext._gateway
-    process = getattr(gateway, "proc", None)
+    process = getattr(SparkContext._gateway, "proc", None)
     if process is None:
         raise RuntimeError("the JVM was not started by this process: no archive written")
     started = time.monotonic()
