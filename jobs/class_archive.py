@@ -64,7 +64,9 @@ def build(out: Path) -> None:
         exit_code = run_job(["run", "--conf", str(conf), "--run-date", "2026-01-01"])
         if exit_code != 0:
             raise RuntimeError(f"the demo run for the class archive failed (exit {exit_code})")
-        SparkSession.builder.getOrCreate().stop()
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.stop()
     # The JVM writes the archive as it exits, which it does when its stdin closes.
     process = getattr(SparkContext._gateway, "proc", None)
     if process is None:
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out = Path(args[0]) if args else class_archive_path()
     if out.suffix != ".jsa":
-        print(f"class archive: {out} must end in .jsa", file=sys.stderr)
+        log.error("class archive: %s must end in .jsa", out)
         return 2
     build(out.resolve())
     log.info("local runs now start with %s", CLASS_ARCHIVE_OPTION.format(path=out))
