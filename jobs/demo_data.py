@@ -84,6 +84,11 @@ ONLINE_DEFECTS = ("unparseable_row", "missing_key", "duplicate_key", "invalid_pa
                   "invalid_last_seen")
 SOCIAL_DEFECTS = ("unparseable_row", "missing_key", "duplicate_key", "invalid_followers",
                   "invalid_last_active")
+# Defects that cost a person's record one value, not the record: ingest accepts the row without
+# it (see jobs/ingest.py), so such a row is in the ground truth as its person's record.
+VALUE_DEFECTS = frozenset({"invalid_updated_at", "invalid_consent_marketing",
+                           "invalid_birth_date", "impossible_birth_date", "invalid_page_views",
+                           "invalid_last_seen", "invalid_followers", "invalid_last_active"})
 
 REGISTRY_COLUMNS = ("subscriber_id", "first_name", "last_name", "birth_date", "gender",
                     "street_address", "postal_code", "city", "country", "phone", "email",
@@ -603,8 +608,9 @@ def _timestamp(moment: datetime) -> str:
 @dataclass
 class _Row:
     values: dict[str, object]
-    person_id: str | None  # who the row is about; None for orders and broken rows
-    defect: str | None = None  # the kind of a deliberately broken row, left out of the truth
+    person_id: str | None  # who the row is about; None for orders and rejected broken rows
+    # The kind of a deliberately broken row: left out of the truth unless it only costs a value.
+    defect: str | None = None
 
 
 def _registry_row(rng: random.Random, person: _Person, brand: _Brand) -> dict[str, object]:
@@ -769,6 +775,11 @@ def _defect_plan(good_rows: int, kinds: Sequence[str]) -> list[str]:
     return [kinds[i % len(kinds)] for i in range(count)]
 
 
+def _owner(person: _Person, defect: str) -> str | None:
+    """The person a broken row is about in the ground truth: none for a row ingest rejects."""
+    return person.person_id if defect in VALUE_DEFECTS else None
+
+
 def _insert(rng: random.Random, rows: list[_Row], row: _Row) -> None:
     rows.insert(rng.randrange(len(rows) + 1), row)
 
@@ -820,7 +831,8 @@ def _registry_rows(rng: random.Random, name: str, members: Sequence[_Person],
     plan = _defect_plan(len(rows), REGISTRY_DEFECTS)
 
     def broken(kind: str) -> _Row:
-        values = _registry_row(rng, rng.choice(people), brand)
+        person = rng.choice(people)
+        values = _registry_row(rng, person, brand)
         year = rng.randint(1940, 2000)
         values.update({
             # An unquoted comma: one field too many, which Spark's CSV reader flags.
@@ -832,7 +844,7 @@ def _registry_rows(rng: random.Random, name: str, members: Sequence[_Person],
             "invalid_birth_date": {"birth_date": f"{year}-02-30"},
             "impossible_birth_date": {"birth_date": rng.choice(("2031-05-01", "1850-01-01"))},
         }[kind])
-        return _Row(values, None, kind)
+        return _Row(values, _owner(person, kind), kind)
 
     _insert_defects(rng, rows, plan, broken)
     numbers = itertools.count(1)
@@ -890,7 +902,8 @@ def _online_rows(rng: random.Random, members: Sequence[_Person], people: Sequenc
     plan = _defect_plan(len(rows), ONLINE_DEFECTS)
 
     def broken(kind: str) -> _Row:
-        values = _online_row(rng, rng.choice(people), False)
+        person = rng.choice(people)
+        values = _online_row(rng, person, False)
         changes: dict[str, dict[str, object]] = {
             "unparseable_row": {},  # truncated when written
             "missing_key": {"profile_id": rng.choice((None, ""))},
@@ -898,7 +911,7 @@ def _online_rows(rng: random.Random, members: Sequence[_Person], people: Sequenc
             "invalid_last_seen": {"last_seen": "yesterday"},
         }
         values.update(changes[kind])
-        return _Row(values, None, kind)
+        return _Row(values, _owner(person, kind), kind)
 
     _insert_defects(rng, rows, plan, broken)
     taken: set[str] = set()
@@ -924,7 +937,8 @@ def _social_rows(rng: random.Random, members: Sequence[_Person], people: Sequenc
 
     def broken(kind: str) -> _Row:
         platform = rng.choice(_PLATFORMS)
-        values = _social_row(rng, rng.choice(people), platform, taken[platform])
+        person = rng.choice(people)
+        values = _social_row(rng, person, platform, taken[platform])
         changes: dict[str, dict[str, object]] = {
             "unparseable_row": {},  # truncated when written
             "missing_key": {"handle": rng.choice((None, ""))},
@@ -932,7 +946,7 @@ def _social_rows(rng: random.Random, members: Sequence[_Person], people: Sequenc
             "invalid_last_active": {"last_active": "yesterday"},
         }
         values.update(changes[kind])
-        return _Row(values, None, kind)
+        return _Row(values, _owner(person, kind), kind)
 
     _insert_defects(rng, rows, plan, broken)
     _insert_duplicates(rng, rows, plan, "last_active")
@@ -988,7 +1002,7 @@ def _write_ground_truth(path: Path, sources: Mapping[str, Sequence[_Row]]) -> in
         writer.writerow(("source", "source_record_id", "person_id"))
         for source, rows in sources.items():
             for row in rows:
-                if row.defect is None:
+                if row.defect is None or row.defect in VALUE_DEFECTS:
                     writer.writerow((source, _record_id(source, row.values), row.person_id))
                     count += 1
     return count

@@ -2,8 +2,15 @@
 
 Every input row ends in exactly one place: the accepted DataFrame (typed contract columns) or the
 rejected one (reason, offending column and the raw row as read). Nothing is inferred: CSV and JSON
-are read as text and typed here against schemas/<kind>.yaml, so a bad value is a rejection with a
-reason rather than a silent null.
+are read as text and typed here against schemas/<kind>.yaml, so a bad value is never a silent null.
+
+What a bad value costs depends on the row. A row that cannot be parsed, lacks its key or repeats
+another's key is rejected. A person's record (registry, online, social) with one value that cannot
+be read (a birth date of 30 February, page views "lots") is still that person's record: it is
+accepted with the value dropped, and `dropped_values` names the reason (as a rejection would, say
+`invalid_birth_date`), so the rest of the row (name, email, phone) still links and nothing about
+the person is lost. An order with an unreadable amount or date is rejected: a figure that cannot
+be read would misstate the customer's totals.
 """
 
 from __future__ import annotations
@@ -54,7 +61,9 @@ class SourceReadError(ValueError):
 @dataclass(frozen=True)
 class IngestedSource:
     source: SourceConfig
-    accepted: DataFrame  # typed contract columns + source, source_kind, source_record_id, run_id
+    # Typed contract columns + source, source_kind, source_record_id, run_id (and, for a
+    # person's record, dropped_values).
+    accepted: DataFrame
     rejected: DataFrame  # the columns of the rejected_records table
     missing_columns: tuple[str, ...]  # optional contract columns the source does not have
     # One row per record in the files, as read before any validation: what the reconciliation
@@ -156,8 +165,15 @@ def _typed(column: str, data_type: DataType) -> Column:
     return F.when(text != "", F.col(column))
 
 
+# Source kinds whose rows keep their other values when one cannot be read (see the module doc).
+KINDS_DROPPING_VALUES = ("registry", "online", "social")
+# On accepted rows: the reasons of the values that were dropped, null when every value was read.
+DROPPED_VALUES = "dropped_values"
+
+
 def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column, str, str | None]]:
-    """Returns (condition, reason, column) for each way a row can be unusable, in priority order."""
+    """Returns (condition, reason, column) for each way a row or a value can be unusable, in
+    priority order; a check with a column other than a key is about that one value."""
     checks: list[tuple[Column, str, str | None]] = [(F.col("_corrupt"), "unparseable_row", None)]
     for key in schema.required:
         checks.append(
@@ -196,16 +212,31 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
              ) -> tuple[DataFrame, DataFrame]:
     """Returns (accepted, rejected) for one source's text rows; their counts add up to the input.
 
-    Accepted rows hold the contract columns typed as declared. Of rows sharing a key, the most
+    Accepted rows hold the contract columns typed as declared; a person's record also has
+    `dropped_values` (see the module doc). Of rows sharing a key, the most
     recently updated one is kept and the others are rejected as `duplicate_key`.
     """
     schema = source_schema(source.kind)
     checks = _problem_checks(schema, run_year)
+    drops = source.kind in KINDS_DROPPING_VALUES
+    is_value = [drops and c is not None and c not in schema.required for _, _, c in checks]
+    value_checks = [check for check, v in zip(checks, is_value, strict=True) if v]
+    row_checks = [check for check, v in zip(checks, is_value, strict=True) if not v]
     problems = F.filter(
         F.array(*[F.when(cond, F.struct(F.lit(r).alias("reason"), F.lit(c).cast("string")
-                                        .alias("column"))) for cond, r, c in checks]),
+                                        .alias("column"))) for cond, r, c in row_checks]),
         lambda p: p.isNotNull(),
     )
+    # Per column, whether its value is dropped; the reasons in check order, null for none.
+    unreadable: dict[str, Column] = {}
+    for cond, _, column in value_checks:
+        assert column is not None
+        bad = F.coalesce(cond, F.lit(False))
+        unreadable[column] = unreadable[column] | bad if column in unreadable else bad
+    reasons = F.filter(F.array(*[F.when(cond, F.lit(r)) for cond, r, _ in value_checks]
+                               or [F.lit(None).cast("string")]),
+                       lambda r: r.isNotNull())
+    dropped = F.when(F.size(reasons) > 0, reasons)
     recency = next(
         (c for c in ("updated_at", "last_seen", "last_active") if c in schema.column_names), None
     )
@@ -242,13 +273,21 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
         "raw",
         F.lit(run_id).alias("run_id"),
     )
+    def value(column: str) -> Column:
+        # Birth and subscription dates stay text: standardize reads their several formats.
+        typed = (F.col(column) if column in ("birth_date", "subscription_start")
+                 else _typed(column, schema.data_type(column)).cast(schema.data_type(column)))
+        if column in unreadable:
+            typed = F.when(~unreadable[column], typed)
+        return typed.alias(column)
+
+    extra = [dropped.alias(DROPPED_VALUES)] if drops else []
     accepted = checked.where(F.col("_problem").isNull()).select(
         F.lit(source.name).alias("source"),
         F.lit(source.kind).alias("source_kind"),
         "source_record_id",
-        *[_typed(c, schema.data_type(c)).cast(schema.data_type(c)).alias(c)
-          if not (c == "birth_date" or c == "subscription_start") else F.col(c)
-          for c in schema.column_names],
+        *[value(c) for c in schema.column_names],
+        *extra,
         F.lit(run_id).alias("run_id"),
     )
     return accepted, rejected

@@ -46,7 +46,7 @@ from jobs.guards import (
     decision_pairs,
 )
 from jobs.identity import assign_stable_ids, build_crosswalk
-from jobs.ingest import IngestedSource, ingest_source, reject_orphan_orders
+from jobs.ingest import DROPPED_VALUES, IngestedSource, ingest_source, reject_orphan_orders
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
@@ -176,9 +176,16 @@ def ingest_stage(ctx: RunContext) -> None:
             ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
             for reason, n in reasons.items():
                 ctx.metric("ingest", f"rejected:{reason}", n, name)
+            dropped = {what.split(":", 1)[1]: n for (source, what), n in counts.items()
+                       if source == name and what.startswith("dropped:")}
+            for reason, n in dropped.items():
+                ctx.metric("ingest", f"dropped:{reason}", n, name)
             rejected_frames.append(part.rejected)
             log.info("source %s: %d read, %d accepted, %d rejected", name, read, accepted,
                      rejected)
+            if dropped:
+                log.warning("source %s: unreadable values left out of accepted records: %s",
+                            name, ", ".join(f"{r} {n}" for r, n in sorted(dropped.items())))
         rejected_all = rejected_frames[0]
         for frame in rejected_frames[1:]:
             rejected_all = rejected_all.unionByName(frame)
@@ -214,7 +221,8 @@ def ingest_stage(ctx: RunContext) -> None:
 
 def _ingest_counts(ingested: dict[str, IngestedSource]) -> dict[tuple[str, str], int]:
     """Returns (source, what) -> rows, `what` being `read` (records in the files, as read
-    before validation), `accepted` or `rejected:<reason>`: every source's counts in one query,
+    before validation), `accepted`, `rejected:<reason>` or `dropped:<reason>` (values left out
+    of accepted records): every source's counts in one query,
     not three per source (each Spark job costs far more than counting a small source)."""
     tallies = []
     for name, part in ingested.items():
@@ -225,6 +233,10 @@ def _ingest_counts(ingested: dict[str, IngestedSource]) -> dict[tuple[str, str],
             part.rejected.select(source, F.concat(F.lit("rejected:"), F.col("reason"))
                                  .alias("what")),
         ]
+        if DROPPED_VALUES in part.accepted.columns:
+            tallies.append(
+                part.accepted.select(source, F.explode(DROPPED_VALUES).alias("_reason"))
+                .select("source", F.concat(F.lit("dropped:"), "_reason").alias("what")))
     union = tallies[0]
     for frame in tallies[1:]:
         union = union.unionByName(frame)
@@ -357,8 +369,11 @@ def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> Model
 
 def _fingerprint(records: DataFrame) -> DataFrame:
     """Returns (record_id, fingerprint): a hash of everything a record says but the run id."""
-    columns = [c for c in table_schema(tables.STANDARDIZED_RECORDS).column_names
-               if c != "run_id"]
+    schema = table_schema(tables.STANDARDIZED_RECORDS)
+    # A table written before a column was added reads it as null (as it would be written now
+    # for a record that does not use it), so an upgrade alone changes no fingerprint.
+    columns = [(F.col(c) if c in records.columns else F.lit(None).cast(schema.data_type(c)))
+               .alias(c) for c in schema.column_names if c != "run_id"]
     return records.select("record_id", F.sha2(F.to_json(F.struct(*columns)), 256)
                           .alias("fingerprint"))
 

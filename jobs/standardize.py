@@ -154,21 +154,31 @@ def standardize_gender(col: Column) -> Column:
 
 # --- dates -------------------------------------------------------------------------------------
 
-# (shape, pattern): the regex guard keeps each pattern to its own shape, so "05.01.24" is not
-# read as year 24, and `try_to_timestamp` turns impossible dates (02-30) into null, not errors.
+# (shape, pattern), first fit wins: the regex guard keeps each pattern to its own shape, so
+# "05.01.24" is not read as year 24, and `try_to_timestamp` turns impossible dates (02-30) into
+# null, not errors. Slashed dates are day first (European registers); month first only where
+# day first is impossible (03/25/1985). Month names are English.
 _DATE_FORMATS = (
     (r"^\d{4}-\d{1,2}-\d{1,2}$", "yyyy-M-d"),
     (r"^\d{1,2}/\d{1,2}/\d{4}$", "d/M/yyyy"),
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "M/d/yyyy"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "d.M.yyyy"),
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "d-M-yyyy"),
     (r"^\d{8}$", "yyyyMMdd"),
     (r"^\d{4}/\d{1,2}/\d{1,2}$", "yyyy/M/d"),
+    (r"^\d{4}\.\d{1,2}\.\d{1,2}$", "yyyy.M.d"),
+    (r"^\d{1,2} [A-Za-z]{3,9} \d{4}$", "d MMMM yyyy"),
+    (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "d MMM yyyy"),
+    (r"^[A-Za-z]{3,9} \d{1,2}, \d{4}$", "MMMM d, yyyy"),
+    (r"^[A-Za-z]{3} \d{1,2}, \d{4}$", "MMM d, yyyy"),
 )
 PLACEHOLDER_BIRTH_DATES = ("1900-01-01",)
 
 
 def parse_date(col: Column) -> Column:
-    """Returns the date of a string in yyyy-MM-dd, dd/MM/yyyy, dd.MM.yyyy, yyyyMMdd or
-    yyyy/MM/dd (a trailing ISO time is ignored); null when unparseable, never an error."""
+    """Returns the date of a string in one of the _DATE_FORMATS (yyyy-MM-dd, dd/MM/yyyy,
+    dd.MM.yyyy, dd-MM-yyyy, yyyyMMdd, 12 March 1985, ...; a trailing ISO time is ignored); null
+    when unparseable, never an error."""
     text = F.trim(col.cast("string"))
     # Timestamps written as text ("1985-03-12 00:00:00", "...T00:00Z") carry a date prefix.
     text = F.when(text.rlike(r"^\d{4}-\d{2}-\d{2}[T ]"), F.substring(text, 1, 10)).otherwise(text)
@@ -327,7 +337,7 @@ def standardize_handle(col: Column) -> Column:
 def _identity() -> list[Column | str]:
     return [
         F.concat(F.col("source"), F.lit("/"), F.col("source_record_id")).alias("record_id"),
-        "source", "source_kind", "source_record_id", "run_id",
+        "source", "source_kind", "source_record_id", "dropped_values", "run_id",
     ]
 
 
@@ -455,4 +465,6 @@ def standardize(df: DataFrame, kind: str) -> DataFrame:
         raise UnknownSourceKindError(
             f"no standardized form for source kind {kind!r}; expected one of {', '.join(KINDS)}"
         ) from None
+    if "dropped_values" not in df.columns:  # rows that did not come through ingest
+        df = df.withColumn("dropped_values", F.lit(None).cast("array<string>"))
     return standardize_kind(df)

@@ -21,7 +21,13 @@ from pyspark.sql import functions as F
 from jobs import cli, tables
 from jobs.comparisons import Comparison, Condition
 from jobs.config import load_config
-from jobs.demo_data import generate_demo_data
+from jobs.demo_data import (
+    ONLINE_DEFECTS,
+    REGISTRY_DEFECTS,
+    SOCIAL_DEFECTS,
+    VALUE_DEFECTS,
+    generate_demo_data,
+)
 from jobs.pipeline import RunContext, StaleModelError, comparisons_of, load_model
 
 PERSONS = 600
@@ -123,6 +129,48 @@ def test_every_input_row_is_accepted_or_rejected(spark: SparkSession, demo_run: 
         assert recorded[(name, "rows_in_files")] == rows_in_file(demo_run.data / file, fmt)
         assert recorded[(name, "read")] == recorded[(name, "accepted")] + recorded[
             (name, "rejected")]
+
+
+# The standardized column an unreadable value leaves empty, per reason (followers are not kept).
+DROPPED_COLUMN = {"invalid_birth_date": "birth_date", "impossible_birth_date": "birth_date",
+                  "invalid_updated_at": "updated_at", "invalid_consent_marketing":
+                  "consent_marketing", "invalid_page_views": "page_views",
+                  "invalid_last_seen": "last_seen", "invalid_last_active": "updated_at",
+                  "invalid_followers": None}
+
+
+def test_records_with_an_unreadable_value_are_kept_without_it(spark: SparkSession,
+                                                              demo_run: DemoRun) -> None:
+    warehouse = str(demo_run.warehouse)
+    records = tables.read_table(spark, warehouse, tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    dropped = [row.asDict() for row in records.where(F.col("dropped_values").isNotNull())
+               .withColumn("reason", F.explode("dropped_values")).collect()]
+    # The generator's value defects, every kind in its source, each dropped for its reason.
+    kinds = {"magazine": REGISTRY_DEFECTS, "cable": REGISTRY_DEFECTS, "web": ONLINE_DEFECTS,
+             "social": SOCIAL_DEFECTS}
+    for source, defects in kinds.items():
+        assert {r["reason"] for r in dropped if r["source"] == source} == \
+            set(defects) & VALUE_DEFECTS, source
+    for row in dropped:
+        column = DROPPED_COLUMN[row["reason"]]
+        assert column is None or row[column] is None, row["record_id"]
+        assert row["first_name"] or row["email_sha256"] or row["handle"] or row["ip_address"], \
+            row["record_id"]
+    # Each is its person's record in the ground truth, so it counts towards recall.
+    with (demo_run.data / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
+        truth = {f"{r['source']}/{r['source_record_id']}" for r in csv.DictReader(handle)}
+    assert {r["record_id"] for r in dropped} <= truth
+    metrics = tables.read_table(spark, warehouse, tables.RUN_METRICS)
+    assert metrics is not None
+    counted = {(r["source"], r["metric"].split(":", 1)[1]): r["value"] for r in metrics.where(
+        (F.col("run_id") == RUN_DATE) & F.col("metric").startswith("dropped:")).collect()}
+    tallied: dict[tuple[str, str], float] = {}
+    for row in dropped:
+        key = (row["source"], row["reason"])
+        tallied[key] = tallied.get(key, 0) + 1
+    assert counted == tallied
+    assert "records kept without an unreadable value" in demo_run.summary
 
 
 def test_rejected_rows_keep_reason_and_raw_row(spark: SparkSession, demo_run: DemoRun) -> None:
