@@ -24,7 +24,7 @@ CONTACT_COLUMNS = ("email_sha256", "phone_e164", "gender")
 NAMESAKES_COLUMN = "namesakes_expected"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
-LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, "city_norm")
+LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, "city_norm", "house_number")
 
 
 class Levels:
@@ -180,8 +180,10 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     must agree too. A social account has no birth date: the year in its handle (anna_k84) with
     both names and the city stands in for it. In a plain register (no contact details on either
     side) both names at one postal code, with no birth date to contradict them, are the best
-    evidence there is and suffice; where contact details exist, namesakes at one postal code
-    are told apart by them (on the demo data such pairs are as often namesakes as not).
+    evidence there is and suffice, and so where birth dates are keyed in with errors (not
+    `birth_dates_reliable`) with a differing birth date at one house number; where contact
+    details exist, namesakes at one postal code are told apart by them (on the demo data such
+    pairs are as often namesakes as not).
 
     Where matches almost never disagree on birth dates (`birth_dates_reliable`, see
     jobs.guards.birth_dates_are_reliable: true of the demo's registers, not of keyed-in ones
@@ -196,8 +198,16 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
         individuals = _source_of("record_l").isin(sources) | _source_of("record_r").isin(sources)
     names_agree = ~levels.disagrees("first_name") & (levels.gamma("first_name") != NULL_LEVEL) \
         & levels.at_least("last_name", "fuzzy_0.88_or_phonetic")
+    # Where birth dates are keyed in with errors (not `birth_dates_reliable`: FEBRL's differ
+    # wholly in one true match in twenty), a differing one does not contradict names at one
+    # house number and postal code (namesakes in one postal code live at other numbers).
+    no_birth_date_against = levels.gamma("birth_date") == NULL_LEVEL
+    if not birth_dates_reliable:
+        same_house = F.coalesce(F.col("house_number_l") == F.col("house_number_r"),
+                                F.lit(False))
+        no_birth_date_against = no_birth_date_against | same_house
     postal_with_names = levels.at_least("address", "same_postal_code") & names_agree \
-        & (levels.gamma("birth_date") == NULL_LEVEL) & ~individuals
+        & no_birth_date_against & ~individuals
     handle_year = levels.top("handle_birth_year") & names_agree \
         & levels.at_least("address", "same_city")
     corroborated = levels.at_least("birth_date", "transposed_or_one_digit") | same_email \

@@ -104,7 +104,8 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     columns = ("case", "record_l", "record_r", "gamma_first_name", "gamma_last_name",
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
                "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
-               "city_norm_l", "city_norm_r", "gamma_handle_name")
+               "city_norm_l", "city_norm_r", "gamma_handle_name", "house_number_l",
+               "house_number_r")
     # Namesakes expected on either side, and the cities.
     common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
@@ -137,6 +138,10 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
          -1, 1, -1, None, 0.004, *city, 1),
         ("names and postal code, no birth date", "reg/1", "reg/2", 3, 4, -1, -1, -1, 2, -1),
         ("names and postal code, birth dates differ", "reg/1", "reg/2", 3, 4, 0, -1, -1, 2, -1),
+        ("names, postal code and house number, birth dates differ", "reg/1", "reg/2", 3, 4, 0,
+         -1, -1, 2, -1, None, None, None, None, -1, "12", "12"),
+        ("names and postal code, other house numbers, birth dates differ", "reg/1", "reg/2", 3,
+         4, 0, -1, -1, 2, -1, None, None, None, None, -1, "12", "14"),
         ("names and a birth date one digit off", "reg/1", "reg/2", 3, 4, 2, -1, -1, 0, -1),
         ("every name differs, birth date and address agree", "crm/1", "crm/2", 0, 0, 3, -1, -1,
          4, -1),
@@ -173,6 +178,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("social: first name, a handle with the surname only", False, False, False, False),
         ("names and postal code, no birth date", True, False, False, False),
         ("names and postal code, birth dates differ", False, False, False, False),
+        ("names, postal code and house number, birth dates differ", True, False, False, False),
+        ("names and postal code, other house numbers, birth dates differ", False, False, False,
+         False),
         ("names and a birth date one digit off", True, False, False, False),
         ("every name differs, birth date and address agree", True, False, False, False),
         ("social: names, city and the year in the handle", True, False, False, False),
@@ -195,7 +203,8 @@ def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str)
     `columns` (name -> SQL expression over the inputs, `first` for gamma_first_name) on top."""
     values = {f"gamma_{name}": "-1" for name in PAIR_LEVELS}
     values.update({f"{c}_{side}": f"CAST(NULL AS {t})" for c, t in (
-        ("namesakes_expected", "double"), ("city_norm", "string")) for side in ("l", "r")})
+        ("namesakes_expected", "double"), ("city_norm", "string"), ("house_number", "string"))
+        for side in ("l", "r")})
     values["match_probability"] = "0.0"
     values.update({(name if name in values else f"gamma_{name}"): expression
                    for name, expression in columns.items()})
@@ -221,6 +230,31 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
                           identity_guard(levels, ["crm"], False).alias("keyed_in"))
     expected = spark.createDataFrame([("same name", False, True), ("a letter apart", False, True)],
                                      "case string, reliable boolean, keyed_in boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_differing_birth_date_at_one_house_number_links_only_where_dates_are_keyed_in(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, identity_guard
+
+    # A plain register (no contact details): both names and the postal code agree, the birth
+    # dates do not (level 0). FEBRL's keyed-in dates differ wholly in one true match in twenty;
+    # namesakes at one postal code live at other house numbers.
+    frame = scored_pairs(
+        spark.createDataFrame([("one house number", "12", "12"), ("two numbers", "12", "14"),
+                               ("a number missing", "12", None)],
+                              "case string, house_l string, house_r string"),
+        "reg/1", "reg/2", first_name="3", last_name="4", birth_date="0", address="2",
+        house_number_l="house_l", house_number_r="house_r")
+    levels = Levels(comparison_specs())
+    actual = frame.select("case", identity_guard(levels, ["crm"], True).alias("reliable"),
+                          identity_guard(levels, ["crm"], False).alias("keyed_in"))
+    expected = spark.createDataFrame(
+        [("one house number", False, True), ("two numbers", False, False),
+         ("a number missing", False, False)],
+        "case string, reliable boolean, keyed_in boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
