@@ -73,8 +73,10 @@ class BlockingConfig:
         ("first_name_norm", "birth_date"),
         # A handle built from a name (mvirtanen) meets that name, and the same handle elsewhere.
         ("handle_keys",),
-        # Misspelt surnames: the same address, or the same birth date in the same city.
-        ("street_norm", "house_number", "postal_code"),
+        # Misspelt surnames: the same address (a house number in a postal code, or on a street
+        # however misspelt the other is), or the same birth date in the same city.
+        ("postal_code", "house_number"),
+        ("street_norm", "house_number"),
         ("birth_date", "city_norm"),
         ("first_name_norm", "postal_code"),
         ("street_norm", "postal_code"),
