@@ -98,6 +98,9 @@ class MatchingConfig:
     # Both names and a city corroborate a link when at most this many people are expected to
     # share the full name in that city (jobs.link_rules.with_expected_namesakes); 0: never.
     max_expected_namesakes: float = 0.01
+    # Both names alone link when at most this many records with them are expected in all the
+    # data (jobs.link_rules.rare_full_name_anywhere); 0: never.
+    max_namesakes_anywhere: float = 0.005
     # A shared IP links on its own when at most this share of the IPs seen with two or more
     # logins carry two different login emails (jobs.link_rules.ip_sharing); 0: never.
     max_ip_sharing: float = 0.03
@@ -296,6 +299,9 @@ def _matching(file: Path, raw: Any) -> MatchingConfig:
     if matching.max_expected_namesakes < 0.0:
         raise ConfigError(file, "matching.max_expected_namesakes",
                           f"expected 0 (off) or more, got {matching.max_expected_namesakes}")
+    if matching.max_namesakes_anywhere < 0.0:
+        raise ConfigError(file, "matching.max_namesakes_anywhere",
+                          f"expected 0 (off) or more, got {matching.max_namesakes_anywhere}")
     if not 0.0 <= matching.max_ip_sharing < 1.0:
         raise ConfigError(file, "matching.max_ip_sharing",
                           f"expected a share from 0 (off) to below 1, got "

@@ -22,9 +22,12 @@ CONTACT_COLUMNS = ("email_sha256", "phone_e164", "gender")
 # Per record: how many people sharing its first and last name its city is expected to hold
 # (see with_expected_namesakes); on pairs as `namesakes_expected_l` / `_r`.
 NAMESAKES_COLUMN = "namesakes_expected"
+# Per record: how many records carrying its two names all the data is expected to hold, in
+# either order (see with_expected_namesakes); on pairs as `namesakes_anywhere_l` / `_r`.
+NAMESAKES_ANYWHERE_COLUMN = "namesakes_anywhere"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
-LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, "city_norm", "house_number")
+LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number")
 
 
 class Levels:
@@ -65,6 +68,12 @@ def with_expected_namesakes(records: DataFrame) -> DataFrame:
     namesakes about one time in three and the figure is 0.2 to 0.7; where names are as varied
     as in real registers it falls far below 0.01. The record itself is counted, so a name seen
     once in a small city still gets at least n(city) / n(country)^2.
+
+    Also `namesakes_anywhere`, for a record with both names whatever its place: the records
+    all the data is expected to hold with the same two names, n * f(a) * f(b), f(x) the share
+    of named records with x as first or as last name (a name swapped between the fields, Meyer
+    Renate, is as common as Renate Meyer), over every source and country (a social account
+    names no country).
     """
     named = (F.col("first_name_norm").isNotNull() & F.col("last_name_norm").isNotNull()
              & F.col("city_norm").isNotNull())
@@ -90,7 +99,21 @@ def with_expected_namesakes(records: DataFrame) -> DataFrame:
                               / (F.col("_n_country") * F.col("_n_country")))
                 .alias(NAMESAKES_COLUMN))
     )
-    return records.join(expected, "record_id", "left")
+    both = records.where(F.col("first_name_norm").isNotNull()
+                         & F.col("last_name_norm").isNotNull())
+    tokens = (both.select(F.explode(F.array("first_name_norm", "last_name_norm")).alias("_name"))
+              .groupBy("_name").agg(F.count(F.lit(1)).alias("_n_name")))
+    total = both.agg(F.count(F.lit(1)).alias("_n_all"))
+    anywhere = (
+        both.select("record_id", "first_name_norm", "last_name_norm").crossJoin(total)
+        .join(tokens.withColumnRenamed("_name", "first_name_norm")
+              .withColumnRenamed("_n_name", "_n_a"), "first_name_norm")
+        .join(tokens.withColumnRenamed("_name", "last_name_norm")
+              .withColumnRenamed("_n_name", "_n_b"), "last_name_norm")
+        .select("record_id", (F.col("_n_a") * F.col("_n_b") / F.col("_n_all"))
+                .alias(NAMESAKES_ANYWHERE_COLUMN))
+    )
+    return records.join(expected, "record_id", "left").join(anywhere, "record_id", "left")
 
 
 def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
@@ -121,6 +144,31 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
         | levels.at_least("birth_date", "transposed_or_one_digit")
     return levels.top("first_name") & same_city & birth_dates_fit \
         & F.coalesce(full_names | handle_names, F.lit(False))
+
+
+def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
+    """Both names exact, a full name so rare in all the data (`namesakes_anywhere` at most
+    `max_namesakes` on both sides) that a namesake is unlikely anywhere, and nothing against
+    it: no birth date, email or phone that disagrees. What a social account without a location
+    offers: a display name. `max_namesakes` 0 turns it off.
+
+    Links below the threshold like the rare name in one city (see link_rule). On demo-varied
+    (names as varied as a real register's) the pairs with both names exact and no birth date
+    against them that nothing else linked are true matches up to a figure of 0.002 (150 of
+    150), 99.5% up to 0.005 (the default: the job's recall there went from 0.443 to 0.477,
+    its precision from 1.0000 to 0.9997); on the demo's short name lists no pair comes under
+    0.05.
+    """
+    if max_namesakes <= 0:
+        return F.lit(False)
+    # Both sides counted (greatest would pass over a null).
+    rare = (F.col(f"{NAMESAKES_ANYWHERE_COLUMN}_l") <= max_namesakes) \
+        & (F.col(f"{NAMESAKES_ANYWHERE_COLUMN}_r") <= max_namesakes)
+    birth_dates_fit = (levels.gamma("birth_date") == NULL_LEVEL) \
+        | levels.at_least("birth_date", "transposed_or_one_digit")
+    nothing_against = ~levels.disagrees("email") & ~levels.disagrees("phone")
+    return levels.top("first_name") & levels.top("last_name") & birth_dates_fit \
+        & nothing_against & F.coalesce(rare, F.lit(False))
 
 
 # IPs seen with two or more logins that the sharing rate needs before it says anything.
@@ -241,10 +289,11 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
               personal_ips: bool = False) -> Column:
     """True for a scored pair that links: above the threshold and past the identity guard, a
     decisive shared email, or, where the score does not contradict them, a rare full name in
-    one city or an IP that the data shows to be personal (`personal_ips`)."""
+    one city or anywhere, or an IP that the data shows to be personal (`personal_ips`)."""
     levels = Levels(specs)
     likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
-    rare_name = rare_full_name_in_one_city(levels, matching.max_expected_namesakes) & likely
+    rare_name = (rare_full_name_in_one_city(levels, matching.max_expected_namesakes)
+                 | rare_full_name_anywhere(levels, matching.max_namesakes_anywhere)) & likely
     same_ip = personal_ip(levels) & likely if personal_ips else F.lit(False)
     return ((F.col("match_probability") >= matching.link_threshold)
             & identity_guard(levels, contact_sources, birth_dates_reliable)) \

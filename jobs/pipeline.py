@@ -51,6 +51,7 @@ from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
     LINK_RULE_COLUMNS,
+    NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
     Levels,
     identity_guard,
@@ -58,6 +59,7 @@ from jobs.link_rules import (
     ips_are_personal,
     link_rule,
     personal_ip,
+    rare_full_name_anywhere,
     rare_full_name_in_one_city,
     with_expected_namesakes,
 )
@@ -725,6 +727,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         "*", identity_guard(levels, contacts, reliable).alias("_guard"),
         rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
+        rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
+        .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips)
         .alias("_linked")).first()
@@ -757,6 +761,13 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(
             f"a rare full name in one city: {expected} people expected to share it there "
             f"(max_expected_namesakes {ctx.config.matching.max_expected_namesakes}); it links "
+            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    if scored["_rare_anywhere"]:
+        expected = " and ".join(
+            f"{scored[f'{NAMESAKES_ANYWHERE_COLUMN}_{side}']:.5f}" for side in ("l", "r"))
+        lines.append(
+            f"a rare full name: {expected} records expected to carry it in all the data "
+            f"(max_namesakes_anywhere {ctx.config.matching.max_namesakes_anywhere}); it links "
             f"at probability {DECISIVE_MIN_PROBABILITY} or more")
     if scored["_same_ip"]:
         lines.append(

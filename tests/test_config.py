@@ -77,6 +77,8 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "between 0 and 1"),
         (MINIMAL + "matching: {max_expected_namesakes: -0.1}\n",
          "matching.max_expected_namesakes", "0 (off) or more"),
+        (MINIMAL + "matching: {max_namesakes_anywhere: -0.1}\n",
+         "matching.max_namesakes_anywhere", "0 (off) or more"),
         (MINIMAL.replace("warehouse: ./warehouse\n", ""), "warehouse", "required"),
         ("warehouse: w\nsources: []\n", "sources", "non-empty list"),
         (MINIMAL.replace("path: /abs/social.jsonl", "paths: x"), "sources[3].path", "required"),

@@ -203,8 +203,8 @@ def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str)
     `columns` (name -> SQL expression over the inputs, `first` for gamma_first_name) on top."""
     values = {f"gamma_{name}": "-1" for name in PAIR_LEVELS}
     values.update({f"{c}_{side}": f"CAST(NULL AS {t})" for c, t in (
-        ("namesakes_expected", "double"), ("city_norm", "string"), ("house_number", "string"))
-        for side in ("l", "r")})
+        ("namesakes_expected", "double"), ("namesakes_anywhere", "double"),
+        ("city_norm", "string"), ("house_number", "string")) for side in ("l", "r")})
     values["match_probability"] = "0.0"
     values.update({(name if name in values else f"gamma_{name}"): expression
                    for name, expression in columns.items()})
@@ -303,6 +303,60 @@ def test_expected_namesakes_count_names_in_the_city_country(spark: SparkSession)
         ("r/1", 3 * 3 * 3 / 16), ("r/2", 3 * 3 * 1 / 16), ("r/3", 1 * 1 * 3 / 16),
         ("s/4", 3 * 3 * 3 / 16), ("s/5", None), ("s/6", None), ("w/7", None), ("w/8", None),
     ], "record_id string, namesakes_expected double")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_namesakes_anywhere_count_both_names_in_either_field_over_all_records(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_expected_namesakes
+
+    columns = "record_id string, first_name_norm string, last_name_norm string, " \
+              "city_norm string, country string"
+    records = spark.createDataFrame([
+        ("r/1", "anna", "virtanen", "helsinki", "FI"),
+        ("r/2", "virtanen", "anna", None, "FI"),  # swapped fields: the same two names
+        ("s/3", "anna", "korhonen", None, None),  # no place needed
+        ("s/4", "pierre", "martin", "lyon", None),
+        ("s/5", "anna", None, "helsinki", None),  # one name only
+    ], columns)
+    actual = with_expected_namesakes(records).select("record_id", "namesakes_anywhere")
+    # 4 records with both names; anna 3, virtanen 2, korhonen 1, pierre 1, martin 1.
+    expected = spark.createDataFrame([
+        ("r/1", 3 * 2 / 4), ("r/2", 2 * 3 / 4), ("s/3", 3 * 1 / 4), ("s/4", 1 * 1 / 4),
+        ("s/5", None),
+    ], "record_id string, namesakes_anywhere double")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_full_name_rare_in_all_the_data_links_alone_unless_something_disagrees(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import link_rule
+
+    frame = scored_pairs(
+        spark.createDataFrame(
+            [("rare, no place", 0.9, 0.003, 0.004, -1, -1, 4),
+             ("rare on one side only", 0.9, 0.003, 0.02, -1, -1, 4),
+             ("the score says no", 0.3, 0.003, 0.003, -1, -1, 4),
+             ("phones differ", 0.9, 0.003, 0.003, 0, -1, 4),
+             ("birth dates differ", 0.9, 0.003, 0.003, -1, 0, 4),
+             ("surname only fuzzy", 0.9, 0.003, 0.003, -1, -1, 3),
+             ("nobody counted", 0.9, None, 0.003, -1, -1, 4)],
+            "case string, p double, l double, r double, phone int, born int, last int"),
+        "x/a", "crm/2", first_name="3", last_name="last", phone="phone", birth_date="born",
+        match_probability="p", namesakes_anywhere_l="l", namesakes_anywhere_r="r")
+    specs = comparison_specs()
+    actual = frame.select(
+        "case", link_rule(MatchingConfig(), specs, ["crm"]).alias("linked"),
+        link_rule(MatchingConfig(max_namesakes_anywhere=0.0), specs, ["crm"]).alias("off"))
+    expected = spark.createDataFrame(
+        [("rare, no place", True, False), ("rare on one side only", False, False),
+         ("the score says no", False, False), ("phones differ", False, False),
+         ("birth dates differ", False, False), ("surname only fuzzy", False, False),
+         ("nobody counted", False, False)], "case string, linked boolean, off boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
