@@ -34,7 +34,7 @@ from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import DoubleType, StringType
 
 from jobs.blocking import name_handle_forms
-from jobs.link_rules import LINK_RULE_COLUMNS
+from jobs.link_rules import LINK_RULE_COLUMNS, slipped
 from jobs.model import ComparisonSpec
 
 # Columns of a standardized record that the comparisons read, then those the link rule reads
@@ -213,13 +213,6 @@ def _birth_date_field() -> Field:
     })
 
 
-def _slipped(left: Column, right: Column) -> Column:
-    """One character changed, added or dropped, or two swapped (4125 for 4152)."""
-    swapped = (F.levenshtein(left, right) <= 2) \
-        & (F.array_sort(F.split(left, "")) == F.array_sort(F.split(right, "")))
-    return (F.levenshtein(left, right) <= 1) | swapped
-
-
 def _address_field() -> Field:
     # One comparison for street, postal code and city: they are strongly correlated, and
     # counting them as three independent agreements would over-weight a shared address.
@@ -227,9 +220,9 @@ def _address_field() -> Field:
     same_number = house_l.eqNullSafe(house_r)
     # Keyed numbers slip (51 for 15, 42 for 24, a digit dropped); a number missing on one side
     # neither agrees nor disagrees.
-    near_number = same_number | _either_null("house_number") | _slipped(house_l, house_r)
+    near_number = same_number | _either_null("house_number") | slipped(house_l, house_r)
     same_postal = _l("postal_code") == _r("postal_code")
-    near_postal = same_postal | _slipped(_l("postal_code"), _r("postal_code"))
+    near_postal = same_postal | slipped(_l("postal_code"), _r("postal_code"))
 
     def same_city(p: float | None, s: Similarities) -> Column:
         return (_l("city_norm") == _r("city_norm")) \

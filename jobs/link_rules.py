@@ -27,7 +27,16 @@ NAMESAKES_COLUMN = "namesakes_expected"
 NAMESAKES_ANYWHERE_COLUMN = "namesakes_anywhere"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
-LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number")
+LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number",
+                     "street_norm")
+
+
+def slipped(left: Column, right: Column) -> Column:
+    """True when two keyed values are equal or one slip apart: one character changed, added or
+    dropped, or two swapped (4125 for 4152); null when either is null."""
+    swapped = (F.levenshtein(left, right) <= 2) \
+        & (F.array_sort(F.split(left, "")) == F.array_sort(F.split(right, "")))
+    return (F.levenshtein(left, right) <= 1) | swapped
 
 
 class Levels:
@@ -240,7 +249,8 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     both names and the city stands in for it. In a plain register (no contact details on either
     side) both names at one postal code, with no birth date to contradict them, are the best
     evidence there is and suffice, and so where birth dates are keyed in with errors (not
-    `birth_dates_reliable`) with a differing birth date at one house number; where contact
+    `birth_dates_reliable`) with a differing birth date at one house number or on one street
+    (its name keyed with at most a slip); where contact
     details exist, namesakes at one postal code are told apart by them (on the demo data such
     pairs are as often namesakes as not).
 
@@ -259,12 +269,14 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
         & levels.at_least("last_name", "fuzzy_0.88_or_phonetic")
     # Where birth dates are keyed in with errors (not `birth_dates_reliable`: FEBRL's differ
     # wholly in one true match in twenty), a differing one does not contradict names at one
-    # house number and postal code (namesakes in one postal code live at other numbers).
+    # postal code and one house number or one street, the street's name keyed with at most a
+    # slip (namesakes in one postal code live at other numbers in other streets).
     no_birth_date_against = levels.gamma("birth_date") == NULL_LEVEL
     if not birth_dates_reliable:
-        same_house = F.coalesce(F.col("house_number_l") == F.col("house_number_r"),
-                                F.lit(False))
-        no_birth_date_against = no_birth_date_against | same_house
+        same_place = F.coalesce(
+            (F.col("house_number_l") == F.col("house_number_r"))
+            | slipped(F.col("street_norm_l"), F.col("street_norm_r")), F.lit(False))
+        no_birth_date_against = no_birth_date_against | same_place
     postal_with_names = levels.at_least("address", "same_postal_code") & names_agree \
         & no_birth_date_against & ~individuals
     handle_year = levels.top("handle_birth_year") & names_agree \

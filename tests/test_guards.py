@@ -105,7 +105,7 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
                "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
                "city_norm_l", "city_norm_r", "gamma_handle_name", "house_number_l",
-               "house_number_r")
+               "house_number_r", "street_norm_l", "street_norm_r")
     # Namesakes expected on either side, and the cities.
     common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
@@ -204,7 +204,8 @@ def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str)
     values = {f"gamma_{name}": "-1" for name in PAIR_LEVELS}
     values.update({f"{c}_{side}": f"CAST(NULL AS {t})" for c, t in (
         ("namesakes_expected", "double"), ("namesakes_anywhere", "double"),
-        ("city_norm", "string"), ("house_number", "string")) for side in ("l", "r")})
+        ("city_norm", "string"), ("house_number", "string"), ("street_norm", "string"))
+        for side in ("l", "r")})
     values["match_probability"] = "0.0"
     values.update({(name if name in values else f"gamma_{name}"): expression
                    for name, expression in columns.items()})
@@ -233,7 +234,7 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_a_differing_birth_date_at_one_house_number_links_only_where_dates_are_keyed_in(
+def test_a_differing_birth_date_at_one_house_number_or_street_links_only_where_dates_are_keyed_in(
     spark: SparkSession,
 ) -> None:
     from jobs.comparisons import comparison_specs
@@ -241,19 +242,30 @@ def test_a_differing_birth_date_at_one_house_number_links_only_where_dates_are_k
 
     # A plain register (no contact details): both names and the postal code agree, the birth
     # dates do not (level 0). FEBRL's keyed-in dates differ wholly in one true match in twenty;
-    # namesakes at one postal code live at other house numbers.
+    # namesakes at one postal code live at other house numbers in other streets.
     frame = scored_pairs(
-        spark.createDataFrame([("one house number", "12", "12"), ("two numbers", "12", "14"),
-                               ("a number missing", "12", None)],
-                              "case string, house_l string, house_r string"),
+        spark.createDataFrame(
+            [("one house number", "12", "12", None, None),
+             ("two numbers", "12", "14", None, None),
+             ("a number missing", "12", None, None, None),
+             ("two numbers in one street", "12", "43", "zamia place", "zamia place"),
+             ("two numbers, the street with a slip", "12", "43", "fullerton crescent",
+              "fullerton pcrescent"),
+             ("two numbers in two streets", "12", "43", "zamia place", "acacia place"),
+             ("two numbers, a street missing", "12", "43", "zamia place", None)],
+            "case string, house_l string, house_r string, street_l string, street_r string"),
         "reg/1", "reg/2", first_name="3", last_name="4", birth_date="0", address="2",
-        house_number_l="house_l", house_number_r="house_r")
+        house_number_l="house_l", house_number_r="house_r", street_norm_l="street_l",
+        street_norm_r="street_r")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"], True).alias("reliable"),
                           identity_guard(levels, ["crm"], False).alias("keyed_in"))
     expected = spark.createDataFrame(
         [("one house number", False, True), ("two numbers", False, False),
-         ("a number missing", False, False)],
+         ("a number missing", False, False), ("two numbers in one street", False, True),
+         ("two numbers, the street with a slip", False, True),
+         ("two numbers in two streets", False, False),
+         ("two numbers, a street missing", False, False)],
         "case string, reliable boolean, keyed_in boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
