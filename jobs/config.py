@@ -100,7 +100,7 @@ class MatchingConfig:
     max_expected_namesakes: float = 0.01
     # Both names alone link when at most this many records with them are expected in all the
     # data (jobs.link_rules.rare_full_name_anywhere); 0: never.
-    max_namesakes_anywhere: float = 0.005
+    max_namesakes_anywhere: float = 0.02
     # A shared IP links on its own when at most this share of the IPs seen with two or more
     # logins carry two different login emails (jobs.link_rules.ip_sharing); 0: never.
     max_ip_sharing: float = 0.03

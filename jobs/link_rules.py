@@ -170,9 +170,10 @@ def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
     Links below the threshold like the rare name in one city (see link_rule). On demo-varied
     (names as varied as a real register's) the pairs with both names exact and no birth date
     against them that nothing else linked are true matches up to a figure of 0.002 (150 of
-    150), 99.5% up to 0.005 (the default: the job's recall there went from 0.443 to 0.487
-    with the handle forms, its precision from 1.0000 to 0.9997); on the demo's short name
-    lists no pair comes under 0.05.
+    150), 99.5% up to 0.005. At 0.02 (the default) the job's recall there is 0.511 against
+    0.487 at 0.005 and 0.443 without the rule, with 3 false pairs of 7,163 (2 at 0.005); on the
+    demo's short name lists it adds 10 true pairs and no false one, where 0.05 would take
+    magazine~social precision from 0.987 to 0.973.
     """
     if max_namesakes <= 0:
         return F.lit(False)

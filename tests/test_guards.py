@@ -350,20 +350,20 @@ def test_a_full_name_rare_in_all_the_data_links_alone_unless_something_disagrees
 
     frame = scored_pairs(
         spark.createDataFrame(
-            [("rare, no place", 0.9, 0.003, 0.004, -1, -1, 4, -1, -1),
-             ("rare on one side only", 0.9, 0.003, 0.02, -1, -1, 4, -1, -1),
-             ("the score says no", 0.3, 0.003, 0.003, -1, -1, 4, -1, -1),
-             ("phones differ", 0.9, 0.003, 0.003, 0, -1, 4, -1, -1),
-             ("birth dates differ", 0.9, 0.003, 0.003, -1, 0, 4, -1, -1),
-             ("surname only fuzzy", 0.9, 0.003, 0.003, -1, -1, 3, -1, -1),
-             ("nobody counted", 0.9, None, 0.003, -1, -1, 4, -1, -1),
+            [("rare, no place", 0.9, 0.012, 0.016, -1, -1, 4, -1, -1),
+             ("rare on one side only", 0.9, 0.012, 0.08, -1, -1, 4, -1, -1),
+             ("the score says no", 0.3, 0.012, 0.012, -1, -1, 4, -1, -1),
+             ("phones differ", 0.9, 0.012, 0.012, 0, -1, 4, -1, -1),
+             ("birth dates differ", 0.9, 0.012, 0.012, -1, 0, 4, -1, -1),
+             ("surname only fuzzy", 0.9, 0.012, 0.012, -1, -1, 3, -1, -1),
+             ("nobody counted", 0.9, None, 0.012, -1, -1, 4, -1, -1),
              # Twenty times as common, with the year in the handle agreeing.
-             ("commoner, the handle's year agrees", 0.9, 0.09, 0.09, -1, -1, 4, -1, 1),
-             ("commoner, no year", 0.9, 0.09, 0.09, -1, -1, 4, -1, -1),
-             ("commoner still, the year agrees", 0.9, 0.11, 0.09, -1, -1, 4, -1, 1),
+             ("commoner, the handle's year agrees", 0.9, 0.36, 0.36, -1, -1, 4, -1, 1),
+             ("commoner, no year", 0.9, 0.36, 0.36, -1, -1, 4, -1, -1),
+             ("commoner still, the year agrees", 0.9, 0.44, 0.36, -1, -1, 4, -1, 1),
              # Matti, mvirtanen: no surname shown, the handle is built from the full name.
-             ("first name and a name handle", 0.9, None, 0.003, -1, -1, -1, 2, -1),
-             ("first name and a surname handle", 0.9, None, 0.003, -1, -1, -1, 1, -1)],
+             ("first name and a name handle", 0.9, None, 0.012, -1, -1, -1, 2, -1),
+             ("first name and a surname handle", 0.9, None, 0.012, -1, -1, -1, 1, -1)],
             "case string, p double, l double, r double, phone int, born int, last int, "
             "handle int, year int"),
         "x/a", "crm/2", first_name="3", last_name="last", phone="phone", birth_date="born",
