@@ -14,6 +14,7 @@ from jobs.guards import (
     decision_pairs,
     rebuild_cluster,
 )
+from jobs.link_rules import LINK_RULE_COLUMNS, NAMESAKES_ANYWHERE_COLUMN, NAMESAKES_COLUMN
 
 
 def test_birth_dates_conflict_only_beyond_typos() -> None:
@@ -197,15 +198,17 @@ PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "addre
                "handle_birth_year", "handle_name", "ip_address")
 
 
+# The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
+LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double"}
+
+
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
     """Returns one scored pair per row of `cases` (a `case` column and any inputs): the two
     records, every comparison level at null, the link rule's record values null, and
     `columns` (name -> SQL expression over the inputs, `first` for gamma_first_name) on top."""
     values = {f"gamma_{name}": "-1" for name in PAIR_LEVELS}
-    values.update({f"{c}_{side}": f"CAST(NULL AS {t})" for c, t in (
-        ("namesakes_expected", "double"), ("namesakes_anywhere", "double"),
-        ("city_norm", "string"), ("house_number", "string"), ("street_norm", "string"))
-        for side in ("l", "r")})
+    values.update({f"{c}_{side}": f"CAST(NULL AS {LINK_RULE_TYPES.get(c, 'string')})"
+                   for c in LINK_RULE_COLUMNS for side in ("l", "r")})
     values["match_probability"] = "0.0"
     values.update({(name if name in values else f"gamma_{name}"): expression
                    for name, expression in columns.items()})
