@@ -429,7 +429,11 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
     # Materialized with its lineage cut: every later plan reads the records several times, and
     # the name-frequency aggregates behind them would be printed (and held as a string) each time.
+    # Cached while the records are derived: their plan reads the table seven times (names and
+    # cities counted for the namesake figures), and each Delta scan lists the table's files anew.
+    stored = stored.persist()
     records = cut_lineage(comparison_records(stored))
+    stored.unpersist()
     record_count = records.count()
     ctx.metric("block", "records", record_count)
     ctx.fit_partitions(record_count)
