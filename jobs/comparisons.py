@@ -213,6 +213,12 @@ def _birth_date_field() -> Field:
     })
 
 
+def _street_words(street: Column) -> Column:
+    """The distinct words of a folded street, sorted: the street whatever their order."""
+    return F.array_sort(F.array_distinct(F.filter(F.split(street, r"[\s-]+"),
+                                                  lambda word: word != "")))
+
+
 def _address_field() -> Field:
     # One comparison for street, postal code and city: they are strongly correlated, and
     # counting them as three independent agreements would over-weight a shared address.
@@ -236,10 +242,17 @@ def _address_field() -> Field:
         return (s.jaro_winkler("street_norm_l", "street_norm_r") >= F.lit(p)) & near_number \
             & (near_postal | same_city(0.9, s))
 
+    def same_words(_p: float | None, s: Similarities) -> Column:
+        # The street's words in another order ("paix rue de la", "Main Street North" against
+        # "North Main Street"): Jaro–Winkler over the whole text sees a different street.
+        return (_street_words(_l("street_norm")) == _street_words(_r("street_norm"))) \
+            & near_number & (near_postal | same_city(0.9, s))
+
     return Field(
         lambda: _either_null("street_norm") & _either_null("postal_code")
         & _either_null("city_norm"),
         {"exact_address": exact_address, "similar_street": similar_street,
+         "same_words": same_words,
          "same_postal_code": lambda _p, _s: same_postal,
          "near_postal_code": lambda _p, _s: near_postal, "same_city": same_city},
     )
@@ -304,8 +317,8 @@ CONDITIONS: dict[str, dict[str, tuple[float, float] | None]] = {
                    "digits_differ_at_most": (1, 4), "same_year": None},
     "email": {"exact": None},
     "phone": {"exact": None, "levenshtein": (1, 3)},
-    "address": {"exact_address": None, "similar_street": (0.5, 1.0), "same_postal_code": None,
-                "near_postal_code": None, "same_city": (0.5, 1.0)},
+    "address": {"exact_address": None, "similar_street": (0.5, 1.0), "same_words": None,
+                "same_postal_code": None, "near_postal_code": None, "same_city": (0.5, 1.0)},
     "handle_name": {"name_form": None, "contains_last_name": None},
     "handle_birth_year": {"exact": None},
     "ip_address": {"exact": None},
@@ -473,7 +486,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("phone", _levels(("exact", ["exact"]), ("one_digit", [("levenshtein", 1)]))),
     Comparison("address", _levels(
         ("exact", ["exact_address"]),
-        ("similar_street", [("similar_street", 0.9)]),
+        ("similar_street", [("similar_street", 0.9), "same_words"]),
         ("same_postal_code", ["same_postal_code"]),
         ("same_city", [("same_city", 0.9), "near_postal_code"]),
     )),

@@ -124,6 +124,20 @@ CASES: list[Case] = [
     ({"street_norm": "tindale street", "house_number": "51", "postal_code": "4125"},
      {"street_norm": "tindale street", "house_number": "7", "postal_code": "4125"},
      {"address": 2}),
+    # The street's words in another order (Jaro–Winkler 0.64): similar, when the house number
+    # and the place agree as for a similar street.
+    ({"street_norm": "rue de la paix", "house_number": "12", "postal_code": "75002"},
+     {"street_norm": "paix rue de la", "house_number": "12", "postal_code": "75002"},
+     {"address": 3}),
+    ({"street_norm": "north main street", "house_number": "7", "city_norm": "springfield"},
+     {"street_norm": "main street north", "house_number": "7", "city_norm": "springfield"},
+     {"address": 3}),
+    ({"street_norm": "rue de la paix", "house_number": "12", "postal_code": "75002"},
+     {"street_norm": "paix rue de la", "house_number": "40", "postal_code": "75002"},
+     {"address": 2}),
+    ({"street_norm": "rue de la paix", "house_number": "12", "postal_code": "75002"},
+     {"street_norm": "paix rue la", "house_number": "12", "postal_code": "75002"},  # a word lost
+     {"address": 2}),
     ({"city_norm": "helsinki"}, {"city_norm": "helsinki"}, {"address": 1}),
     ({"city_norm": "dorrigo"}, {"city_norm": "dorrvigo"}, {"address": 1}),   # jw 0.94
     ({"city_norm": "helsinki"}, {"city_norm": "espoo"}, {"address": 0}),
