@@ -305,8 +305,9 @@ _STREET_ABBREVIATIONS = (
     (r"\b(?:blvd|bd)\b", "boulevard"),
     (r"\brd\b", "road"),
 )
-# Apartment markers and the number after them belong to the unit, not the street.
-_UNIT = r"\b(?:as|apt|app|whg|bte|flat)\s*[0-9]+\w*"
+# Apartment markers and the number after them belong to the unit, not the street (Finnish as,
+# German Whg, Belgian bte, Swedish lgh, English apt, flat and unit).
+_UNIT = r"\b(?:as|apt|app|appt|whg|bte|flat|unit|lgh)\s*[0-9]+\w*"
 _HOUSE_NUMBER = r"\b([0-9]+[a-z]?)\b"
 
 

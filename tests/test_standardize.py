@@ -235,6 +235,8 @@ def test_streets_split_into_name_and_house_number(spark: SparkSession) -> None:
         ("Berliner Str. 10", "berliner strasse", "10"),
         ("12, rue de la Paix", "rue de la paix", "12"),
         ("Fleminginkatu 3 as 14", "fleminginkatu", "3"),
+        ("Storgatan 12 lgh 1203", "storgatan", "12"),
+        ("Unit 4, 20 George Road", "george road", "20"),
         ("5th Ave", "5th avenue", None),
         (None, None, None),
     ]
