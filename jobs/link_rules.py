@@ -306,6 +306,12 @@ def decisive_email(levels: Levels, enabled: bool) -> Column:
 # A rare full name in one city or a personal IP links below the threshold, but not against
 # the score: the model must still find the pair more likely a match than not.
 DECISIVE_MIN_PROBABILITY = 0.5
+# A personal IP needs less of the score: the model weighs an IP against all record pairs and
+# cannot know what the data's own IPs say (at most max_ip_sharing of them two people's), so a
+# pair sharing one with nothing against it scores 0.1 to 0.5. It must still not be unlikely:
+# other values that disagree (another city) push a pair below this. On demo-varied the pairs
+# between 0.1 and 0.5 that the rule would link are all one person's.
+PERSONAL_IP_MIN_PROBABILITY = 0.1
 
 
 def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
@@ -318,7 +324,9 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
     likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
     rare_name = (rare_full_name_in_one_city(levels, matching.max_expected_namesakes)
                  | rare_full_name_anywhere(levels, matching.max_namesakes_anywhere)) & likely
-    same_ip = personal_ip(levels) & likely if personal_ips else F.lit(False)
+    same_ip = (personal_ip(levels)
+               & (F.col("match_probability") >= PERSONAL_IP_MIN_PROBABILITY)
+               if personal_ips else F.lit(False))
     return ((F.col("match_probability") >= matching.link_threshold)
             & identity_guard(levels, contact_sources, birth_dates_reliable)) \
         | decisive_email(levels, matching.exact_email_links) | rare_name | same_ip

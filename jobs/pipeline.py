@@ -50,6 +50,7 @@ from jobs.ingest import DROPPED_VALUES, IngestedSource, ingest_source, reject_or
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
+    PERSONAL_IP_MIN_PROBABILITY,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
@@ -777,7 +778,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
             f"two people's, so a shared IP {'links' if personal_ips else 'does not link'} "
-            f"alone (at probability {DECISIVE_MIN_PROBABILITY} or more)")
+            f"alone (at probability {PERSONAL_IP_MIN_PROBABILITY} or more)")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:

@@ -449,7 +449,9 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
         ("nothing else known", -1, -1, 0.8),
         ("first names disagree", 0, -1, 0.8),
         ("login emails disagree", -1, 0, 0.8),
-        ("the score says no", -1, -1, 0.4),
+        ("a low score, nothing against it", -1, -1, 0.4),
+        ("the score at the personal-IP floor", -1, -1, 0.1),
+        ("the score says no", -1, -1, 0.09),
     ], "case string, first int, email int, p double"), "web/a", "web/b", first_name="first",
         email="email", ip_address="1", match_probability="p")
     specs = comparison_specs()
@@ -458,6 +460,7 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
         link_rule(MatchingConfig(), specs, ["web"], personal_ips=False).alias("household"))
     expected = spark.createDataFrame([
         ("nothing else known", True, False), ("first names disagree", False, False),
-        ("login emails disagree", False, False), ("the score says no", False, False),
+        ("login emails disagree", False, False), ("a low score, nothing against it", True, False),
+        ("the score at the personal-IP floor", True, False), ("the score says no", False, False),
     ], "case string, personal boolean, household boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
