@@ -50,10 +50,10 @@ from jobs.ingest import DROPPED_VALUES, IngestedSource, ingest_source, reject_or
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
-    PERSONAL_IP_MIN_PROBABILITY,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
+    PERSONAL_IP_MIN_PROBABILITY,
     Levels,
     identity_guard,
     ip_sharing,
