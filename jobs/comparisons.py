@@ -238,15 +238,18 @@ def _address_field() -> Field:
         place = same_postal | same_city(0.9, s) | _either_null("postal_code")
         return (_l("street_norm") == _r("street_norm")) & same_number & place
 
+    def near_by(s: Similarities) -> Column:
+        # What a street that is only similar needs besides: the house number and the place.
+        return near_number & (near_postal | same_city(0.9, s))
+
     def similar_street(p: float | None, s: Similarities) -> Column:
-        return (s.jaro_winkler("street_norm_l", "street_norm_r") >= F.lit(p)) & near_number \
-            & (near_postal | same_city(0.9, s))
+        return (s.jaro_winkler("street_norm_l", "street_norm_r") >= F.lit(p)) & near_by(s)
 
     def same_words(_p: float | None, s: Similarities) -> Column:
         # The street's words in another order ("paix rue de la", "Main Street North" against
         # "North Main Street"): Jaro–Winkler over the whole text sees a different street.
         return (_street_words(_l("street_norm")) == _street_words(_r("street_norm"))) \
-            & near_number & (near_postal | same_city(0.9, s))
+            & near_by(s)
 
     return Field(
         lambda: _either_null("street_norm") & _either_null("postal_code")

@@ -303,8 +303,8 @@ def decisive_email(levels: Levels, enabled: bool) -> Column:
         & ~levels.disagrees("birth_date")
 
 
-# A rare full name in one city or a personal IP links below the threshold, but not against
-# the score: the model must still find the pair more likely a match than not.
+# A rare full name links below the threshold, but not against the score: the model must still
+# find the pair more likely a match than not.
 DECISIVE_MIN_PROBABILITY = 0.5
 # A personal IP needs less of the score: the model weighs an IP against all record pairs and
 # cannot know what the data's own IPs say (at most max_ip_sharing of them two people's), so a
@@ -318,8 +318,9 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
               contact_sources: Collection[str], birth_dates_reliable: bool = False,
               personal_ips: bool = False) -> Column:
     """True for a scored pair that links: above the threshold and past the identity guard, a
-    decisive shared email, or, where the score does not contradict them, a rare full name in
-    one city or anywhere, or an IP that the data shows to be personal (`personal_ips`)."""
+    decisive shared email, a rare full name in one city or anywhere at DECISIVE_MIN_PROBABILITY,
+    or an IP that the data shows to be personal (`personal_ips`) at
+    PERSONAL_IP_MIN_PROBABILITY."""
     levels = Levels(specs)
     likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
     rare_name = (rare_full_name_in_one_city(levels, matching.max_expected_namesakes)
