@@ -351,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tools", default=",".join(TOOLS),
                         type=lambda t: _names(t, TOOLS, "tools"))
     parser.add_argument("--demo-persons", type=int, default=10_000)
+    parser.add_argument("--demo-seed", type=int, default=42,
+                        help="seed of the demo populations (another seed, another population)")
     parser.add_argument("--splink-threshold", type=float, default=None,
                         help="match probability at which Splink clusters (default: the job's "
                              "configured link_threshold, so both tools link at the same "
@@ -383,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.warning("[demo] skipped: jobs.demo_data has no generate_demo_data yet")
             continue
         log.info("[%s] preparing the data set under %s", name, args.work_dir / name)
-        dataset = prepare(name, args.work_dir.resolve(), args.demo_persons, spark_conf)
+        dataset = prepare(name, args.work_dir.resolve(), args.demo_persons, spark_conf,
+                          args.demo_seed)
         dataset_rows, notes[name] = benchmark_dataset(dataset, args.tools, args.splink_threshold,
                                                       args.error_samples, spark_conf,
                                                       args.splink_location)
@@ -404,6 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "spark_conf": spark_conf,
         "splink_location": args.splink_location,
         "demo_persons": args.demo_persons if "demo" in notes else None,
+        "demo_seed": args.demo_seed if "demo" in notes else None,
         "rows": rows,
         "datasets": notes,
     }

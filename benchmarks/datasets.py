@@ -180,17 +180,17 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
 
 
 def prepare(name: str, work: Path, demo_persons: int,
-            spark_conf: dict[str, str] | None = None) -> Dataset:
+            spark_conf: dict[str, str] | None = None, demo_seed: int = 42) -> Dataset:
     """Returns the data set called `name`, written under `work`/`name`; `spark_conf` goes into
-    the job configuration's `spark:` block."""
+    the job configuration's `spark:` block, `demo_seed` draws the demo population."""
     folder = work / name
     if name == "febrl4":
         return prepare_febrl4(folder, spark_conf)
     if name == "febrl3":
         return prepare_febrl3(folder, spark_conf)
     if name == "demo":
-        return prepare_demo(folder, demo_persons, spark_conf=spark_conf)
+        return prepare_demo(folder, demo_persons, demo_seed, spark_conf=spark_conf)
     if name == "demo-varied":
-        return prepare_demo(folder, demo_persons, spark_conf=spark_conf,
+        return prepare_demo(folder, demo_persons, demo_seed, spark_conf=spark_conf,
                             name_variety=VARIED_NAMES, personal_ips=True)
     raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4 or febrl3")

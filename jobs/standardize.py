@@ -251,6 +251,64 @@ def standardize_country(col: Column) -> Column:
     return F.when(code.rlike(r"^[A-Z]{2}$"), code)
 
 
+# An IPv4 address, perhaps with a port ("203.0.113.7:443"), or one mapped into IPv6
+# ("::ffff:203.0.113.7").
+_IPV4 = r"^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$"
+_HEXTET = r"^[0-9a-f]{1,4}$"
+
+
+def _ipv4(text: Column) -> Column:
+    """Returns the dotted quad without leading zeros; null when not an address of a connection
+    (0.x "this network", 127.x loopback, 169.254.x link-local, 224.x and above multicast and
+    broadcast: what systems write when they do not know the visitor's address)."""
+    octets = [F.regexp_extract(text, _IPV4, i).cast("int") for i in range(1, 5)]
+    valid = text.rlike(_IPV4) & (F.greatest(*octets) <= 255)
+    unusable = (octets[0].isin(0, 127) | (octets[0] >= 224)
+                | ((octets[0] == 169) & (octets[1] == 254)))
+    return F.when(valid & ~unusable, F.concat_ws(".", *[o.cast("string") for o in octets]))
+
+
+def _ipv6_network(text: Column) -> Column:
+    """Returns the /64 network of an IPv6 address ("2001:db8:a:b::/64"); null when malformed,
+    unspecified, loopback, link-local or multicast."""
+    # An embedded IPv4 tail ("64:ff9b::192.0.2.1") fills the last two groups.
+    address = F.regexp_replace(text, r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$", "0:0")
+
+    def groups(part: Column) -> Column:
+        return F.when(part == "", F.array().cast("array<string>")).otherwise(F.split(part, ":"))
+
+    head = groups(F.substring_index(address, "::", 1))
+    tail = groups(F.substring_index(address, "::", -1))
+    compressed = address.contains("::")
+    filled = F.greatest(F.lit(0), 8 - F.size(head) - F.size(tail))
+    hextets = F.when(compressed, F.concat(head, F.array_repeat(F.lit("0"), filled), tail)) \
+        .otherwise(F.split(address, ":"))
+    valid = (
+        (F.size(hextets) == 8)
+        & F.forall(hextets, lambda h: h.rlike(_HEXTET))
+        & (F.size(F.split(address, "::")) <= 2)  # "::" at most once
+        & (~compressed | (F.size(head) + F.size(tail) < 8))
+    )
+    prefix = F.transform(F.slice(hextets, 1, 4), lambda h: F.regexp_replace(h, "^0+(?=.)", ""))
+    first = F.conv(F.get(hextets, 0), 16, 10).cast("int")
+    unusable = ((F.array_join(prefix, ":") == "0:0:0:0")  # ::, ::1 and ::ffff:x
+                | (first >= 0xFF00) | ((first >= 0xFE80) & (first <= 0xFEBF)))
+    return F.when(valid & ~unusable, F.concat(F.array_join(prefix, ":"), F.lit("::/64")))
+
+
+def standardize_ip(col: Column) -> Column:
+    """Returns the IP address as matching compares it: an IPv4 address as a plain dotted quad
+    (no port, no leading zeros), an IPv6 address as its /64 network, lower case, without
+    brackets, port or zone. An IPv6 device picks a new interface part every day or so (privacy
+    addresses, RFC 8981), but the /64 stays with the connection, as a household's IPv4 address
+    does; comparing whole IPv6 addresses would almost never agree. Null when the value is not
+    a usable address (loopback, unspecified, link-local, multicast, malformed)."""
+    text = F.lower(F.trim(col))
+    text = F.regexp_replace(text, r"^\[([^\]]*)\](?::\d{1,5})?$", "$1")  # [2001:db8::1]:443
+    text = F.regexp_replace(text, r"%.*$", "")  # a zone index: fe80::1%eth0
+    return F.when(text.rlike(_IPV4), _ipv4(text)).when(text.contains(":"), _ipv6_network(text))
+
+
 # --- places ------------------------------------------------------------------------------------
 
 _PLACEHOLDER_POSTAL = r"^(?:0+|9+|X+|NA|NONE|UNKNOWN)$"
@@ -408,7 +466,7 @@ def standardize_online(df: DataFrame) -> DataFrame:
         country.alias("country"),
         F.lit(None).cast("string").alias("email"),
         "email_sha256",
-        F.trim(F.col("ip_address")).alias("ip_address"),
+        standardize_ip(F.col("ip_address")).alias("ip_address"),
         standardize_text(F.col("user_agent")).alias("user_agent"),
         F.lower(F.trim(F.col("device_type"))).alias("device_type"),
         _clean_interests(F.col("interests")).alias("interests"),

@@ -28,6 +28,7 @@ from jobs.standardize import (
     standardize_email_sha256,
     standardize_gender,
     standardize_handle,
+    standardize_ip,
     standardize_name,
     standardize_name_norm,
     standardize_phone,
@@ -132,6 +133,47 @@ def test_source_email_hashes_are_kept_only_when_well_formed(spark: SparkSession)
         ("abc123", None),
         (sha256(""), None),  # the hash of an empty login field
         (None, None),
+    ])
+
+
+def test_ipv4_addresses_are_plain_dotted_quads(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_ip, [
+        (" 203.0.113.7 ", "203.0.113.7"),
+        ("203.0.113.7:443", "203.0.113.7"),  # a port
+        ("::FFFF:203.0.113.7", "203.0.113.7"),  # mapped into IPv6
+        ("[::ffff:203.0.113.7]:8080", "203.0.113.7"),
+        ("010.001.002.003", "10.1.2.3"),
+        ("255.255.255.255", None),  # broadcast
+        ("224.0.0.1", None),  # multicast
+        ("127.0.0.1", None),  # loopback: the proxy's own address, not the visitor's
+        ("0.0.0.0", None),
+        ("169.254.10.20", None),  # link-local
+        ("256.1.2.3", None),
+        ("1.2.3", None),
+        ("unknown", None),
+        ("", None),
+        (None, None),
+    ])
+
+
+def test_ipv6_addresses_become_their_64_network(spark: SparkSession) -> None:
+    assert_maps(spark, standardize_ip, [
+        ("2001:db8:a:b:1:2:3:4", "2001:db8:a:b::/64"),
+        # Another day's privacy address of the same connection: the same network.
+        ("2001:DB8:000A:000B:9c1e:44ff:fe01:7d2a", "2001:db8:a:b::/64"),
+        ("2001:db8:a::1", "2001:db8:a:0::/64"),
+        ("2001:db8::", "2001:db8:0:0::/64"),
+        ("[2001:db8:a:b::1]:443", "2001:db8:a:b::/64"),
+        ("2001:db8:a:b::1%eth0", "2001:db8:a:b::/64"),
+        ("64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"),
+        ("2001:db8:a:b:c:d:e:f:1", None),  # nine groups
+        ("2001:db8::a::1", None),  # "::" twice
+        ("2001:db8:a:b:c:d:e::f", None),  # "::" standing for no group at all
+        ("2001:db8:g::1", None),
+        ("::1", None),  # loopback
+        ("::", None),
+        ("fe80::1c2d:3e4f", None),  # link-local
+        ("ff02::1", None),  # multicast
     ])
 
 
