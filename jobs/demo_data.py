@@ -35,7 +35,9 @@ truth; a duplicate key is an older copy of a good row, so ingest keeps the good 
 
 Nothing is real: names are drawn from lists of common names, e-mail domains and websites use the
 reserved `.example` top-level domain, and IP addresses come from private (10/8), carrier-grade
-NAT (100.64/10) and documentation (198.51.100/24) ranges. Phone numbers are random but valid for
+NAT (100.64/10) and documentation (198.51.100/24, 2001:db8::/32) ranges. About a third of the
+visits from home come over IPv6: the connection's /64 network with a new interface part each time,
+as devices with privacy addresses do. Phone numbers are random but valid for
 their country, so that `phonenumbers` parses them as the job does. The same `persons` and `seed`
 always give byte-identical files.
 """
@@ -658,6 +660,22 @@ def _personal_ip(person: _Person) -> str:
     return str(ipaddress.IPv4Address(0x0A000000 | int.from_bytes(digest[:3], "big")))
 
 
+IPV6_HOME_SHARE = 0.35  # of the visits from home, those over IPv6
+
+
+def _over_ipv6(ip: str, visit: str) -> str:
+    """Returns `ip` (a home connection's IPv4 address), or for about IPV6_HOME_SHARE of the
+    visits an IPv6 address in the connection's own /64 with the visit's interface part. Drawn
+    from hashes, not from the generator's random stream, so the rest of the data stays as it
+    was without IPv6."""
+    digest = hashlib.sha256(f"{ip}|{visit}".encode()).digest()
+    if digest[0] >= IPV6_HOME_SHARE * 256:
+        return ip
+    network = hashlib.sha256(ip.encode()).digest()[:4]  # the connection's /64 in 2001:db8::/32
+    prefix = (0x20010DB8 << 96) | (int.from_bytes(network, "big") << 64)
+    return str(ipaddress.IPv6Address(prefix | int.from_bytes(digest[8:16], "big")))
+
+
 def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips: bool = False
                 ) -> dict[str, object]:
     device = rng.choices(("desktop", "mobile", "tablet"), (40, 45, 15))[0]
@@ -693,6 +711,8 @@ def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips:
         interests.append("moving")
     first_seen = _moment(rng, 730)
     last_seen = first_seen + (_NOW - first_seen) * rng.random()
+    if ip in (person.household.home_ip, _personal_ip(person)):
+        ip = _over_ipv6(ip, f"{person.person_id}|{_timestamp(first_seen)}")
     return {
         "profile_id": "",
         "email_sha256": hashlib.sha256(person.email.strip().lower().encode()).hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import ipaddress
 import json
 import os
 import subprocess
@@ -434,8 +435,9 @@ def test_web_and_social_look_like_the_real_thing(data: Path) -> None:
     profiles = accepted_and_rejected(data / "online_profiles.jsonl", "online").accepted.values()
     ips = Counter(str(p["ip_address"]) for p in profiles)
     assert ips[PUBLIC_WIFI[0]] > 0.02 * len(profiles)  # hundreds at the default size
-    assert all(ip.startswith(("10.", "198.51.100.")) or 64 <= int(ip.split(".")[1]) < 128
-               and ip.startswith("100.") for ip in ips)
+    ranges = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "100.64.0.0/10",
+                                                "198.51.100.0/24", "2001:db8::/32")]
+    assert all(any(ipaddress.ip_address(ip) in n for n in ranges) for ip in ips)
     assert any("moving" in p["interests"] for p in profiles)  # type: ignore[operator]
     assert all(isinstance(p["consent_profiling"], bool) for p in profiles)
     accounts = accepted_and_rejected(data / "social_accounts.jsonl", "social").accepted
@@ -449,8 +451,17 @@ def test_web_and_social_look_like_the_real_thing(data: Path) -> None:
     assert websites and all(w.endswith(".example") for w in websites)
 
 
+def _connection(ip: str) -> str:
+    """Returns what identifies a connection: an IPv4 address, or an IPv6 address's /64."""
+    address = ipaddress.ip_address(ip)
+    if address.version == 4:
+        return ip
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def _people_per_ip(folder: Path) -> Counter[int]:
-    """Returns, per number of persons, how many IPs of the online profiles they share."""
+    """Returns, per number of persons, how many connections (IPv4 addresses, IPv6 /64s) of the
+    online profiles they share."""
     truth = {}
     with (folder / "ground_truth.csv").open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -464,7 +475,7 @@ def _people_per_ip(folder: Path) -> Counter[int]:
                 continue  # a broken row on purpose
             person = truth.get(("web", str(row.get("profile_id"))))
             if person and row.get("ip_address") and row["ip_address"] != PUBLIC_WIFI[0]:
-                persons[row["ip_address"]].add(person)
+                persons[_connection(row["ip_address"])].add(person)
     return Counter(len(p) for p in persons.values())
 
 
@@ -474,4 +485,21 @@ def test_personal_ips_are_one_persons_where_home_ips_are_a_households(tmp_path: 
     home, own = _people_per_ip(tmp_path / "home"), _people_per_ip(tmp_path / "own")
     assert sum(n for people, n in home.items() if people > 1) > 20
     assert set(own) == {1}
+
+
+def test_a_third_of_home_visits_come_over_ipv6_from_the_connections_64(tmp_path: Path) -> None:
+    generate_demo_data(tmp_path, persons=1000, seed=5)
+    ips = []
+    with (tmp_path / "online_profiles.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                ips.append(json.loads(line).get("ip_address"))
+            except (json.JSONDecodeError, AttributeError):
+                continue  # a broken row on purpose
+    v6 = [ipaddress.IPv6Address(ip) for ip in ips if ip and ":" in ip]
+    assert 0.15 < len(v6) / len(ips) < 0.3  # home visits are 40 to 80% of all
+    assert all(ip in ipaddress.ip_network("2001:db8::/32") for ip in v6)
+    # Each visit has an interface part of its own; several visits share a connection's /64.
+    assert len(set(v6)) == len(v6)
+    assert len({_connection(str(ip)) for ip in v6}) < 0.95 * len(v6)
 
