@@ -757,8 +757,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     if not guard:
         lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
                      "disagree within a surname in a source with contact details (a household), "
-                     "birth dates disagree where matches rarely do, or too little beyond the "
-                     "names agrees (namesakes)")
+                     "birth dates disagree where matches rarely do, the two records hold two "
+                     "people's contact details (emails differing with no place in common, or "
+                     "emails and phones differing under first names only alike), or too little "
+                     "beyond the names agrees (namesakes)")
     if scored["_rare_name"]:
         expected = " and ".join(
             "not counted" if scored[f"{NAMESAKES_COLUMN}_{side}"] is None
