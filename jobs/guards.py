@@ -4,8 +4,9 @@ Connected components trust every link: one wrong link between two people joins t
 clusters. After clustering, a cluster is re-examined when
 - it is larger than the size cap,
 - it holds two records that a person declared apart (cannot-link), or
-- it holds conflicting strong identifiers: two birth dates that no typo explains, or two
-  different login email hashes from online profiles.
+- it holds conflicting strong identifiers: two birth dates that no typo explains, two
+  different login email hashes from online profiles, or two people's contact details (records
+  whose emails and phones both differ, unless first name and birth date are exactly alike).
 A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
 every merge that would break a constraint or the size cap: weak bridges between dense groups are
 the links left out. Flagged clusters are few and capped in size, so each is rebuilt on the
@@ -34,6 +35,23 @@ class Member:
     record_id: str
     birth_date: date | None
     login_email: str | None  # email hash of an online profile (a login), else None
+    email: str | None = None  # email hash of any record
+    phone: str | None = None  # E.164
+    first_name: str | None = None  # folded (first_name_norm)
+
+
+def contacts_conflict(a: Member, b: Member) -> bool:
+    """True when two records hold two people's contact details: emails and phones both known
+    and both different, unless first name and birth date are exactly one person's (who
+    changed both). The link rule vetoes such a pair (jobs.link_rules.identity_guard); this
+    keeps two such records apart when other records would join them."""
+    if a.email is None or b.email is None or a.phone is None or b.phone is None:
+        return False
+    if a.email == b.email or a.phone == b.phone:
+        return False
+    same_person = a.first_name is not None and a.first_name == b.first_name \
+        and a.birth_date is not None and a.birth_date == b.birth_date
+    return not same_person
 
 
 def birth_dates_conflict(a: date | None, b: date | None) -> bool:
@@ -58,20 +76,25 @@ def birth_dates_are_reliable(m_birth_date_else: float) -> bool:
     return m_birth_date_else < MAX_BIRTH_DATE_DISAGREEMENT
 
 
-def members_conflict(a: Member, b: Member, linked: bool = False) -> bool:
+def members_conflict(a: Member, b: Member, linked: bool = False,
+                     check_birth_dates: bool = True) -> bool:
     """True when two records cannot be one person by their strong identifiers.
 
     `linked`: the two were scored against each other and linked; their birth dates were then
     weighed by the model already (a source that garbles birth dates teaches it to forgive
-    that), so only a transitive conflict, between records never compared, counts."""
-    if not linked and birth_dates_conflict(a.birth_date, b.birth_date):
+    that), so only a transitive conflict, between records never compared, counts.
+    `check_birth_dates`: False where true matches often disagree on birth dates (see
+    birth_dates_are_reliable)."""
+    if not linked and ((check_birth_dates and birth_dates_conflict(a.birth_date, b.birth_date))
+                       or contacts_conflict(a, b)):
         return True
     return a.login_email is not None and b.login_email is not None and \
         a.login_email != b.login_email
 
 
 def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, float]],
-                    cannot_link: set[frozenset[str]], max_size: int) -> dict[str, str]:
+                    cannot_link: set[frozenset[str]], max_size: int,
+                    check_birth_dates: bool = True) -> dict[str, str]:
     """Returns record_id -> component (the group's smallest record id) for one flagged
     cluster, merged along its links strongest first without breaking any constraint."""
     by_id = {m.record_id: m for m in members}
@@ -86,7 +109,8 @@ def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, f
         if a == b or len(groups[a]) + len(groups[b]) > max_size:
             continue
         if any(frozenset((x, y)) in cannot_link
-               or members_conflict(by_id[x], by_id[y], frozenset((x, y)) in direct)
+               or members_conflict(by_id[x], by_id[y], frozenset((x, y)) in direct,
+                                   check_birth_dates)
                for x in groups[a] for y in groups[b]):
             continue
         keep, gone = (a, b) if len(groups[a]) >= len(groups[b]) else (b, a)
@@ -103,21 +127,28 @@ class GuardResult:
     clusters_split: int
 
 
+def _member_columns(records: DataFrame) -> DataFrame:
+    """Returns per record what the cluster checks read (see Member)."""
+    return records.select(
+        "record_id", "birth_date",
+        F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
+        "email_sha256", "phone_e164", "first_name_norm")
+
+
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
                        max_size: int, check_birth_dates: bool = True) -> DataFrame:
     """Returns the components (column `component`) that need re-examination."""
-    members = assignments.join(
-        records.select("record_id", "birth_date",
-                       F.when(F.col("source_kind") == "online", F.col("email_sha256"))
-                       .alias("login_email")), "record_id")
+    members = assignments.join(_member_columns(records), "record_id")
     per_cluster = members.groupBy("component").agg(
         F.count(F.lit(1)).alias("size"),
         F.countDistinct("birth_date").alias("birth_dates"),
         F.countDistinct("login_email").alias("login_emails"),
+        F.countDistinct("email_sha256").alias("emails"),
+        F.countDistinct("phone_e164").alias("phones"),
     )
     suspicious = per_cluster.where(
         (F.col("size") > max_size) | ((F.col("birth_dates") > 1) & F.lit(check_birth_dates))
-        | (F.col("login_emails") > 1)
+        | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
     ).select("component")
     in_one = (
         cannot_link.join(assignments.withColumnRenamed("record_id", "record_l")
@@ -146,10 +177,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     spark = assignments.sparkSession
     ids = spark.createDataFrame([(c,) for c in flagged_ids], "component string")
     inside = assignments.join(F.broadcast(ids), "component")
-    member_rows = inside.join(records.select(
-        "record_id", "birth_date",
-        F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email")),
-        "record_id").collect()
+    member_rows = inside.join(_member_columns(records), "record_id").collect()
     component_of = {r["record_id"]: r["component"] for r in member_rows}
     link_rows = (
         links.join(inside.select(F.col("record_id").alias("record_l"), F.col("component")),
@@ -160,8 +188,9 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     members: dict[str, list[Member]] = {}
     for row in member_rows:
         members.setdefault(row["component"], []).append(
-            Member(row["record_id"], row["birth_date"] if check_birth_dates else None,
-                   row["login_email"]))
+            Member(row["record_id"], row["birth_date"],
+                   row["login_email"], row["email_sha256"], row["phone_e164"],
+                   row["first_name_norm"]))
     cluster_links: dict[str, list[tuple[str, str, float]]] = {}
     for row in link_rows:
         if component_of.get(row["record_r"]) == row["component"]:
@@ -170,7 +199,8 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     rebuilt: list[tuple[str, str]] = []
     split = 0
     for component, group in sorted(members.items()):
-        result = rebuild_cluster(group, cluster_links.get(component, []), forbidden, max_size)
+        result = rebuild_cluster(group, cluster_links.get(component, []), forbidden, max_size,
+                                 check_birth_dates)
         split += len(set(result.values())) > 1
         rebuilt.extend(result.items())
     log.info("guards: %d clusters re-examined, %d split", len(flagged_ids), split)

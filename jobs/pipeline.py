@@ -759,7 +759,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                      "disagree within a surname in a source with contact details (a household), "
                      "birth dates disagree where matches rarely do, the two records hold two "
                      "people's contact details (emails differing with no place in common, or "
-                     "emails and phones differing under first names only alike), or too little "
+                     "emails and phones both differing), or too little "
                      "beyond the names agrees (namesakes)")
     if scored["_rare_name"]:
         expected = " and ".join(

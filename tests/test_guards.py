@@ -56,6 +56,12 @@ def test_size_cap_keeps_the_strongest_links() -> None:
                                                                 "d": "c"}
 
 
+def without_contacts(records: DataFrame) -> DataFrame:
+    """Returns the records with no phone and no first name (columns the guards read)."""
+    return records.selectExpr("*", "CAST(NULL AS string) AS phone_e164",
+                              "CAST(NULL AS string) AS first_name_norm")
+
+
 def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
     assignments = spark.createDataFrame(
         [("m/1", "m/1"), ("w/2", "m/1"), ("s/3", "m/1"), ("c/4", "c/4")],
@@ -63,7 +69,8 @@ def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
     records = spark.createDataFrame(
         [("m/1", None, None, "registry"), ("w/2", None, "h", "online"),
          ("s/3", None, None, "social"), ("c/4", None, None, "registry")],
-        "record_id string, birth_date date, email_sha256 string, source_kind string")
+        "record_id string, birth_date date, email_sha256 string, source_kind string"
+    ).transform(without_contacts)
     links = spark.createDataFrame([("m/1", "w/2", 20.0), ("s/3", "w/2", 9.0)],
                                   "record_l string, record_r string, match_weight double")
     decisions = [("s/3", "m/1", "cannot_link"), ("c/4", "m/1", "must_link")]
@@ -74,6 +81,59 @@ def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
     result = apply_guards(assignments, links, records, cannot, max_size=30)
     expected = spark.createDataFrame(
         [("m/1", "m/1"), ("w/2", "m/1"), ("s/3", "s/3"), ("c/4", "c/4")],
+        "record_id string, component string")
+    assert_df_equality(result.assignments, expected, ignore_row_order=True,
+                       ignore_nullable=True)
+    assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+
+
+def test_two_peoples_contact_details_cannot_share_a_cluster() -> None:
+    # A social account s (a rare full name, nothing else) links to two registry records of
+    # that name, m and c, whose emails and phones both differ: two people.
+    born = date(1988, 10, 21)
+
+    def member(record: str, email: str | None, phone: str | None, first: str = "lucas",
+               birth: date | None = None) -> Member:
+        return Member(record, birth, None, email, phone, first)
+
+    links = [("s", "m", 20.0), ("s", "c", 15.0)]
+    social = member("s", None, None)
+    two_people = [social, member("m", "e1", "+331"), member("c", "e2", "+332")]
+    assert rebuild_cluster(two_people, links, set(), max_size=30) == {
+        "s": "m", "m": "m", "c": "c"}
+    # One person who changed both: the same first name and birth date.
+    changed = [social, member("m", "e1", "+331", birth=born), member("c", "e2", "+332",
+                                                                      birth=born)]
+    assert set(rebuild_cluster(changed, links, set(), max_size=30).values()) == {"c"}
+    # Twins: the same birth date, other first names, contacts of their own.
+    twins = [social, member("m", "e1", "+331", birth=born),
+             member("c", "e2", "+332", "lucie", born)]
+    assert rebuild_cluster(twins, links, set(), max_size=30) == {"s": "m", "m": "m", "c": "c"}
+    # A phone known on one side only: nothing says two people.
+    one_phone = [social, member("m", "e1", "+331"), member("c", "e2", None)]
+    assert set(rebuild_cluster(one_phone, links, set(), max_size=30).values()) == {"c"}
+
+
+def test_a_cluster_with_two_emails_and_two_phones_is_reexamined(spark: SparkSession) -> None:
+    assignments = spark.createDataFrame(
+        [("s/1", "c/2"), ("m/1", "c/2"), ("c/2", "c/2"), ("w/1", "w/1"), ("m/2", "w/1")],
+        "record_id string, component string")
+    # m/2 and w/1: one email and a phone known on one side only, one person.
+    records = spark.createDataFrame([
+        ("s/1", None, None, "social", None, "lucas"),
+        ("m/1", None, "e1", "registry", "+331", "lucas"),
+        ("c/2", None, "e2", "registry", "+332", "lucas"),
+        ("w/1", None, "e3", "online", None, None),
+        ("m/2", None, "e3", "registry", "+333", "anna"),
+    ], "record_id string, birth_date date, email_sha256 string, source_kind string, "
+       "phone_e164 string, first_name_norm string")
+    links = spark.createDataFrame([("m/1", "s/1", 20.0), ("c/2", "s/1", 15.0),
+                                   ("m/2", "w/1", 30.0)],
+                                  "record_l string, record_r string, match_weight double")
+    cannot = spark.createDataFrame([], "record_l string, record_r string")
+    result = apply_guards(assignments, links, records, cannot, max_size=30)
+    expected = spark.createDataFrame(
+        [("s/1", "m/1"), ("m/1", "m/1"), ("c/2", "c/2"), ("w/1", "w/1"), ("m/2", "w/1")],
         "record_id string, component string")
     assert_df_equality(result.assignments, expected, ignore_row_order=True,
                        ignore_nullable=True)
@@ -165,6 +225,10 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
          -1),
         ("first names exact, emails and phones differ, one address", "crm/1", "crm/2", 3, 4,
          -1, 0, 0, 4, -1),
+        ("first names and birth dates exact, emails and phones differ", "crm/1", "crm/2", 3, 4,
+         3, 0, 0, 4, -1),
+        ("first names alike, birth dates exact, emails and phones differ", "crm/1", "crm/2", 2,
+         4, 3, 0, 0, 4, -1),
         ("every name differs, birth date and address agree", "crm/1", "crm/2", 0, 0, 3, -1, -1,
          4, -1),
         ("social: names, city and the year in the handle", "x/a", "crm/2", 3, 4, -1, -1, -1, 1,
@@ -216,7 +280,12 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("first names alike, emails and phones differ, one address", False, False, False,
          False),
         ("first names alike, emails differ, one address", True, False, False, False),
-        ("first names exact, emails and phones differ, one address", True, False, False, False),
+        ("first names exact, emails and phones differ, one address", False, False, False,
+         False),
+        ("first names and birth dates exact, emails and phones differ", True, False, False,
+         False),
+        ("first names alike, birth dates exact, emails and phones differ", False, False, False,
+         False),
         ("every name differs, birth date and address agree", True, False, False, False),
         ("social: names, city and the year in the handle", True, False, False, False),
         ("shared email, first names agree", True, True, False, False),
@@ -434,7 +503,8 @@ def test_birth_date_guard_follows_how_often_matches_disagree_on_birth_dates(
     records = spark.createDataFrame(
         [("r/1", date(1967, 9, 5), None, "registry"), ("r/2", date(1967, 9, 5), None, "registry"),
          ("r/3", date(1976, 6, 9), None, "registry")],
-        "record_id string, birth_date date, email_sha256 string, source_kind string")
+        "record_id string, birth_date date, email_sha256 string, source_kind string"
+    ).transform(without_contacts)
     links = spark.createDataFrame([("r/1", "r/2", 30.0), ("r/2", "r/3", 12.0)],
                                   "record_l string, record_r string, match_weight double")
     cannot = decision_pairs([], links, "cannot_link")
