@@ -683,6 +683,7 @@ def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips:
     own = person.household.address
     geo: tuple[str | None, str | None] = (own.city, own.postal_code)
     r = rng.random()
+    from_home = False
     if r < 0.04:
         ip, geo, country_code = PUBLIC_WIFI[0], PUBLIC_WIFI[1:3], PUBLIC_WIFI[3]
     else:
@@ -693,6 +694,7 @@ def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips:
             geo = (capital.name, None) if rng.random() < 0.7 else (None, None)
         elif r < 0.9:
             ip = _personal_ip(person) if personal_ips else person.household.home_ip
+            from_home = True
             g = rng.random()
             if g < 0.1:
                 geo = (rng.choice(country.cities).name, None)  # geolocation is often wrong
@@ -711,7 +713,7 @@ def _online_row(rng: random.Random, person: _Person, moving: bool, personal_ips:
         interests.append("moving")
     first_seen = _moment(rng, 730)
     last_seen = first_seen + (_NOW - first_seen) * rng.random()
-    if ip in (person.household.home_ip, _personal_ip(person)):
+    if from_home:
         ip = _over_ipv6(ip, f"{person.person_id}|{_timestamp(first_seen)}")
     return {
         "profile_id": "",

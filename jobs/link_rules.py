@@ -300,13 +300,13 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     # (not the city, not a postal code nearby), with no shared phone. Names and a birth date
     # then point at namesakes born the same day (two Liisa Räsänens of 1994-11-25, one in
     # Helsinki, one in Jyväskylä), which the model, weighing each value on its own, scores
-    # above 0.99. On the demo's seeds 42 and 7 every such pair above 0.5 was two people (5).
+    # above 0.99. On the demo's seeds 42 and 7 every such pair above 0.5 was two people (6).
     veto = veto | (levels.disagrees("email") & levels.disagrees("address")
                    & ~levels.top("phone"))
     # Each of two people has an email and a phone of their own: both differing, they are two
     # people of one household (Elsina and Elsin at one address; two Lucas Vincents, father
     # and son, one record without a birth date), unless first name and birth date are exactly
-    # one person's, who changed both. Of the pairs scored above 0.5 on five demo data sets
+    # one person's, who changed both. Of the pairs scored above 0.5 on six demo data sets
     # (seeds 42, 7 and 11) none with both differing was one person; the job had linked five.
     veto = veto | (levels.disagrees("email") & levels.disagrees("phone")
                    & ~(levels.top("first_name") & levels.top("birth_date")))

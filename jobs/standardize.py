@@ -261,8 +261,9 @@ def _ipv4(text: Column) -> Column:
     """Returns the dotted quad without leading zeros; null when not an address of a connection
     (0.x "this network", 127.x loopback, 169.254.x link-local, 224.x and above multicast and
     broadcast: what systems write when they do not know the visitor's address)."""
+    # Text of another shape extracts "", which casts to null: the result is null then too.
     octets = [F.regexp_extract(text, _IPV4, i).cast("int") for i in range(1, 5)]
-    valid = text.rlike(_IPV4) & (F.greatest(*octets) <= 255)
+    valid = F.greatest(*octets) <= 255
     unusable = (octets[0].isin(0, 127) | (octets[0] >= 224)
                 | ((octets[0] == 169) & (octets[1] == 254)))
     return F.when(valid & ~unusable, F.concat_ws(".", *[o.cast("string") for o in octets]))
