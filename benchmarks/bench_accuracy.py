@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/bench_accuracy.py [--datasets demo,demo-varied,febrl4,febrl3]
         [--demo-persons 10000] [--tools idres,splink-spark,splink-duckdb]
+        [--labelled [NAME=]CONF ...]
 
 For each data set (the synthetic demo sources, the same with varied names and personal IPs,
-FEBRL4 as two registries, FEBRL3 as one registry with duplicates; see datasets.py) it runs,
+FEBRL4 as two registries, FEBRL3 as one registry with duplicates; see datasets.py, and any
+labelled data set of your own given by a job configuration with a `ground_truth:` key) it runs,
 each in a subprocess of its own and timed by the wall clock from start to exit:
 
 - idres: `python -m jobs run --conf CONF --run-date 2026-11-22` on a fresh warehouse (the whole
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from datasets import Dataset, prepare
+from datasets import Dataset, prepare, prepare_labelled
 from deltalake import DeltaTable
 from diagnose import error_causes, what_if_thresholds
 from metrics import (
@@ -329,12 +331,19 @@ def _demo_generator_ready() -> bool:
     return hasattr(demo_data, "generate_demo_data")
 
 
-def _names(text: str, allowed: Sequence[str], what: str) -> list[str]:
+def _names(text: str, allowed: Sequence[str], what: str, allow_none: bool = False
+           ) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = sorted(set(names) - set(allowed))
-    if unknown or not names:
+    if unknown or not (names or allow_none):
         raise argparse.ArgumentTypeError(f"unknown {what} {unknown}; expected some of {allowed}")
     return names
+
+
+def _labelled(text: str) -> tuple[str, Path]:
+    name, sep, path = text.rpartition("=")
+    conf = Path(path)
+    return (name.strip() if sep and name.strip() else conf.resolve().parent.name), conf
 
 
 def _setting(text: str) -> tuple[str, str]:
@@ -347,7 +356,7 @@ def _setting(text: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS),
-                        type=lambda t: _names(t, DATASETS, "data sets"))
+                        type=lambda t: _names(t, DATASETS, "data sets", allow_none=True))
     parser.add_argument("--tools", default=",".join(TOOLS),
                         type=lambda t: _names(t, TOOLS, "tools"))
     parser.add_argument("--demo-persons", type=int, default=10_000)
@@ -368,13 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="KEY=VALUE",
                         help="a Spark setting for both our job (its configuration's spark: "
                              "block) and Splink's Spark session; repeatable")
+    parser.add_argument("--labelled", action="append", default=[], type=_labelled,
+                        metavar="[NAME=]CONF",
+                        help="also benchmark a labelled data set of your own: a job "
+                             "configuration with a ground_truth: key (NAME defaults to the "
+                             "configuration's folder name); repeatable. --datasets '' runs "
+                             "only these")
     parser.add_argument("--error-samples", type=int, default=200,
                         help="false and missed links of the job written per kind (0: none)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.datasets and not args.labelled:
+        parser.error("nothing to run: name --datasets or a --labelled configuration")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s: %(message)s")
     rows: list[dict[str, Any]] = []
@@ -387,6 +405,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("[%s] preparing the data set under %s", name, args.work_dir / name)
         dataset = prepare(name, args.work_dir.resolve(), args.demo_persons, spark_conf,
                           args.demo_seed)
+        dataset_rows, notes[name] = benchmark_dataset(dataset, args.tools, args.splink_threshold,
+                                                      args.error_samples, spark_conf,
+                                                      args.splink_location)
+        rows += dataset_rows
+        log.info("[%s] done\n%s", name, format_table(dataset_rows))
+    for name, conf in args.labelled:
+        if name in notes:
+            log.error("labelled data set %r: the name is taken; give NAME=CONF", name)
+            return 2
+        dataset = prepare_labelled(name, conf, args.work_dir.resolve(), spark_conf)
         dataset_rows, notes[name] = benchmark_dataset(dataset, args.tools, args.splink_threshold,
                                                       args.error_samples, spark_conf,
                                                       args.splink_location)

@@ -179,6 +179,30 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
     return Dataset(folder.name, folder, conf, folder / "warehouse", data / "ground_truth.csv")
 
 
+def prepare_labelled(name: str, conf: Path, work: Path,
+                     spark_conf: dict[str, str] | None = None) -> Dataset:
+    """A labelled data set of your own: a job configuration whose `ground_truth:` names the
+    truth file. The configuration is copied under `work`/`name` with its paths made absolute,
+    its own warehouse there and no `ground_truth:` key (the benchmark measures accuracy)."""
+    conf = conf.resolve()
+    if not conf.is_file():
+        raise FileNotFoundError(f"labelled data set {name!r}: no configuration at {conf}")
+    body = yaml.safe_load(conf.read_text(encoding="utf-8")) or {}
+    truth = body.pop("ground_truth", None)
+    if not truth:
+        raise ValueError(f"labelled data set {name!r}: {conf} has no ground_truth: key")
+
+    def absolute(path: str) -> str:
+        return path if "://" in path or Path(path).is_absolute() else str(conf.parent / path)
+
+    sources = [{**source, "path": absolute(str(source["path"]))}
+               for source in body.get("sources") or []]
+    folder = work / name
+    folder.mkdir(parents=True, exist_ok=True)
+    written = _write_conf(folder, {**body, "sources": sources}, spark_conf, f" from {conf}")
+    return Dataset(name, folder, written, folder / "warehouse", Path(absolute(str(truth))))
+
+
 def prepare(name: str, work: Path, demo_persons: int,
             spark_conf: dict[str, str] | None = None, demo_seed: int = 42) -> Dataset:
     """Returns the data set called `name`, written under `work`/`name`; `spark_conf` goes into

@@ -4,9 +4,11 @@ Connected components trust every link: one wrong link between two people joins t
 clusters. After clustering, a cluster is re-examined when
 - it is larger than the size cap,
 - it holds two records that a person declared apart (cannot-link), or
-- it holds conflicting strong identifiers: two birth dates that no typo explains, two
-  different login email hashes from online profiles, or two people's contact details (records
-  whose emails and phones both differ, unless first name and birth date are exactly alike).
+- it holds conflicting strong identifiers: two birth dates that no typo explains (where true
+  matches rarely disagree on them), two first names and two such birth dates (where records
+  hold people's own contact details), two different login email hashes from online profiles,
+  or two people's contact details (records whose emails and phones both differ, unless first
+  name and birth date are exactly alike).
 A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
 every merge that would break a constraint or the size cap: weak bridges between dense groups are
 the links left out. Flagged clusters are few and capped in size, so each is rebuilt on the
@@ -21,8 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import jellyfish
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+from jobs.comparisons import nickname_canonicals
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,28 @@ def contacts_conflict(a: Member, b: Member) -> bool:
     return not same_person
 
 
+# First names this similar (Jaro-Winkler) may be one name misspelt: the first-name comparison's
+# weakest fuzzy level.
+FIRST_NAMES_ALIKE = 0.88
+
+
+def first_names_differ(a: str | None, b: str | None) -> bool:
+    """True when two folded first names are clearly two names: both known, not alike
+    (FIRST_NAMES_ALIKE), not nicknames of one name, neither an initial of the other nor its
+    names a part of the other's (a middle name written or left out)."""
+    if not a or not b or a == b:
+        return False
+    if jellyfish.jaro_winkler_similarity(a, b) >= FIRST_NAMES_ALIKE:
+        return False
+    canonical = nickname_canonicals()
+    if canonical.get(a, a) == canonical.get(b, b):
+        return False
+    short, long = sorted((a, b), key=len)
+    if len(short.rstrip(".")) == 1 and long.startswith(short.rstrip(".")):
+        return False
+    return not set(short.split()) <= set(long.split())
+
+
 def birth_dates_conflict(a: date | None, b: date | None) -> bool:
     """True when both dates are known and differ beyond a typo: not equal, not day and month
     transposed, and more than one digit apart in YYYYMMDD."""
@@ -77,24 +104,31 @@ def birth_dates_are_reliable(m_birth_date_else: float) -> bool:
 
 
 def members_conflict(a: Member, b: Member, linked: bool = False,
-                     check_birth_dates: bool = True) -> bool:
+                     check_birth_dates: bool = True, check_names_and_birth_dates: bool = True
+                     ) -> bool:
     """True when two records cannot be one person by their strong identifiers.
 
     `linked`: the two were scored against each other and linked; their birth dates were then
     weighed by the model already (a source that garbles birth dates teaches it to forgive
     that), so only a transitive conflict, between records never compared, counts.
     `check_birth_dates`: False where true matches often disagree on birth dates (see
-    birth_dates_are_reliable)."""
-    if not linked and ((check_birth_dates and birth_dates_conflict(a.birth_date, b.birth_date))
-                       or contacts_conflict(a, b)):
-        return True
+    birth_dates_are_reliable). `check_names_and_birth_dates`: two first names and two birth
+    dates are two people (False for plain registers, where both are keyed in with errors)."""
+    if not linked:
+        dates_differ = birth_dates_conflict(a.birth_date, b.birth_date)
+        if dates_differ and (check_birth_dates or (
+                check_names_and_birth_dates and first_names_differ(a.first_name, b.first_name))):
+            return True
+        if contacts_conflict(a, b):
+            return True
     return a.login_email is not None and b.login_email is not None and \
         a.login_email != b.login_email
 
 
 def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, float]],
                     cannot_link: set[frozenset[str]], max_size: int,
-                    check_birth_dates: bool = True) -> dict[str, str]:
+                    check_birth_dates: bool = True, check_names_and_birth_dates: bool = True
+                    ) -> dict[str, str]:
     """Returns record_id -> component (the group's smallest record id) for one flagged
     cluster, merged along its links strongest first without breaking any constraint."""
     by_id = {m.record_id: m for m in members}
@@ -110,7 +144,7 @@ def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, f
             continue
         if any(frozenset((x, y)) in cannot_link
                or members_conflict(by_id[x], by_id[y], frozenset((x, y)) in direct,
-                                   check_birth_dates)
+                                   check_birth_dates, check_names_and_birth_dates)
                for x in groups[a] for y in groups[b]):
             continue
         keep, gone = (a, b) if len(groups[a]) >= len(groups[b]) else (b, a)
@@ -136,7 +170,8 @@ def _member_columns(records: DataFrame) -> DataFrame:
 
 
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
-                       max_size: int, check_birth_dates: bool = True) -> DataFrame:
+                       max_size: int, check_birth_dates: bool = True,
+                       check_names_and_birth_dates: bool = True) -> DataFrame:
     """Returns the components (column `component`) that need re-examination."""
     members = assignments.join(_member_columns(records), "record_id")
     per_cluster = members.groupBy("component").agg(
@@ -145,9 +180,12 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
         F.countDistinct("login_email").alias("login_emails"),
         F.countDistinct("email_sha256").alias("emails"),
         F.countDistinct("phone_e164").alias("phones"),
+        F.countDistinct("first_name_norm").alias("first_names"),
     )
+    two_dates = F.col("birth_dates") > 1
     suspicious = per_cluster.where(
-        (F.col("size") > max_size) | ((F.col("birth_dates") > 1) & F.lit(check_birth_dates))
+        (F.col("size") > max_size) | (two_dates & F.lit(check_birth_dates))
+        | (two_dates & (F.col("first_names") > 1) & F.lit(check_names_and_birth_dates))
         | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
     ).select("component")
     in_one = (
@@ -161,16 +199,17 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
 
 
 def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
-                 cannot_link: DataFrame, max_size: int, check_birth_dates: bool = True
-                 ) -> GuardResult:
+                 cannot_link: DataFrame, max_size: int, check_birth_dates: bool = True,
+                 check_names_and_birth_dates: bool = True) -> GuardResult:
     """Returns the assignments with every flagged cluster rebuilt under the constraints.
 
     `links`: (record_l, record_r, match_weight) of the linked pairs (must-links included);
     `cannot_link`: (record_l, record_r) pairs declared apart; `check_birth_dates`: False where
-    true matches often disagree on birth dates (see birth_dates_are_reliable).
+    true matches often disagree on birth dates (see birth_dates_are_reliable);
+    `check_names_and_birth_dates`: see members_conflict.
     """
     flagged = flagged_components(assignments, records, cannot_link, max_size,
-                                 check_birth_dates).collect()
+                                 check_birth_dates, check_names_and_birth_dates).collect()
     flagged_ids = [row["component"] for row in flagged]
     if not flagged_ids:
         return GuardResult(assignments, 0, 0)
@@ -200,7 +239,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     split = 0
     for component, group in sorted(members.items()):
         result = rebuild_cluster(group, cluster_links.get(component, []), forbidden, max_size,
-                                 check_birth_dates)
+                                 check_birth_dates, check_names_and_birth_dates)
         split += len(set(result.values())) > 1
         rebuilt.extend(result.items())
     log.info("guards: %d clusters re-examined, %d split", len(flagged_ids), split)

@@ -55,6 +55,7 @@ from jobs.link_rules import (
     NAMESAKES_COLUMN,
     PERSONAL_IP_MIN_PROBABILITY,
     Levels,
+    household_emails,
     identity_guard,
     ip_sharing,
     ips_are_personal,
@@ -63,6 +64,7 @@ from jobs.link_rules import (
     rare_full_name_anywhere,
     rare_full_name_in_one_city,
     with_expected_namesakes,
+    with_household_emails,
 )
 from jobs.model import (
     ModelParameters,
@@ -485,8 +487,10 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
         _ips, _shared, personal = _ip_sharing(ctx, records)
-        links = scored.where(link_rule(config.matching, params.comparisons, contacts, reliable,
-                                       personal)).select("record_l", "record_r", "match_weight")
+        shared_emails = _household_emails(ctx, scored, records, params)
+        links = with_household_emails(scored, shared_emails).where(
+            link_rule(config.matching, params.comparisons, contacts, reliable, personal,
+                      household_emails=True)).select("record_l", "record_r", "match_weight")
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, links, "must_link")
         cannot = decision_pairs(decisions, links, "cannot_link").persist()
@@ -505,7 +509,8 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         )
         ctx.metric("cluster", "birth_date_guard", float(reliable))
         guarded = apply_guards(components, links, records, cannot,
-                               config.clustering.max_cluster_size, check_birth_dates=reliable)
+                               config.clustering.max_cluster_size, check_birth_dates=reliable,
+                               check_names_and_birth_dates=bool(contacts))
         assignments = guarded.assignments.persist()
         ctx.metric("cluster", "clusters_reexamined", guarded.flagged_clusters)
         ctx.metric("cluster", "clusters_split_by_guards", guarded.clusters_split)
@@ -546,6 +551,15 @@ def _ip_sharing(ctx: RunContext, records: DataFrame) -> tuple[int, int, bool]:
     ctx.metric("score", "personal_ip_links", float(personal))
     ctx.notes["ip_sharing"] = (ips, shared, personal)
     return ips, shared, personal
+
+
+def _household_emails(ctx: RunContext, pairs: DataFrame, records: DataFrame,
+                      params: ModelParameters) -> DataFrame:
+    """Returns the emails two people share (jobs.link_rules.household_emails), counted in the
+    run metrics; a small frame, computed once."""
+    emails = household_emails(pairs, records, Levels(params.comparisons)).persist()
+    ctx.metric("score", "household_emails", emails.count())
+    return emails
 
 
 def _birth_dates_reliable(params: ModelParameters) -> bool:
@@ -726,17 +740,21 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
     contacts = contact_sources(records)
     ips, shared, personal_ips = _ip_sharing(ctx, records)
-    levels, reliable = Levels(params.comparisons), _birth_dates_reliable(params)
-    scored = score_pairs(with_term_frequency_adjustments(
-        compared, _term_frequencies(records), params), params).select(
+    levels, reliable = Levels(params.comparisons, True), _birth_dates_reliable(params)
+    # Household emails are found among the stored pairs of the last run.
+    stored = tables.read_table(ctx.spark, ctx.warehouse, tables.MATCH_PAIRS)
+    shared_emails = (household_emails(stored, records, levels) if stored is not None
+                     else records.select("email_sha256").limit(0))
+    scored = with_household_emails(score_pairs(with_term_frequency_adjustments(
+        compared, _term_frequencies(records), params), params), shared_emails).select(
         "*", identity_guard(levels, contacts, reliable).alias("_guard"),
         rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
         rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
-        link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips)
-        .alias("_linked")).first()
+        link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
+                  household_emails=True).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
     lines = [f"{left}  vs  {right}", "",

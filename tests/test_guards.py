@@ -12,6 +12,7 @@ from jobs.guards import (
     apply_guards,
     birth_dates_conflict,
     decision_pairs,
+    first_names_differ,
     rebuild_cluster,
 )
 from jobs.link_rules import LINK_RULE_COLUMNS, NAMESAKES_ANYWHERE_COLUMN, NAMESAKES_COLUMN
@@ -236,6 +237,10 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("shared email, first names agree", "crm/1", "crm/2", 2, -1, -1, 1, -1, 0, -1),
         ("shared email, birth dates contradict", "crm/1", "crm/2", 3, 4, 0, 1, -1, 4, -1),
         ("shared email, first names contradict", "crm/1", "crm/2", 0, 4, -1, 1, -1, 4, -1),
+        ("a family's mailbox: first names and birth dates differ", "crm/1", "crm/2", 0, 4, 0,
+         1, 2, 4, -1),
+        ("first names and birth dates differ, no contact details", "reg/1", "reg/2", 0, 4, 0,
+         -1, -1, 4, -1),
     ]
     types = {"gamma": "int", "names": "double"}
     frame = spark.createDataFrame([row + (None,) * (len(columns) - len(row)) for row in rows],
@@ -291,6 +296,8 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("shared email, first names agree", True, True, False, False),
         ("shared email, birth dates contradict", True, False, False, False),
         ("shared email, first names contradict", True, False, False, False),
+        ("a family's mailbox: first names and birth dates differ", False, False, False, False),
+        ("first names and birth dates differ, no contact details", True, False, False, False),
     ], "case string, guard boolean, decisive boolean, decisive_off boolean, "
        "rare_name boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
@@ -568,3 +575,132 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
         ("the score at the personal-IP floor", True, False), ("the score says no", False, False),
     ], "case string, personal boolean, household boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_first_names_differ_only_when_clearly_two_names() -> None:
+    assert first_names_differ("satu", "tuomas")
+    assert first_names_differ("henri", "julie")
+    assert not first_names_differ("anna", "anna")
+    assert not first_names_differ("matti", "mati")             # a typo
+    assert not first_names_differ("katharina", "kathi")        # alike (Jaro-Winkler 0.91)
+    assert not first_names_differ("william", "bill")           # a nickname
+    assert not first_names_differ("m", "matti")                # an initial
+    assert not first_names_differ("kari johannes", "johannes")  # a middle name left out
+    assert not first_names_differ(None, "matti")
+
+
+def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: SparkSession) -> None:
+    # A web login w with a family's mailbox links to both parents' records, p1 and p2, whose
+    # first names and birth dates both differ; p1 and p2 were never linked to each other.
+    def member(record: str, first: str | None, birth: date | None) -> Member:
+        return Member(record, birth, None, "e1", None, first)
+
+    links = [("p1", "w", 20.0), ("p2", "w", 15.0)]
+    parents = [member("w", None, None), member("p1", "satu", date(1955, 11, 26)),
+               member("p2", "tuomas", date(1958, 12, 27))]
+    assert rebuild_cluster(parents, links, set(), max_size=30, check_birth_dates=False) == {
+        "w": "p1", "p1": "p1", "p2": "p2"}
+    # In a plain register (no contact details) both are keyed in with errors: kept.
+    assert set(rebuild_cluster(parents, links, set(), max_size=30, check_birth_dates=False,
+                               check_names_and_birth_dates=False).values()) == {"p1"}
+    # One of the two alike (a typo in the name, or a birth date one digit off): one person.
+    typo = [member("w", None, None), member("p1", "satu", date(1955, 11, 26)),
+            member("p2", "sathu", date(1958, 12, 27))]
+    assert set(rebuild_cluster(typo, links, set(), max_size=30,
+                               check_birth_dates=False).values()) == {"p1"}
+    slip = [member("w", None, None), member("p1", "satu", date(1955, 11, 26)),
+            member("p2", "tuomas", date(1955, 11, 27))]
+    assert set(rebuild_cluster(slip, links, set(), max_size=30,
+                               check_birth_dates=False).values()) == {"p1"}
+
+    # The cluster is re-examined where birth dates alone would not be (keyed in with errors).
+    assignments = spark.createDataFrame([("w/1", "m/1"), ("m/1", "m/1"), ("m/2", "m/1")],
+                                        "record_id string, component string")
+    records = spark.createDataFrame([
+        ("w/1", None, "e1", "online", None, None),
+        ("m/1", date(1955, 11, 26), "e1", "registry", None, "satu"),
+        ("m/2", date(1958, 12, 27), "e1", "registry", None, "tuomas"),
+    ], "record_id string, birth_date date, email_sha256 string, source_kind string, "
+       "phone_e164 string, first_name_norm string")
+    links_frame = spark.createDataFrame([("m/1", "w/1", 20.0), ("m/2", "w/1", 15.0)],
+                                        "record_l string, record_r string, match_weight double")
+    cannot = decision_pairs([], links_frame, "cannot_link")
+    result = apply_guards(assignments, links_frame, records, cannot, max_size=30,
+                          check_birth_dates=False)
+    expected = spark.createDataFrame([("w/1", "m/1"), ("m/1", "m/1"), ("m/2", "m/2")],
+                                     "record_id string, component string")
+    assert_df_equality(result.assignments, expected, ignore_row_order=True,
+                       ignore_nullable=True)
+    assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+    kept = apply_guards(assignments, links_frame, records, cannot, max_size=30,
+                        check_birth_dates=False, check_names_and_birth_dates=False)
+    assert (kept.flagged_clusters, kept.clusters_split) == (0, 0)
+
+
+def test_a_household_email_neither_links_nor_excuses(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import Levels, household_emails, link_rule, with_household_emails
+
+    specs = comparison_specs()
+    # Scored pairs: two parents sharing a mailbox (first names and birth dates differ), one
+    # person's two registry records sharing another email, and a pair with other emails.
+    cases = spark.createDataFrame([("parents", "crm/1", "crm/2", 0, 0, 1),
+                                   ("one person", "crm/3", "crm/4", 3, 3, 1),
+                                   ("other emails", "crm/5", "crm/6", 0, 0, 0)],
+                                  "case string, l string, r string, first int, born int, "
+                                  "email int")
+    scored = scored_pairs(cases, "x", "y", first_name="first", birth_date="born",
+                          email="email").drop("record_l", "record_r").join(
+        cases.selectExpr("case", "l AS record_l", "r AS record_r"), "case")
+    records = spark.createDataFrame(
+        [("crm/1", "family"), ("crm/2", "family"), ("crm/3", "own"), ("crm/4", "own"),
+         ("crm/5", "a"), ("crm/6", "b")], "record_id string, email_sha256 string")
+    emails = household_emails(scored, records, Levels(specs))
+    assert [r["email_sha256"] for r in emails.collect()] == ["family"]
+
+    # A login with each email meets a registry record: first name and birth date unknown on
+    # the login, so only the email speaks.
+    logins = scored_pairs(
+        spark.createDataFrame([("family login", "family"), ("own login", "own")],
+                              "case string, email string"),
+        "crm/1", "web/1", email="1", match_probability="0.99",
+        email_sha256_l="email", email_sha256_r="email")
+    marked = with_household_emails(logins, emails)
+    actual = marked.select(
+        "case", link_rule(MatchingConfig(), specs, ["crm"], household_emails=True)
+        .alias("linked"), link_rule(MatchingConfig(), specs, ["crm"]).alias("unmarked"))
+    expected = spark.createDataFrame(
+        [("family login", False, True), ("own login", True, True)],
+        "case string, linked boolean, unmarked boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_full_name_two_accounts_of_one_platform_show_has_namesakes(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_expected_namesakes
+
+    columns = "record_id string, first_name_norm string, last_name_norm string, " \
+              "city_norm string, country string, source_kind string, source_record_id string"
+    records = spark.createDataFrame([
+        ("r/1", "anna", "virtanen", "oulu", "FI", "registry", "1"),
+        ("social/x:anna84", "anna", "virtanen", "oulu", None, "social", "x:anna84"),
+        # A phrase as a display name, on two accounts of one platform: two people at least.
+        ("social/x:bean", "coffee", "addict", "oulu", None, "social", "x:bean"),
+        ("social/x:mug", "coffee", "addict", None, None, "social", "x:mug"),
+        # One person's accounts on two platforms: no namesake seen.
+        ("social/x:kalle", "kalle", "aho", "oulu", None, "social", "x:kalle"),
+        ("social/tiktok:kalle", "kalle", "aho", "oulu", None, "social", "tiktok:kalle"),
+    ], columns)
+    actual = {r["record_id"]: (r["namesakes_expected"], r["namesakes_anywhere"])
+              for r in with_expected_namesakes(records).collect()}
+    # Oulu's country is FI (r/1): 5 named records there; 6 with both names anywhere.
+    assert actual == {
+        "r/1": (5 * 2 * 2 / 25, 2 * 2 / 6),
+        "social/x:anna84": (5 * 2 * 2 / 25, 2 * 2 / 6),
+        "social/x:bean": (1.0, 1.0),
+        "social/x:mug": (1.0, 1.0),  # no city: seen all the same
+        "social/x:kalle": (5 * 2 * 2 / 25, 2 * 2 / 6),
+        "social/tiktok:kalle": (5 * 2 * 2 / 25, 2 * 2 / 6),
+    }
