@@ -5,8 +5,9 @@ clusters. After clustering, a cluster is re-examined when
 - it is larger than the size cap,
 - it holds two records that a person declared apart (cannot-link), or
 - it holds conflicting strong identifiers: two birth dates that no typo explains (where true
-  matches rarely disagree on them), two first names and two such birth dates (where records
-  hold people's own contact details), two different login email hashes from online profiles,
+  matches rarely disagree on them, or where records hold people's own contact details, unless
+  an email and the first names say one person), two genders, two different login email
+  hashes from online profiles,
   or two people's contact details (records whose emails and phones both differ, unless first
   name and birth date are exactly alike).
 A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
@@ -43,6 +44,7 @@ class Member:
     email: str | None = None  # email hash of any record
     phone: str | None = None  # E.164
     first_name: str | None = None  # folded (first_name_norm)
+    gender: str | None = None  # m or f
 
 
 def contacts_conflict(a: Member, b: Member) -> bool:
@@ -104,20 +106,24 @@ def birth_dates_are_reliable(m_birth_date_else: float) -> bool:
 
 
 def members_conflict(a: Member, b: Member, linked: bool = False,
-                     check_birth_dates: bool = True, check_names_and_birth_dates: bool = True
-                     ) -> bool:
+                     check_birth_dates: bool = True, contact_details: bool = True) -> bool:
     """True when two records cannot be one person by their strong identifiers.
 
     `linked`: the two were scored against each other and linked; their birth dates were then
     weighed by the model already (a source that garbles birth dates teaches it to forgive
     that), so only a transitive conflict, between records never compared, counts.
     `check_birth_dates`: False where true matches often disagree on birth dates (see
-    birth_dates_are_reliable). `check_names_and_birth_dates`: two first names and two birth
-    dates are two people (False for plain registers, where both are keyed in with errors)."""
+    birth_dates_are_reliable). `contact_details`: the records hold people's own contact
+    details, and two birth dates are two people there unless one email and first names that do
+    not differ say one person (False for plain registers, where dates are keyed in with
+    errors)."""
     if not linked:
         dates_differ = birth_dates_conflict(a.birth_date, b.birth_date)
-        if dates_differ and (check_birth_dates or (
-                check_names_and_birth_dates and first_names_differ(a.first_name, b.first_name))):
+        one_person = a.email is not None and a.email == b.email \
+            and not first_names_differ(a.first_name, b.first_name)
+        if dates_differ and (check_birth_dates or (contact_details and not one_person)):
+            return True
+        if a.gender is not None and b.gender is not None and a.gender != b.gender:
             return True
         if contacts_conflict(a, b):
             return True
@@ -127,7 +133,7 @@ def members_conflict(a: Member, b: Member, linked: bool = False,
 
 def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, float]],
                     cannot_link: set[frozenset[str]], max_size: int,
-                    check_birth_dates: bool = True, check_names_and_birth_dates: bool = True
+                    check_birth_dates: bool = True, contact_details: bool = True
                     ) -> dict[str, str]:
     """Returns record_id -> component (the group's smallest record id) for one flagged
     cluster, merged along its links strongest first without breaking any constraint."""
@@ -144,7 +150,7 @@ def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, f
             continue
         if any(frozenset((x, y)) in cannot_link
                or members_conflict(by_id[x], by_id[y], frozenset((x, y)) in direct,
-                                   check_birth_dates, check_names_and_birth_dates)
+                                   check_birth_dates, contact_details)
                for x in groups[a] for y in groups[b]):
             continue
         keep, gone = (a, b) if len(groups[a]) >= len(groups[b]) else (b, a)
@@ -166,12 +172,12 @@ def _member_columns(records: DataFrame) -> DataFrame:
     return records.select(
         "record_id", "birth_date",
         F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
-        "email_sha256", "phone_e164", "first_name_norm")
+        "email_sha256", "phone_e164", "first_name_norm", "gender")
 
 
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
                        max_size: int, check_birth_dates: bool = True,
-                       check_names_and_birth_dates: bool = True) -> DataFrame:
+                       contact_details: bool = True) -> DataFrame:
     """Returns the components (column `component`) that need re-examination."""
     members = assignments.join(_member_columns(records), "record_id")
     per_cluster = members.groupBy("component").agg(
@@ -180,13 +186,13 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
         F.countDistinct("login_email").alias("login_emails"),
         F.countDistinct("email_sha256").alias("emails"),
         F.countDistinct("phone_e164").alias("phones"),
-        F.countDistinct("first_name_norm").alias("first_names"),
+        F.countDistinct("gender").alias("genders"),
     )
-    two_dates = F.col("birth_dates") > 1
     suspicious = per_cluster.where(
-        (F.col("size") > max_size) | (two_dates & F.lit(check_birth_dates))
-        | (two_dates & (F.col("first_names") > 1) & F.lit(check_names_and_birth_dates))
+        (F.col("size") > max_size)
+        | ((F.col("birth_dates") > 1) & F.lit(check_birth_dates or contact_details))
         | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
+        | (F.col("genders") > 1)
     ).select("component")
     in_one = (
         cannot_link.join(assignments.withColumnRenamed("record_id", "record_l")
@@ -200,16 +206,16 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
 
 def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
                  cannot_link: DataFrame, max_size: int, check_birth_dates: bool = True,
-                 check_names_and_birth_dates: bool = True) -> GuardResult:
+                 contact_details: bool = True) -> GuardResult:
     """Returns the assignments with every flagged cluster rebuilt under the constraints.
 
     `links`: (record_l, record_r, match_weight) of the linked pairs (must-links included);
     `cannot_link`: (record_l, record_r) pairs declared apart; `check_birth_dates`: False where
     true matches often disagree on birth dates (see birth_dates_are_reliable);
-    `check_names_and_birth_dates`: see members_conflict.
+    `contact_details`: see members_conflict.
     """
     flagged = flagged_components(assignments, records, cannot_link, max_size,
-                                 check_birth_dates, check_names_and_birth_dates).collect()
+                                 check_birth_dates, contact_details).collect()
     flagged_ids = [row["component"] for row in flagged]
     if not flagged_ids:
         return GuardResult(assignments, 0, 0)
@@ -229,7 +235,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
         members.setdefault(row["component"], []).append(
             Member(row["record_id"], row["birth_date"],
                    row["login_email"], row["email_sha256"], row["phone_e164"],
-                   row["first_name_norm"]))
+                   row["first_name_norm"], row["gender"]))
     cluster_links: dict[str, list[tuple[str, str, float]]] = {}
     for row in link_rows:
         if component_of.get(row["record_r"]) == row["component"]:
@@ -239,7 +245,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     split = 0
     for component, group in sorted(members.items()):
         result = rebuild_cluster(group, cluster_links.get(component, []), forbidden, max_size,
-                                 check_birth_dates, check_names_and_birth_dates)
+                                 check_birth_dates, contact_details)
         split += len(set(result.values())) > 1
         rebuilt.extend(result.items())
     log.info("guards: %d clusters re-examined, %d split", len(flagged_ids), split)

@@ -510,7 +510,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("cluster", "birth_date_guard", float(reliable))
         guarded = apply_guards(components, links, records, cannot,
                                config.clustering.max_cluster_size, check_birth_dates=reliable,
-                               check_names_and_birth_dates=bool(contacts))
+                               contact_details=bool(contacts))
         assignments = guarded.assignments.persist()
         ctx.metric("cluster", "clusters_reexamined", guarded.flagged_clusters)
         ctx.metric("cluster", "clusters_split_by_guards", guarded.clusters_split)

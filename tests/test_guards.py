@@ -58,9 +58,14 @@ def test_size_cap_keeps_the_strongest_links() -> None:
 
 
 def without_contacts(records: DataFrame) -> DataFrame:
-    """Returns the records with no phone and no first name (columns the guards read)."""
+    """Returns the records with no phone, first name or gender (columns the guards read)."""
     return records.selectExpr("*", "CAST(NULL AS string) AS phone_e164",
-                              "CAST(NULL AS string) AS first_name_norm")
+                              "CAST(NULL AS string) AS first_name_norm",
+                              "CAST(NULL AS string) AS gender")
+
+
+def without_gender(records: DataFrame) -> DataFrame:
+    return records.selectExpr("*", "CAST(NULL AS string) AS gender")
 
 
 def test_cannot_link_splits_and_must_link_joins(spark: SparkSession) -> None:
@@ -127,7 +132,7 @@ def test_a_cluster_with_two_emails_and_two_phones_is_reexamined(spark: SparkSess
         ("w/1", None, "e3", "online", None, None),
         ("m/2", None, "e3", "registry", "+333", "anna"),
     ], "record_id string, birth_date date, email_sha256 string, source_kind string, "
-       "phone_e164 string, first_name_norm string")
+       "phone_e164 string, first_name_norm string").transform(without_gender)
     links = spark.createDataFrame([("m/1", "s/1", 20.0), ("c/2", "s/1", 15.0),
                                    ("m/2", "w/1", 30.0)],
                                   "record_l string, record_r string, match_weight double")
@@ -167,7 +172,7 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
                "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
                "city_norm_l", "city_norm_r", "gamma_handle_name", "house_number_l",
-               "house_number_r", "street_norm_l", "street_norm_r")
+               "house_number_r", "street_norm_l", "street_norm_r", "gamma_gender")
     # Namesakes expected on either side, and the cities.
     common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
@@ -241,10 +246,15 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
          1, 2, 4, -1),
         ("first names and birth dates differ, no contact details", "reg/1", "reg/2", 0, 4, 0,
          -1, -1, 4, -1),
+        ("twins a letter apart, genders differ", "crm/1", "crm/2", 2, 4, 3, -1, -1, 4, -1,
+         None, None, None, None, -1, None, None, None, None, 0),
+        ("twins a letter apart, genders agree", "crm/1", "crm/2", 2, 4, 3, -1, -1, 4, -1,
+         None, None, None, None, -1, None, None, None, None, 1),
     ]
     types = {"gamma": "int", "names": "double"}
     frame = spark.createDataFrame([row + (None,) * (len(columns) - len(row)) for row in rows],
-                                  ", ".join(f"{c} {types.get(c[:5], 'string')}" for c in columns))
+                                  ", ".join(f"{c} {types.get(c[:5], 'string')}" for c in columns)
+                                  ).fillna(-1, subset=["gamma_gender"])  # unknown unless given
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
@@ -298,6 +308,8 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("shared email, first names contradict", True, False, False, False),
         ("a family's mailbox: first names and birth dates differ", False, False, False, False),
         ("first names and birth dates differ, no contact details", True, False, False, False),
+        ("twins a letter apart, genders differ", False, False, False, False),
+        ("twins a letter apart, genders agree", True, False, False, False),
     ], "case string, guard boolean, decisive boolean, decisive_off boolean, "
        "rare_name boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
@@ -305,7 +317,7 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
 
 # Comparisons a scored pair carries, each at the null level (-1) unless a test says otherwise.
 PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "address",
-               "handle_birth_year", "handle_name", "ip_address")
+               "handle_birth_year", "handle_name", "ip_address", "gender")
 
 
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
@@ -340,10 +352,14 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
         "crm/1", "crm/2", first_name="first", last_name="4", birth_date="0", phone="0",
         address="4")
     levels = Levels(comparison_specs())
-    actual = frame.select("case", identity_guard(levels, ["crm"], True).alias("reliable"),
-                          identity_guard(levels, ["crm"], False).alias("keyed_in"))
-    expected = spark.createDataFrame([("same name", False, True), ("a letter apart", False, True)],
-                                     "case string, reliable boolean, keyed_in boolean")
+    # Where the sources hold contact details, dates keyed in with errors or not: the birth
+    # date is another person's unless names and an email agree (none is shared here).
+    actual = frame.select("case", identity_guard(levels, [], True).alias("reliable"),
+                          identity_guard(levels, [], False).alias("keyed_in"),
+                          identity_guard(levels, ["crm"], False).alias("contacts"))
+    expected = spark.createDataFrame(
+        [("same name", False, True, False), ("a letter apart", False, True, False)],
+        "case string, reliable boolean, keyed_in boolean, contacts boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
@@ -515,7 +531,8 @@ def test_birth_date_guard_follows_how_often_matches_disagree_on_birth_dates(
     links = spark.createDataFrame([("r/1", "r/2", 30.0), ("r/2", "r/3", 12.0)],
                                   "record_l string, record_r string, match_weight double")
     cannot = decision_pairs([], links, "cannot_link")
-    kept = apply_guards(assignments, links, records, cannot, max_size=30, check_birth_dates=False)
+    kept = apply_guards(assignments, links, records, cannot, max_size=30, check_birth_dates=False,
+                        contact_details=False)
     assert (kept.flagged_clusters, kept.clusters_split) == (0, 0)
     split = apply_guards(assignments, links, records, cannot, max_size=30)
     expected = spark.createDataFrame([("r/1", "r/1"), ("r/2", "r/1"), ("r/3", "r/3")],
@@ -602,7 +619,7 @@ def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: Spark
         "w": "p1", "p1": "p1", "p2": "p2"}
     # In a plain register (no contact details) both are keyed in with errors: kept.
     assert set(rebuild_cluster(parents, links, set(), max_size=30, check_birth_dates=False,
-                               check_names_and_birth_dates=False).values()) == {"p1"}
+                               contact_details=False).values()) == {"p1"}
     # One of the two alike (a typo in the name, or a birth date one digit off): one person.
     typo = [member("w", None, None), member("p1", "satu", date(1955, 11, 26)),
             member("p2", "sathu", date(1958, 12, 27))]
@@ -621,7 +638,7 @@ def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: Spark
         ("m/1", date(1955, 11, 26), "e1", "registry", None, "satu"),
         ("m/2", date(1958, 12, 27), "e1", "registry", None, "tuomas"),
     ], "record_id string, birth_date date, email_sha256 string, source_kind string, "
-       "phone_e164 string, first_name_norm string")
+       "phone_e164 string, first_name_norm string").transform(without_gender)
     links_frame = spark.createDataFrame([("m/1", "w/1", 20.0), ("m/2", "w/1", 15.0)],
                                         "record_l string, record_r string, match_weight double")
     cannot = decision_pairs([], links_frame, "cannot_link")
@@ -633,7 +650,7 @@ def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: Spark
                        ignore_nullable=True)
     assert (result.flagged_clusters, result.clusters_split) == (1, 1)
     kept = apply_guards(assignments, links_frame, records, cannot, max_size=30,
-                        check_birth_dates=False, check_names_and_birth_dates=False)
+                        check_birth_dates=False, contact_details=False)
     assert (kept.flagged_clusters, kept.clusters_split) == (0, 0)
 
 
@@ -704,3 +721,18 @@ def test_a_full_name_two_accounts_of_one_platform_show_has_namesakes(
         "social/x:kalle": (5 * 2 * 2 / 25, 2 * 2 / 6),
         "social/tiktok:kalle": (5 * 2 * 2 / 25, 2 * 2 / 6),
     }
+
+
+def test_two_genders_cannot_share_a_cluster() -> None:
+    # A social account (no gender) of "F. Lopez" links to twins François and Françoise, born
+    # the same day at one address; the twins were never linked to each other.
+    def member(record: str, first: str, gender: str | None) -> Member:
+        return Member(record, date(1985, 3, 17), None, None, None, first, gender)
+
+    links = [("s", "m", 20.0), ("s", "f", 15.0)]
+    twins = [Member("s", None, None, None, None, "f"), member("m", "francois", "m"),
+             member("f", "francoise", "f")]
+    assert rebuild_cluster(twins, links, set(), max_size=30) == {"s": "m", "m": "m", "f": "f"}
+    one_unknown = [Member("s", None, None, None, None, "f"), member("m", "francois", "m"),
+                   member("f", "francoise", None)]
+    assert set(rebuild_cluster(one_unknown, links, set(), max_size=30).values()) == {"f"}
