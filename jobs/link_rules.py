@@ -373,13 +373,13 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     # a parent and a child, a family sharing a mailbox, landline and address (Satu and Tuomas
     # Hakala, born 1955 and 1958, one email), namesakes. Of the pairs scored above 0.5 with
     # birth dates disagreeing, in two independently made data sets, 9 of 1,722 were one
-    # person's, 7 of them with names and email agreeing; on the demo's, none of 148. FEBRL's
+    # person's, 8 of them with names and email agreeing; on the demo's, none of 148. FEBRL's
     # keyed-in registers (no contact details) garble birth dates, and there the score decides.
     veto = veto | (levels.disagrees("birth_date") & individuals & ~(names_agree & same_email))
     # Two genders are two people: a brother and sister with names a letter or two apart
     # (François and Françoise, Daniel and Danielle, twins born the same day). Of the pairs
-    # scored above 0.5 with genders disagreeing, in the six data sets with genders (the demo's
-    # and two of independent make), none was one person's (of 843).
+    # scored above 0.5 with genders disagreeing, in the four data sets with genders (the demo's
+    # and two of independent make), none was one person's (of 745).
     veto = veto | levels.disagrees("gender")
     if birth_dates_reliable:
         veto = veto | levels.disagrees("birth_date")
