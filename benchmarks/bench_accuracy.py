@@ -55,7 +55,7 @@ log = logging.getLogger("bench")
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATASETS = ("demo", "demo-varied", "febrl4", "febrl3")
+DATASETS = ("demo", "demo-varied", "febrl4", "febrl3", "independent", "independent-hard")
 TOOLS = ("idres", "splink-spark", "splink-duckdb")
 RUN_DATE = "2026-11-22"
 ERROR_COLUMNS = ("first_name_norm", "last_name_norm", "birth_date", "email_sha256", "phone_e164",

@@ -1,4 +1,5 @@
-"""Benchmark data sets in the job's source contract: FEBRL4, FEBRL3 and the synthetic demo data.
+"""Benchmark data sets in the job's source contract: FEBRL4, FEBRL3, the synthetic demo data,
+an independently made synthetic population (independent_data.py) and labelled data of your own.
 
 Each `prepare_*` writes the source files, `ground_truth.csv` (source, source_record_id,
 person_id) and a job configuration into its own folder, and returns a `Dataset` that says where
@@ -203,6 +204,33 @@ def prepare_labelled(name: str, conf: Path, work: Path,
     return Dataset(name, folder, written, folder / "warehouse", Path(absolute(str(truth))))
 
 
+# The independent populations: 8,000 persons; `independent-hard` has larger households, more
+# twins and more namesakes (see independent_data.py).
+INDEPENDENT_PERSONS = 8_000
+INDEPENDENT = {"independent": (1, False), "independent-hard": (2, True)}
+
+
+def prepare_independent(name: str, work: Path, spark_conf: dict[str, str] | None = None
+                        ) -> Dataset:
+    """A population of benchmarks/independent_data.py (written without reading the job's own
+    demo generator), generated once into `work`/`name`/data and configured like a labelled
+    data set of your own (prepare_labelled)."""
+    import independent_data
+
+    seed, hard = INDEPENDENT[name]
+    data = work / name / "data"
+    generator = hashlib.sha1((REPO / "benchmarks" / "independent_data.py").read_bytes()
+                             ).hexdigest()[:12]
+    marker = data / f".complete-{INDEPENDENT_PERSONS}-{seed}-{hard}-{generator}"
+    if not marker.is_file():
+        shutil.rmtree(data, ignore_errors=True)
+        log.info("%s: generating %d persons (seed %d%s) into %s", name, INDEPENDENT_PERSONS,
+                 seed, ", hard" if hard else "", data)
+        independent_data.generate(data, INDEPENDENT_PERSONS, seed, hard)
+        marker.touch()
+    return prepare_labelled(name, data / "conf.yaml", work, spark_conf)
+
+
 def prepare(name: str, work: Path, demo_persons: int,
             spark_conf: dict[str, str] | None = None, demo_seed: int = 42) -> Dataset:
     """Returns the data set called `name`, written under `work`/`name`; `spark_conf` goes into
@@ -217,4 +245,7 @@ def prepare(name: str, work: Path, demo_persons: int,
     if name == "demo-varied":
         return prepare_demo(folder, demo_persons, demo_seed, spark_conf=spark_conf,
                             name_variety=VARIED_NAMES, personal_ips=True)
-    raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4 or febrl3")
+    if name in INDEPENDENT:
+        return prepare_independent(name, work, spark_conf)
+    raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4, febrl3, "
+                     f"independent or independent-hard")

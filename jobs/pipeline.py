@@ -50,6 +50,7 @@ from jobs.ingest import DROPPED_VALUES, IngestedSource, ingest_source, reject_or
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
+    HOUSEHOLD_EMAIL,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
@@ -775,10 +776,14 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     if not guard:
         lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
                      "disagree within a surname in a source with contact details (a household), "
-                     "birth dates disagree where matches rarely do, the two records hold two "
-                     "people's contact details (emails differing with no place in common, or "
-                     "emails and phones both differing), or too little "
-                     "beyond the names agrees (namesakes)")
+                     "birth dates disagree where matches rarely do or where a source holds "
+                     "contact details (unless names and an email of their own agree), genders "
+                     "differ, the two records hold two people's contact details (emails "
+                     "differing with no place in common, or emails and phones both differing), "
+                     "or too little beyond the names agrees (namesakes)")
+    if scored[HOUSEHOLD_EMAIL]:
+        lines.append("the shared email is a family's: two records with it disagree on first "
+                     "name and birth date, so it counts as no evidence")
     if scored["_rare_name"]:
         expected = " and ".join(
             "not counted" if scored[f"{NAMESAKES_COLUMN}_{side}"] is None
