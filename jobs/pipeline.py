@@ -536,7 +536,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         assignments.unpersist()
     with ctx.stage("report"):
         write_run_report(ctx, scored, params)
-    for frame in (links, scored, gammas, pairs, records):
+    for frame in (links, scored, gammas, pairs, records, shared_emails):
         frame.unpersist()
 
 
