@@ -7,9 +7,8 @@ clusters. After clustering, a cluster is re-examined when
 - it holds conflicting strong identifiers: two birth dates that no typo explains (where true
   matches rarely disagree on them, or where records hold people's own contact details, unless
   an email and the first names say one person), two genders, two different login email
-  hashes from online profiles,
-  or two people's contact details (records whose emails and phones both differ, unless first
-  name and birth date are exactly alike).
+  hashes from online profiles, or two people's contact details (records whose emails and
+  phones both differ, unless first name and birth date are exactly alike).
 A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
 every merge that would break a constraint or the size cap: weak bridges between dense groups are
 the links left out. Flagged clusters are few and capped in size, so each is rebuilt on the

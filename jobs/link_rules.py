@@ -126,14 +126,14 @@ def with_expected_namesakes(records: DataFrame) -> DataFrame:
         .select("record_id", (F.col("_n_a") * F.col("_n_b") / F.col("_n_all"))
                 .alias(NAMESAKES_ANYWHERE_COLUMN))
     )
-    result = records.join(expected, "record_id", "left").join(anywhere, "record_id", "left")
-    if {"source_kind", "source_record_id"} <= set(records.columns):
-        seen = namesakes_seen_on_one_platform(records)
-        result = result.join(F.broadcast(seen), ["first_name_norm", "last_name_norm"], "left")
-        result = result.withColumn(NAMESAKES_COLUMN, F.greatest(NAMESAKES_COLUMN, "_seen")) \
-            .withColumn(NAMESAKES_ANYWHERE_COLUMN, F.greatest(NAMESAKES_ANYWHERE_COLUMN, "_seen")) \
-            .drop("_seen")
-    return result
+    seen = namesakes_seen_on_one_platform(records)
+    return (
+        records.join(expected, "record_id", "left").join(anywhere, "record_id", "left")
+        .join(F.broadcast(seen), ["first_name_norm", "last_name_norm"], "left")
+        .withColumn(NAMESAKES_COLUMN, F.greatest(NAMESAKES_COLUMN, "_seen"))
+        .withColumn(NAMESAKES_ANYWHERE_COLUMN, F.greatest(NAMESAKES_ANYWHERE_COLUMN, "_seen"))
+        .drop("_seen")
+    )
 
 
 def namesakes_seen_on_one_platform(records: DataFrame) -> DataFrame:

@@ -423,6 +423,14 @@ def test_a_rare_full_name_links_below_the_threshold_unless_turned_off(
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def with_source_keys(records: DataFrame) -> DataFrame:
+    """Returns the records with source_kind (social for `s/` ids, else registry) and
+    source_record_id (the id after the slash: one account per platform, no name seen twice)."""
+    return records.selectExpr(
+        "*", "CASE WHEN record_id LIKE 's/%' THEN 'social' ELSE 'registry' END AS source_kind",
+        "substring_index(record_id, '/', -1) AS source_record_id")
+
+
 def test_expected_namesakes_count_names_in_the_city_country(spark: SparkSession) -> None:
     from jobs.link_rules import with_expected_namesakes
 
@@ -437,7 +445,7 @@ def test_expected_namesakes_count_names_in_the_city_country(spark: SparkSession)
         ("s/6", "pierre", "martin", "lyon", None),      # no record ties Lyon to a country
         ("w/7", None, None, "espoo", "SE"),  # no names: counts only for the city's country,
         ("w/8", None, None, "espoo", "FI"),  # which most records naming Espoo give as FI
-    ], columns)
+    ], columns).transform(with_source_keys)
     actual = with_expected_namesakes(records).select("record_id", "namesakes_expected")
     # Finland: 4 named records; anna 3, matti 1; virtanen 3, korhonen 1; Helsinki 3, Espoo 1.
     expected = spark.createDataFrame([
@@ -460,7 +468,7 @@ def test_namesakes_anywhere_count_both_names_in_either_field_over_all_records(
         ("s/3", "anna", "korhonen", None, None),  # no place needed
         ("s/4", "pierre", "martin", "lyon", None),
         ("s/5", "anna", None, "helsinki", None),  # one name only
-    ], columns)
+    ], columns).transform(with_source_keys)
     actual = with_expected_namesakes(records).select("record_id", "namesakes_anywhere")
     # 4 records with both names; anna 3, virtanen 2, korhonen 1, pierre 1, martin 1.
     expected = spark.createDataFrame([
