@@ -321,13 +321,53 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     with varied names the only such links were a mother and daughter of one name and address,
     and sisters whose first names are a letter apart.
     """
-    same_email = _own_email(levels)
-    individuals = F.lit(False)
-    if contact_sources:
-        sources = sorted(contact_sources)
-        individuals = _source_of("record_l").isin(sources) | _source_of("record_r").isin(sources)
-    names_agree = ~levels.disagrees("first_name") & (levels.gamma("first_name") != NULL_LEVEL) \
+    vetoes = guard_vetoes(levels, contact_sources, birth_dates_reliable)
+    refused = F.lit(False)
+    for veto in vetoes.values():
+        refused = refused | veto
+    return ~refused & corroborated(levels, contact_sources, birth_dates_reliable)
+
+
+# What each veto of guard_vetoes means, as `explain` prints it.
+VETO_REASONS = {
+    "household_first_names": "first names disagree within a surname in a source with contact "
+                             "details (a household), and no email of their own agrees",
+    "two_peoples_emails": "emails differ with no place in common and no shared phone "
+                          "(two people's contact details)",
+    "emails_and_phones_differ": "emails and phones both differ, and first name and birth date "
+                                "do not both agree exactly (two people of one household)",
+    "birth_dates_with_contacts": "birth dates differ beyond a typo where a source holds "
+                                 "contact details, and names and an email of their own do not "
+                                 "both agree",
+    "genders_differ": "genders differ",
+    "birth_dates_reliable": "birth dates differ beyond a typo where true matches almost never "
+                            "do (see jobs.guards.birth_dates_are_reliable)",
+}
+# Printed by `explain` when no veto applies but nothing beyond the names agrees.
+NOT_CORROBORATED = ("too little beyond the names agrees (namesakes): no birth date, email, "
+                    "phone or street address agrees, nor both names at one postal code in a "
+                    "plain register, nor a handle's birth year in one city")
+
+
+def _individuals(contact_sources: Collection[str]) -> Column:
+    """True for a pair with a record from a source that holds people's own contact details."""
+    if not contact_sources:
+        return F.lit(False)
+    sources = sorted(contact_sources)
+    return _source_of("record_l").isin(sources) | _source_of("record_r").isin(sources)
+
+
+def _names_agree(levels: Levels) -> Column:
+    return ~levels.disagrees("first_name") & (levels.gamma("first_name") != NULL_LEVEL) \
         & levels.at_least("last_name", "fuzzy_0.88_or_phonetic")
+
+
+def corroborated(levels: Levels, contact_sources: Collection[str],
+                 birth_dates_reliable: bool = False) -> Column:
+    """True where something beyond the names agrees (see identity_guard)."""
+    same_email = _own_email(levels)
+    individuals = _individuals(contact_sources)
+    names_agree = _names_agree(levels)
     # Where birth dates are keyed in with errors (not `birth_dates_reliable`: FEBRL's differ
     # wholly in one true match in twenty), a differing one does not contradict names at one
     # postal code and one house number or one street, the street's name keyed with at most a
@@ -349,25 +389,36 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     # 1977 and another born 1974).
     near_birth_date = levels.at_least("birth_date", "transposed_or_one_digit") \
         & (levels.top("birth_date") | levels.at_least("address", "same_postal_code"))
-    corroborated = near_birth_date | same_email \
+    return near_birth_date | same_email \
         | levels.top("phone") | levels.at_least("address", "similar_street") | postal_with_names \
         | handle_year
+
+
+def guard_vetoes(levels: Levels, contact_sources: Collection[str],
+                 birth_dates_reliable: bool = False) -> dict[str, Column]:
+    """Returns the identity guard's vetoes by name (see VETO_REASONS): each true on a pair it
+    refuses, whatever the score (see identity_guard)."""
+    same_email = _own_email(levels)
+    individuals = _individuals(contact_sources)
+    names_agree = _names_agree(levels)
+    vetoes: dict[str, Column] = {}
     household = ~levels.disagrees("last_name")
-    veto = levels.disagrees("first_name") & household & ~same_email & individuals
+    vetoes["household_first_names"] = levels.disagrees("first_name") & household \
+        & ~same_email & individuals
     # Two people's contact details: emails that differ, and nothing of the place in common
     # (not the city, not a postal code nearby), with no shared phone. Names and a birth date
     # then point at namesakes born the same day (two Liisa Räsänens of 1994-11-25, one in
     # Helsinki, one in Jyväskylä), which the model, weighing each value on its own, scores
     # above 0.99. On the demo's seeds 42 and 7 every such pair above 0.5 was two people (6).
-    veto = veto | (levels.disagrees("email") & levels.disagrees("address")
-                   & ~levels.top("phone"))
+    vetoes["two_peoples_emails"] = levels.disagrees("email") & levels.disagrees("address") \
+        & ~levels.top("phone")
     # Each of two people has an email and a phone of their own: both differing, they are two
     # people of one household (Elsina and Elsin at one address; two Lucas Vincents, father
     # and son, one record without a birth date), unless first name and birth date are exactly
     # one person's, who changed both. Of the pairs scored above 0.5 on six demo data sets
     # (seeds 42, 7 and 11) none with both differing was one person; the job had linked five.
-    veto = veto | (levels.disagrees("email") & levels.disagrees("phone")
-                   & ~(levels.top("first_name") & levels.top("birth_date")))
+    vetoes["emails_and_phones_differ"] = levels.disagrees("email") & levels.disagrees("phone") \
+        & ~(levels.top("first_name") & levels.top("birth_date"))
     # Where records hold people's own contact details, a birth date that no typo explains is
     # another person's unless the names agree and the email is the same (and not a family's):
     # a parent and a child, a family sharing a mailbox, landline and address (Satu and Tuomas
@@ -375,15 +426,16 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     # birth dates disagreeing, in two independently made data sets, 9 of 1,722 were one
     # person's, 8 of them with names and email agreeing; on the demo's, none of 148. FEBRL's
     # keyed-in registers (no contact details) garble birth dates, and there the score decides.
-    veto = veto | (levels.disagrees("birth_date") & individuals & ~(names_agree & same_email))
+    vetoes["birth_dates_with_contacts"] = levels.disagrees("birth_date") & individuals \
+        & ~(names_agree & same_email)
     # Two genders are two people: a brother and sister with names a letter or two apart
     # (François and Françoise, Daniel and Danielle, twins born the same day). Of the pairs
     # scored above 0.5 with genders disagreeing, in the four data sets with genders (the demo's
     # and two of independent make), none was one person's (of 745).
-    veto = veto | levels.disagrees("gender")
+    vetoes["genders_differ"] = levels.disagrees("gender")
     if birth_dates_reliable:
-        veto = veto | levels.disagrees("birth_date")
-    return ~veto & corroborated
+        vetoes["birth_dates_reliable"] = levels.disagrees("birth_date")
+    return vetoes
 
 
 def decisive_email(levels: Levels, enabled: bool) -> Column:

@@ -54,8 +54,12 @@ from jobs.link_rules import (
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
+    NOT_CORROBORATED,
     PERSONAL_IP_MIN_PROBABILITY,
+    VETO_REASONS,
     Levels,
+    corroborated,
+    guard_vetoes,
     household_emails,
     identity_guard,
     ip_sharing,
@@ -742,6 +746,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     contacts = contact_sources(records)
     ips, shared, personal_ips = _ip_sharing(ctx, records)
     levels, reliable = Levels(params.comparisons, True), _birth_dates_reliable(params)
+    vetoes = guard_vetoes(levels, contacts, reliable)
     # Household emails are found among the stored pairs of the last run.
     stored = tables.read_table(ctx.spark, ctx.warehouse, tables.MATCH_PAIRS)
     shared_emails = (household_emails(stored, records, levels) if stored is not None
@@ -749,6 +754,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     scored = with_household_emails(score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params), shared_emails).select(
         "*", identity_guard(levels, contacts, reliable).alias("_guard"),
+        corroborated(levels, contacts, reliable).alias("_corroborated"),
+        *(veto.alias(f"_veto_{name}") for name, veto in vetoes.items()),
         rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
         rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
@@ -774,13 +781,11 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
     if not guard:
-        lines.append("the identity guard refuses the link (jobs/link_rules.py): first names "
-                     "disagree within a surname in a source with contact details (a household), "
-                     "birth dates disagree where matches rarely do or where a source holds "
-                     "contact details (unless names and an email of their own agree), genders "
-                     "differ, the two records hold two people's contact details (emails "
-                     "differing with no place in common, or emails and phones both differing), "
-                     "or too little beyond the names agrees (namesakes)")
+        reasons = [VETO_REASONS[name] for name in vetoes if scored[f"_veto_{name}"]]
+        if not scored["_corroborated"]:
+            reasons.append(NOT_CORROBORATED)
+        lines.append("the identity guard (jobs/link_rules.py) refuses the link: "
+                     + "; ".join(reasons))
     if scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and birth date, so it counts as no evidence")
@@ -799,6 +804,23 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"a rare full name: {expected} records expected to carry it in all the data "
             f"(max_namesakes_anywhere {ctx.config.matching.max_namesakes_anywhere}); it links "
             f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    values = scored.asDict()
+    full_name = all(
+        name in levels.labels and values.get(f"gamma_{name}") == len(levels.labels[name]) - 1
+        for name in ("first_name", "last_name"))
+    if full_name and not linked and not (scored["_rare_name"] or scored["_rare_anywhere"]):
+        def figure(column: str, side: str) -> str:
+            value = scored[f"{column}_{side}"]
+            return "not counted" if value is None else f"{value:.4f}"
+        matching = ctx.config.matching
+        lines.append(
+            "both names agree, but the full name is not rare enough to link alone: "
+            f"{figure(NAMESAKES_COLUMN, 'l')} and {figure(NAMESAKES_COLUMN, 'r')} people "
+            f"expected to share it in the city (max_expected_namesakes "
+            f"{matching.max_expected_namesakes}, and the same city needed), "
+            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'l')} and "
+            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'r')} records in all the data "
+            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere})")
     if scored["_same_ip"]:
         lines.append(
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "

@@ -6,6 +6,7 @@ from datetime import date
 
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.guards import (
     Member,
@@ -744,3 +745,59 @@ def test_two_genders_cannot_share_a_cluster() -> None:
     one_unknown = [Member("s", None, None, None, None, "f"), member("m", "francois", "m"),
                    member("f", "francoise", None)]
     assert set(rebuild_cluster(one_unknown, links, set(), max_size=30).values()) == {"f"}
+
+
+def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import (
+        VETO_REASONS,
+        Levels,
+        corroborated,
+        guard_vetoes,
+        identity_guard,
+    )
+
+    # Levels: first name (0 differs, 3 exact), last name (4 exact), birth date (0 differs,
+    # 3 exact), email (0 differs, 1 agrees), phone (0 differs, 2 exact), address (0 differs,
+    # 1 same city, 4 exact), gender (0 differs, 1 agrees); -1 unknown.
+    cases = spark.createDataFrame([
+        ("one person", "crm/1", 3, 4, 3, 1, 2, 4, 1),
+        ("twins, first names differ", "crm/1", 0, 4, 3, -1, 2, 4, -1),
+        ("namesakes in one city", "crm/1", 3, 4, -1, -1, -1, 1, -1),
+        ("emails differ, places differ", "crm/1", 3, 4, 3, 0, -1, 0, -1),
+        ("emails and phones differ", "crm/1", 3, 4, -1, 0, 0, 4, -1),
+        ("a parent: birth dates differ", "crm/1", 3, 4, 0, -1, 2, 4, -1),
+        ("brother and sister", "crm/1", 3, 4, 3, -1, -1, 4, 0),
+        ("brother and sister, first names differ, nothing else", "crm/1", 0, 4, -1, -1, -1,
+         1, 0),
+        ("a plain register: birth dates differ", "reg/1", 3, 4, 0, -1, -1, 4, -1),
+    ], "case string, l string, first int, last int, born int, email int, phone int, "
+       "address int, gender int")
+    pairs = scored_pairs(cases, "x", "reg/2", first_name="first", last_name="last",
+                         birth_date="born", email="email", phone="phone", address="address",
+                         gender="gender").drop("record_l").join(
+        cases.selectExpr("case", "l AS record_l"), "case")
+    levels = Levels(comparison_specs())
+    for reliable in (False, True):
+        vetoes = guard_vetoes(levels, ["crm"], reliable)
+        assert set(vetoes) <= set(VETO_REASONS)
+        fired = F.concat_ws(",", *(F.when(veto, F.lit(name)) for name, veto in vetoes.items()))
+        actual = pairs.select("case", fired.alias("vetoes"),
+                              corroborated(levels, ["crm"], reliable).alias("corroborated"),
+                              identity_guard(levels, ["crm"], reliable).alias("guard"))
+        reliable_veto = ",birth_dates_reliable" if reliable else ""
+        expected = spark.createDataFrame([
+            ("one person", "", True, True),
+            ("twins, first names differ", "household_first_names", True, False),
+            ("namesakes in one city", "", False, False),
+            ("emails differ, places differ", "two_peoples_emails", True, False),
+            ("emails and phones differ", "emails_and_phones_differ", True, False),
+            ("a parent: birth dates differ", "birth_dates_with_contacts" + reliable_veto, True,
+             False),
+            ("brother and sister", "genders_differ", True, False),
+            ("brother and sister, first names differ, nothing else",
+             "household_first_names,genders_differ", False, False),
+            ("a plain register: birth dates differ", reliable_veto.lstrip(","), True,
+             not reliable),
+        ], "case string, vetoes string, corroborated boolean, guard boolean")
+        assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
