@@ -467,14 +467,22 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
     decisive shared email, a rare full name in one city or anywhere at DECISIVE_MIN_PROBABILITY,
     or an IP that the data shows to be personal (`personal_ips`) at
     PERSONAL_IP_MIN_PROBABILITY. `household_emails`: the pairs carry HOUSEHOLD_EMAIL, and such
-    an email counts as no evidence."""
+    an email counts as no evidence.
+
+    The guard's vetoes (guard_vetoes) refuse a pair whichever way it would link: a rare full
+    name in one city does not make a father and son with emails and phones of their own one
+    person, nor a shared email a brother and sister."""
     levels = Levels(specs, household_emails)
+    refused = F.lit(False)
+    for veto in guard_vetoes(levels, contact_sources, birth_dates_reliable).values():
+        refused = refused | veto
     likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
     rare_name = (rare_full_name_in_one_city(levels, matching.max_expected_namesakes)
                  | rare_full_name_anywhere(levels, matching.max_namesakes_anywhere)) & likely
     same_ip = (personal_ip(levels)
                & (F.col("match_probability") >= PERSONAL_IP_MIN_PROBABILITY)
                if personal_ips else F.lit(False))
+    alone = decisive_email(levels, matching.exact_email_links) | rare_name | same_ip
     return ((F.col("match_probability") >= matching.link_threshold)
             & identity_guard(levels, contact_sources, birth_dates_reliable)) \
-        | decisive_email(levels, matching.exact_email_links) | rare_name | same_ip
+        | (alone & ~refused)

@@ -801,3 +801,31 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
              not reliable),
         ], "case string, vetoes string, corroborated boolean, guard boolean")
         assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_veto_refuses_a_pair_whichever_rule_would_link_it(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import link_rule
+
+    # A rare full name in one city (below the threshold), and a shared email: each links
+    # alone, unless the records hold two people's emails and phones or two genders.
+    cases = spark.createDataFrame([
+        ("rare name", 0.85, -1, -1, -1, -1),
+        ("rare name, father and son: emails and phones differ", 0.85, -1, 0, 0, -1),
+        ("rare name, genders differ", 0.85, -1, -1, -1, 0),
+        ("shared email", 0.9, -1, 1, -1, -1),
+        ("shared email, brother and sister", 0.9, -1, 1, -1, 0),
+    ], "case string, p double, born int, email int, phone int, gender int")
+    frame = scored_pairs(
+        cases, "crm/1", "crm/2", first_name="3", last_name="4", address="1",
+        birth_date="born", email="email", phone="phone", gender="gender",
+        match_probability="p", namesakes_expected_l="0.004", namesakes_expected_r="0.004",
+        city_norm_l="'oulu'", city_norm_r="'oulu'")
+    actual = frame.select(
+        "case", link_rule(MatchingConfig(), comparison_specs(), ["crm"]).alias("linked"))
+    expected = spark.createDataFrame(
+        [("rare name", True), ("rare name, father and son: emails and phones differ", False),
+         ("rare name, genders differ", False), ("shared email", True),
+         ("shared email, brother and sister", False)], "case string, linked boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
