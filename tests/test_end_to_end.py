@@ -253,6 +253,30 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
             assert comparison in text
 
 
+def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
+                                                    demo_run: DemoRun) -> None:
+    import contextlib
+    import io
+
+    from jobs.link_rules import VETO_REASONS
+
+    pairs = tables.read_table(spark, str(demo_run.warehouse), tables.MATCH_PAIRS)
+    assert pairs is not None
+    # The strongest pair whose genders differ: a brother and sister (or twins) of one address.
+    pair = pairs.where(F.col("gamma_gender") == 0).orderBy(
+        F.desc("match_weight"), "record_l", "record_r").first()
+    assert pair is not None
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["explain", pair["record_l"], pair["record_r"],
+                         "--conf", str(demo_run.conf)]) == cli.EXIT_OK
+    text = out.getvalue()
+    assert "the identity guard (jobs/link_rules.py) refuses the link: " in text, text
+    refusal = text.split("refuses the link: ", 1)[1].splitlines()[0]
+    assert VETO_REASONS["genders_differ"] in refusal.split("; "), text
+    assert "decision: not linked directly" in text, text
+
+
 def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:
     warehouse = str(demo_run.warehouse)
     crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
