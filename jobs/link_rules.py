@@ -321,11 +321,17 @@ def identity_guard(levels: Levels, contact_sources: Collection[str],
     with varied names the only such links were a mother and daughter of one name and address,
     and sisters whose first names are a letter apart.
     """
-    vetoes = guard_vetoes(levels, contact_sources, birth_dates_reliable)
+    return ~vetoed(levels, contact_sources, birth_dates_reliable) \
+        & corroborated(levels, contact_sources, birth_dates_reliable)
+
+
+def vetoed(levels: Levels, contact_sources: Collection[str],
+           birth_dates_reliable: bool = False) -> Column:
+    """True where any of the guard's vetoes (guard_vetoes) refuses the pair."""
     refused = F.lit(False)
-    for veto in vetoes.values():
+    for veto in guard_vetoes(levels, contact_sources, birth_dates_reliable).values():
         refused = refused | veto
-    return ~refused & corroborated(levels, contact_sources, birth_dates_reliable)
+    return refused
 
 
 # What each veto of guard_vetoes means, as `explain` prints it.
@@ -473,16 +479,13 @@ def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
     name in one city does not make a father and son with emails and phones of their own one
     person, nor a shared email a brother and sister."""
     levels = Levels(specs, household_emails)
-    refused = F.lit(False)
-    for veto in guard_vetoes(levels, contact_sources, birth_dates_reliable).values():
-        refused = refused | veto
     likely = F.col("match_probability") >= DECISIVE_MIN_PROBABILITY
     rare_name = (rare_full_name_in_one_city(levels, matching.max_expected_namesakes)
                  | rare_full_name_anywhere(levels, matching.max_namesakes_anywhere)) & likely
     same_ip = (personal_ip(levels)
                & (F.col("match_probability") >= PERSONAL_IP_MIN_PROBABILITY)
                if personal_ips else F.lit(False))
+    above = (F.col("match_probability") >= matching.link_threshold) \
+        & corroborated(levels, contact_sources, birth_dates_reliable)
     alone = decisive_email(levels, matching.exact_email_links) | rare_name | same_ip
-    return ((F.col("match_probability") >= matching.link_threshold)
-            & identity_guard(levels, contact_sources, birth_dates_reliable)) \
-        | (alone & ~refused)
+    return ~vetoed(levels, contact_sources, birth_dates_reliable) & (above | alone)

@@ -61,7 +61,6 @@ from jobs.link_rules import (
     corroborated,
     guard_vetoes,
     household_emails,
-    identity_guard,
     ip_sharing,
     ips_are_personal,
     link_rule,
@@ -753,8 +752,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                      else records.select("email_sha256").limit(0))
     scored = with_household_emails(score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params), shared_emails).select(
-        "*", identity_guard(levels, contacts, reliable).alias("_guard"),
-        corroborated(levels, contacts, reliable).alias("_corroborated"),
+        "*", corroborated(levels, contacts, reliable).alias("_corroborated"),
         *(veto.alias(f"_veto_{name}") for name, veto in vetoes.items()),
         rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)
         .alias("_rare_name"),
@@ -773,7 +771,11 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(f"{item['comparison']:<19}{item['label']:<26}{m:>10}{u:>10}"
                      f"{item['partial_weight']:>+9.2f}")
     prior_weight = math.log2(params.prior / (1 - params.prior))
-    guard, linked = bool(scored["_guard"]), bool(scored["_linked"])
+    refusals = [name for name in vetoes if scored[f"_veto_{name}"]]
+    # identity_guard: no veto (each known false) and corroborated.
+    guard = bool(scored["_corroborated"]) \
+        and all(scored[f"_veto_{name}"] is False for name in vetoes)
+    linked = bool(scored["_linked"])
     lines += [
         f"{'prior':<19}{'':<26}{'':>10}{'':>10}{prior_weight:>+9.2f}",
         "",
@@ -781,7 +783,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
     if not guard:
-        reasons = [VETO_REASONS[name] for name in vetoes if scored[f"_veto_{name}"]]
+        reasons = [VETO_REASONS[name] for name in refusals]
         if not scored["_corroborated"]:
             reasons.append(NOT_CORROBORATED)
         lines.append("the identity guard (jobs/link_rules.py) refuses the link: "
@@ -789,10 +791,12 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     if scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and birth date, so it counts as no evidence")
+    def figure(column: str, side: str) -> str:
+        value = scored[f"{column}_{side}"]
+        return "not counted" if value is None else f"{value:.4f}"
+
     if scored["_rare_name"]:
-        expected = " and ".join(
-            "not counted" if scored[f"{NAMESAKES_COLUMN}_{side}"] is None
-            else f"{scored[f'{NAMESAKES_COLUMN}_{side}']:.4f}" for side in ("l", "r"))
+        expected = " and ".join(figure(NAMESAKES_COLUMN, side) for side in ("l", "r"))
         lines.append(
             f"a rare full name in one city: {expected} people expected to share it there "
             f"(max_expected_namesakes {ctx.config.matching.max_expected_namesakes}); it links "
@@ -809,9 +813,6 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         name in levels.labels and values.get(f"gamma_{name}") == len(levels.labels[name]) - 1
         for name in ("first_name", "last_name"))
     if full_name and not linked and not (scored["_rare_name"] or scored["_rare_anywhere"]):
-        def figure(column: str, side: str) -> str:
-            value = scored[f"{column}_{side}"]
-            return "not counted" if value is None else f"{value:.4f}"
         matching = ctx.config.matching
         lines.append(
             "both names agree, but the full name is not rare enough to link alone: "
