@@ -60,7 +60,12 @@ class Levels:
         return self.gamma(name) >= levels.index(label)
 
     def top(self, name: str) -> Column:
-        return self.gamma(name) == len(self.labels.get(name, ())) - 1
+        """The pair is on the strongest level of `name` (False when the configuration dropped
+        the comparison: its gamma is then the null level, which must not count as agreeing)."""
+        levels = self.labels.get(name, ())
+        if not levels:
+            return F.lit(False)
+        return self.gamma(name) == len(levels) - 1
 
     def disagrees(self, name: str) -> Column:
         return self.gamma(name) == 0

@@ -508,18 +508,23 @@ def test_a_full_name_rare_in_all_the_data_links_alone_unless_something_disagrees
         handle_name="handle", handle_birth_year="year", match_probability="p",
         namesakes_anywhere_l="l", namesakes_anywhere_r="r")
     specs = comparison_specs()
+    # A configuration that drops the surname comparison: its null level is not agreement.
+    no_surnames = [spec for spec in specs if spec.name != "last_name"]
     actual = frame.select(
         "case", link_rule(MatchingConfig(), specs, ["crm"]).alias("linked"),
-        link_rule(MatchingConfig(max_namesakes_anywhere=0.0), specs, ["crm"]).alias("off"))
+        link_rule(MatchingConfig(max_namesakes_anywhere=0.0), specs, ["crm"]).alias("off"),
+        link_rule(MatchingConfig(), no_surnames, ["crm"]).alias("no_surnames"))
     expected = spark.createDataFrame(
-        [("rare, no place", True, False), ("rare on one side only", False, False),
-         ("the score says no", False, False), ("phones differ", False, False),
-         ("birth dates differ", False, False), ("surname only fuzzy", False, False),
-         ("nobody counted", False, False), ("commoner, the handle's year agrees", True, False),
-         ("commoner, no year", False, False), ("commoner still, the year agrees", False, False),
-         ("first name and a name handle", True, False),
-         ("first name and a surname handle", False, False)],
-        "case string, linked boolean, off boolean")
+        [("rare, no place", True, False, False), ("rare on one side only", False, False, False),
+         ("the score says no", False, False, False), ("phones differ", False, False, False),
+         ("birth dates differ", False, False, False),
+         ("surname only fuzzy", False, False, False), ("nobody counted", False, False, False),
+         ("commoner, the handle's year agrees", True, False, False),
+         ("commoner, no year", False, False, False),
+         ("commoner still, the year agrees", False, False, False),
+         ("first name and a name handle", True, False, True),
+         ("first name and a surname handle", False, False, False)],
+        "case string, linked boolean, off boolean, no_surnames boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
