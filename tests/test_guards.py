@@ -228,8 +228,10 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("names and birth date, places differ", "crm/1", "crm/2", 3, 4, 3, -1, -1, 0, -1),
         ("first names alike, emails and phones differ, one address", "crm/1", "crm/2", 2, 4,
          -1, 0, 0, 4, -1),
-        ("first names alike, emails differ, one address", "crm/1", "crm/2", 2, 4, -1, 0, -1, 4,
+        ("first names alike, emails differ, one address", "reg/1", "crm/2", 2, 4, -1, 0, -1, 4,
          -1),
+        ("first names alike, emails differ, one address, one source", "crm/1", "crm/2", 2, 4,
+         -1, 0, -1, 4, -1),
         ("first names exact, emails and phones differ, one address", "crm/1", "crm/2", 3, 4,
          -1, 0, 0, 4, -1),
         ("first names and birth dates exact, emails and phones differ", "crm/1", "crm/2", 3, 4,
@@ -296,6 +298,8 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("first names alike, emails and phones differ, one address", False, False, False,
          False),
         ("first names alike, emails differ, one address", True, False, False, False),
+        ("first names alike, emails differ, one address, one source", False, False, False,
+         False),
         ("first names exact, emails and phones differ, one address", False, False, False,
          False),
         ("first names and birth dates exact, emails and phones differ", True, False, False,
@@ -350,7 +354,7 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
     frame = scored_pairs(
         spark.createDataFrame([("same name", 3), ("a letter apart", 1)],
                               "case string, first int"),
-        "crm/1", "crm/2", first_name="first", last_name="4", birth_date="0", phone="0",
+        "crm/1", "reg/2", first_name="first", last_name="4", birth_date="0", phone="0",
         address="4")
     levels = Levels(comparison_specs())
     # Where the sources hold contact details, dates keyed in with errors or not: the birth
@@ -776,6 +780,13 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
         ("brother and sister, first names differ, nothing else", "crm/1", 0, 4, -1, -1, -1,
          1, 0),
         ("a plain register: birth dates differ", "reg/1", 3, 4, 0, -1, -1, 4, -1),
+        # Two records of one source (reg/1 and reg/2) against two of two sources.
+        ("one source: father and son, emails differ", "reg/1", 3, 4, -1, 0, -1, 4, -1),
+        ("one source: phones differ, a typo in the birth date", "reg/1", 3, 4, 2, -1, 0, 4, -1),
+        ("one source: phones differ, names and birth date agree", "reg/1", 3, 4, 3, -1, 0, 4,
+         -1),
+        ("one source: emails differ, the phone agrees", "reg/1", 3, 4, -1, 0, 2, 4, -1),
+        ("two sources: emails differ", "crm/1", 3, 4, -1, 0, -1, 4, -1),
     ], "case string, l string, first int, last int, born int, email int, phone int, "
        "address int, gender int")
     pairs = scored_pairs(cases, "x", "reg/2", first_name="first", last_name="last",
@@ -804,6 +815,13 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
              "household_first_names,genders_differ", False, False),
             ("a plain register: birth dates differ", reliable_veto.lstrip(","), True,
              not reliable),
+            ("one source: father and son, emails differ", "one_sources_contacts_differ", True,
+             False),
+            ("one source: phones differ, a typo in the birth date",
+             "one_sources_contacts_differ", True, False),
+            ("one source: phones differ, names and birth date agree", "", True, True),
+            ("one source: emails differ, the phone agrees", "", True, True),
+            ("two sources: emails differ", "", True, True),
         ], "case string, vetoes string, corroborated boolean, guard boolean")
         assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
