@@ -733,8 +733,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     params = load_model(ctx)
     if records is None or params is None:
         raise RuntimeError("no standardized records or no stored model: run the job first")
-    # Features of all records: how common a name is depends on every record.
-    wanted = comparison_records(records).where(F.col("record_id").isin(record_a, record_b))
+    # Features of all records: how common a name is depends on every record. Materialized
+    # once: the pair below reads the two records twice, and each read would count all names.
+    wanted = cut_lineage(
+        comparison_records(records).where(F.col("record_id").isin(record_a, record_b)))
     found = {row["record_id"] for row in wanted.select("record_id").collect()}
     for record in (record_a, record_b):
         if record not in found:
