@@ -761,6 +761,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
+        (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
                   household_emails=True).alias("_linked")).first()
     assert scored is not None
@@ -810,11 +811,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"a rare full name: {expected} records expected to carry it in all the data "
             f"(max_namesakes_anywhere {ctx.config.matching.max_namesakes_anywhere}); it links "
             f"at probability {DECISIVE_MIN_PROBABILITY} or more")
-    values = scored.asDict()
-    full_name = all(
-        name in levels.labels and values.get(f"gamma_{name}") == len(levels.labels[name]) - 1
-        for name in ("first_name", "last_name"))
-    if full_name and not linked and not (scored["_rare_name"] or scored["_rare_anywhere"]):
+    rare = scored["_rare_name"] or scored["_rare_anywhere"]
+    if scored["_full_name"] and not linked and not rare:
         matching = ctx.config.matching
         lines.append(
             "both names agree, but the full name is not rare enough to link alone: "
