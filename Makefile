@@ -12,7 +12,7 @@ DEMO_PERSONS ?= 10000
 DEMO_DIR := demo
 MVN_COPY := org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy
 
-.PHONY: setup run test lint bench-components bench-accuracy demo-data clean
+.PHONY: setup run test lint bench-components bench-accuracy bench-scale demo-data clean
 
 CLASS_ARCHIVE := $(JARS)/spark-classes.jsa
 
@@ -77,6 +77,12 @@ lint: setup
 
 bench-components: setup
 	$(PY) benchmarks/bench_components.py
+
+# The whole job on demo populations of several sizes: time per stage and peak memory.
+# SCALE_PERSONS lists the sizes, e.g. SCALE_PERSONS="10000 100000 300000".
+SCALE_PERSONS ?= 1000 10000 100000
+bench-scale: setup
+	$(PY) benchmarks/bench_scale.py --persons $(SCALE_PERSONS)
 
 # Our job against Splink 4 (Spark and DuckDB back ends) on the demo data, FEBRL4 and FEBRL3.
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--datasets febrl4,febrl3".

@@ -1,0 +1,218 @@
+"""How the job's time and memory grow with its input: the whole `run` command on demo
+populations of several sizes, one after another in one benchmark run, each in its own process.
+
+    .venv/bin/python benchmarks/bench_scale.py [--persons 10000 100000] [--name-variety 10]
+        [--work benchmarks/work/scale]
+
+For each size the demo data is generated into `<work>/<persons>/data` (kept and reused by later
+runs), the job runs on a fresh warehouse beside it, and the resident memory of the job's
+processes (the JVM, the Python driver and its workers) is read from /proc every half second.
+One table is printed: records, candidate pairs, wall time, the stage times, the JVM's peak
+resident memory, precision and recall. The figures also go to `benchmarks/results/scale.json`.
+
+`--name-variety 10` (the default) draws names from lists ten times as long as the demo's, as
+varied as a real register's: with the demo's short lists a population of 100,000 would be
+mostly namesakes, which says more about the lists than about the job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deltalake import DeltaTable
+
+from jobs.demo_data import generate_demo_data
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DATE = "2026-11-22"
+SAMPLE_SECONDS = 0.5
+STAGES = ("ingest", "standardize", "block", "compare", "score", "cluster", "report", "profiles",
+          "evaluate")
+
+
+@dataclass
+class ScaleResult:
+    persons: int
+    exit_code: int
+    wall_seconds: float
+    peak_jvm_rss_mb: float
+    peak_python_rss_mb: float
+    records: float | None = None
+    candidate_pairs: float | None = None
+    precision: float | None = None
+    recall: float | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _children(pid: int) -> list[int]:
+    """Returns the process ids below `pid` (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name is in parentheses and may hold spaces: the fields after it.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        below = parents.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+def _rss_mb(pid: int) -> tuple[str, float]:
+    """Returns (command name, resident memory in MB) of a process, ("", 0) once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "", 0.0
+    name = rss = ""
+    for line in status.splitlines():
+        if line.startswith("Name:"):
+            name = line.split()[1]
+        elif line.startswith("VmRSS:"):
+            rss = line.split()[1]
+    return name, int(rss) / 1024 if rss else 0.0
+
+
+class MemorySampler(threading.Thread):
+    """Samples the peak resident memory of a process tree: the JVM apart from the Python
+    processes (the driver and Spark's Python workers, summed)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.stopped = threading.Event()
+        self.peak_jvm = self.peak_python = 0.0
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            jvm = python = 0.0
+            for pid in [self.pid, *_children(self.pid)]:
+                name, rss = _rss_mb(pid)
+                if name == "java":
+                    jvm += rss
+                elif name.startswith("python"):
+                    python += rss
+            self.peak_jvm = max(self.peak_jvm, jvm)
+            self.peak_python = max(self.peak_python, python)
+            self.stopped.wait(SAMPLE_SECONDS)
+
+
+def configuration(data: Path, warehouse: Path) -> str:
+    """Returns a job configuration (YAML) for the demo sources in `data`."""
+    sources = [
+        ("magazine", "registry", "csv", "registry_magazine.csv", None),
+        ("magazine_orders", "orders", "csv", "orders_magazine.csv", "magazine"),
+        ("cable", "registry", "csv", "registry_cable.csv", None),
+        ("cable_orders", "orders", "csv", "orders_cable.csv", "cable"),
+        ("web", "online", "json", "online_profiles.jsonl", None),
+        ("social", "social", "json", "social_accounts.jsonl", None),
+    ]
+    lines = [f"warehouse: {warehouse}", "sources:"]
+    for name, kind, fmt, file, registry in sources:
+        attached = f", registry: {registry}" if registry else ""
+        lines.append(f"  - {{name: {name}, kind: {kind}{attached}, format: {fmt}, "
+                     f"path: {data / file}}}")
+    lines.append(f"ground_truth: {data / 'ground_truth.csv'}")
+    return "\n".join(lines) + "\n"
+
+
+def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
+    """Returns the run's run-wide metrics, (stage, metric) -> value."""
+    rows = DeltaTable(str(warehouse / "run_metrics")).to_pyarrow_table(
+        columns=["stage", "source", "metric", "value"]).to_pylist()
+    return {(r["stage"], r["metric"]): r["value"] for r in rows if not r["source"]}
+
+
+def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
+    """Generates (or reuses) the data for `persons`, runs the job once and measures it."""
+    base = work / str(persons)
+    data = base / "data"
+    if not (data / "ground_truth.csv").is_file():
+        print(f"{persons:,} persons: generating the demo data in {data}", flush=True)
+        generate_demo_data(data, persons=persons, seed=42, name_variety=name_variety)
+    warehouse = base / "warehouse"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    conf = base / "conf.yaml"
+    conf.write_text(configuration(data.resolve(), warehouse.resolve()), encoding="utf-8")
+    log = base / "run.log"
+    print(f"{persons:,} persons: running the job (log in {log})", flush=True)
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs", "run", "--conf", str(conf), "--run-date", RUN_DATE],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
+        sampler = MemorySampler(process.pid)
+        sampler.start()
+        code = process.wait()
+        sampler.stopped.set()
+        sampler.join()
+    result = ScaleResult(persons, code, round(time.perf_counter() - started, 1),
+                         round(sampler.peak_jvm), round(sampler.peak_python))
+    if code == 0:
+        metrics = _metrics(warehouse)
+        result.records = metrics.get(("block", "records"))
+        result.candidate_pairs = metrics.get(("block", "candidate_pairs"))
+        result.precision = metrics.get(("evaluate", "precision"))
+        result.recall = metrics.get(("evaluate", "recall"))
+        result.stage_seconds = {stage: round(metrics[(stage, "seconds")], 1)
+                                for stage in STAGES if (stage, "seconds") in metrics}
+    return result
+
+
+def _figure(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def table(results: list[ScaleResult]) -> str:
+    """Returns the results as one Markdown table, a row per size."""
+    header = ["persons", "records", "candidate pairs", "wall s", *STAGES, "JVM peak MB",
+              "precision", "recall"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        cells = [f"{r.persons:,}", _figure(r.records), _figure(r.candidate_pairs),
+                 f"{r.wall_seconds:.1f}" + ("" if r.exit_code == 0 else f" (exit {r.exit_code})"),
+                 *(_figure(r.stage_seconds.get(stage), 1) for stage in STAGES),
+                 _figure(r.peak_jvm_rss_mb), _figure(r.precision, 4), _figure(r.recall, 4)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--name-variety", type=int, default=10)
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work" / "scale")
+    args = parser.parse_args()
+    results = [measure(n, args.name_variety, args.work) for n in args.persons]
+    print(table(results))
+    out = ROOT / "benchmarks" / "results" / "scale.json"
+    out.write_text(json.dumps({
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv), "name_variety": args.name_variety,
+        "cpus": os.cpu_count(), "results": [asdict(r) for r in results],
+    }, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {out}")
+    if any(r.exit_code != 0 for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
