@@ -7,8 +7,9 @@ clusters. After clustering, a cluster is re-examined when
 - it holds conflicting strong identifiers: two birth dates that no typo explains (where true
   matches rarely disagree on them, or where records hold people's own contact details, unless
   an email and the first names say one person), two genders, two different login email
-  hashes from online profiles, or two people's contact details (records whose emails and
-  phones both differ, unless first name and birth date are exactly alike).
+  hashes from online profiles, two people's contact details (records whose emails and
+  phones both differ, unless first name and birth date are exactly alike), or two subscribers
+  of one registry (an email or a phone differing with none in common).
 A flagged cluster is rebuilt from its own links, strongest first (Kruskal's order), refusing
 every merge that would break a constraint or the size cap: weak bridges between dense groups are
 the links left out. Flagged clusters are few and capped in size, so each is rebuilt on the
@@ -44,6 +45,7 @@ class Member:
     phone: str | None = None  # E.164
     first_name: str | None = None  # folded (first_name_norm)
     gender: str | None = None  # m or f
+    registry: str | None = None  # the source of a registry (subscriber) record, else None
 
 
 def contacts_conflict(a: Member, b: Member) -> bool:
@@ -54,6 +56,27 @@ def contacts_conflict(a: Member, b: Member) -> bool:
     if a.email is None or b.email is None or a.phone is None or b.phone is None:
         return False
     if a.email == b.email or a.phone == b.phone:
+        return False
+    same_person = a.first_name is not None and a.first_name == b.first_name \
+        and a.birth_date is not None and a.birth_date == b.birth_date
+    return not same_person
+
+
+def one_registrys_subscribers(a: Member, b: Member) -> bool:
+    """True when two records of one registry hold two subscribers' contact details: an email or
+    a phone known on both sides and different, none in common, and not the same first name and
+    birth date. A registry keeps one record per subscriber; the link rule refuses such a pair
+    (veto one_sources_contacts_differ), and this keeps the two apart when other records would
+    join them (Sannva and Sana Tunen of one address, each with an email of her own, joined
+    through a web login and a social account)."""
+    if a.registry is None or a.registry != b.registry:
+        return False
+    emails_differ = a.email is not None and b.email is not None and a.email != b.email
+    phones_differ = a.phone is not None and b.phone is not None and a.phone != b.phone
+    if not (emails_differ or phones_differ):
+        return False
+    if (a.email is not None and a.email == b.email) or (a.phone is not None
+                                                        and a.phone == b.phone):
         return False
     same_person = a.first_name is not None and a.first_name == b.first_name \
         and a.birth_date is not None and a.birth_date == b.birth_date
@@ -124,7 +147,7 @@ def members_conflict(a: Member, b: Member, linked: bool = False,
             return True
         if a.gender is not None and b.gender is not None and a.gender != b.gender:
             return True
-        if contacts_conflict(a, b):
+        if contacts_conflict(a, b) or one_registrys_subscribers(a, b):
             return True
     return a.login_email is not None and b.login_email is not None and \
         a.login_email != b.login_email
@@ -171,7 +194,9 @@ def _member_columns(records: DataFrame) -> DataFrame:
     return records.select(
         "record_id", "birth_date",
         F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
-        "email_sha256", "phone_e164", "first_name_norm", "gender")
+        "email_sha256", "phone_e164", "first_name_norm", "gender",
+        F.when(F.col("source_kind") == "registry", F.substring_index("record_id", "/", 1))
+        .alias("registry"))
 
 
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
@@ -193,6 +218,15 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
         | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
         | (F.col("genders") > 1)
     ).select("component")
+    # Two records of one registry with two emails or two phones (see one_registrys_subscribers).
+    one_registry = (
+        members.where(F.col("registry").isNotNull()).groupBy("component", "registry")
+        .agg(F.count(F.lit(1)).alias("records"),
+             F.countDistinct("email_sha256").alias("emails"),
+             F.countDistinct("phone_e164").alias("phones"))
+        .where((F.col("records") > 1) & ((F.col("emails") > 1) | (F.col("phones") > 1)))
+        .select("component")
+    )
     in_one = (
         cannot_link.join(assignments.withColumnRenamed("record_id", "record_l")
                          .withColumnRenamed("component", "c_l"), "record_l")
@@ -200,7 +234,7 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
               .withColumnRenamed("component", "c_r"), "record_r")
         .where(F.col("c_l") == F.col("c_r")).select(F.col("c_l").alias("component"))
     )
-    return suspicious.unionByName(in_one).distinct()
+    return suspicious.unionByName(one_registry).unionByName(in_one).distinct()
 
 
 def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
@@ -234,7 +268,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
         members.setdefault(row["component"], []).append(
             Member(row["record_id"], row["birth_date"],
                    row["login_email"], row["email_sha256"], row["phone_e164"],
-                   row["first_name_norm"], row["gender"]))
+                   row["first_name_norm"], row["gender"], row["registry"]))
     cluster_links: dict[str, list[tuple[str, str, float]]] = {}
     for row in link_rows:
         if component_of.get(row["record_r"]) == row["component"]:

@@ -14,6 +14,7 @@ from jobs.guards import (
     birth_dates_conflict,
     decision_pairs,
     first_names_differ,
+    flagged_components,
     rebuild_cluster,
 )
 from jobs.link_rules import LINK_RULE_COLUMNS, NAMESAKES_ANYWHERE_COLUMN, NAMESAKES_COLUMN
@@ -145,6 +146,64 @@ def test_a_cluster_with_two_emails_and_two_phones_is_reexamined(spark: SparkSess
     assert_df_equality(result.assignments, expected, ignore_row_order=True,
                        ignore_nullable=True)
     assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+
+
+def test_two_subscribers_of_one_registry_cannot_share_a_cluster() -> None:
+    # A web login w (Sannva's email) and a social account s link Sannva and Sana Tunen, two
+    # subscribers of one registry at one address: each has an email of her own, Sana no phone
+    # and no birth date. Their direct pair was refused by the link rule's veto.
+    born = date(2007, 2, 3)
+
+    def member(record: str, email: str | None, phone: str | None, first: str | None,
+               birth: date | None = None, registry: str | None = "cable") -> Member:
+        return Member(record, birth, None, email, phone, first, None, registry)
+
+    links = [("w", "a", 30.0), ("s", "a", 20.0), ("s", "b", 15.0)]
+    web, social = member("w", "e1", None, None, registry=None), \
+        member("s", None, None, "sannva", registry=None)
+    two = [web, social, member("a", "e1", "+3581", "sannva", born),
+           member("b", "e2", None, "sana")]
+    assert rebuild_cluster(two, links, set(), max_size=30) == {
+        "w": "a", "s": "a", "a": "a", "b": "b"}
+    # Two registries: a person's details often differ between them, nothing says two people.
+    two_registries = [web, social, member("a", "e1", "+3581", "sannva", born),
+                      member("b", "e2", None, "sana", registry="magazine")]
+    assert set(rebuild_cluster(two_registries, links, set(), max_size=30).values()) == {"a"}
+    # One subscriber registered twice: the same first name and birth date.
+    twice = [web, social, member("a", "e1", "+3581", "sannva", born),
+             member("b", "e2", None, "sannva", born)]
+    assert set(rebuild_cluster(twice, links, set(), max_size=30).values()) == {"a"}
+    # A detail in common (the phone) says one subscriber whose email changed.
+    shared_phone = [web, social, member("a", "e1", "+3581", "sannva", born),
+                    member("b", "e2", "+3581", "sana")]
+    assert set(rebuild_cluster(shared_phone, links, set(), max_size=30).values()) == {"a"}
+    # Nothing to compare: no email or phone on one side.
+    bare = [web, social, member("a", "e1", "+3581", "sannva", born),
+            member("b", None, None, "sana")]
+    assert set(rebuild_cluster(bare, links, set(), max_size=30).values()) == {"a"}
+
+
+def test_a_cluster_with_two_emails_in_one_registry_is_reexamined(spark: SparkSession) -> None:
+    # c/1 and c/2: one registry, two emails, a phone on one side only. m/3 and c/4: the same
+    # across two registries, which only a wider conflict would flag.
+    assignments = spark.createDataFrame(
+        [("c/1", "c/1"), ("c/2", "c/1"), ("m/3", "m/3"), ("c/4", "m/3")],
+        "record_id string, component string")
+    records = spark.createDataFrame([
+        ("c/1", None, "e1", "registry", "+3581", "sannva"),
+        ("c/2", None, "e2", "registry", None, "sana"),
+        ("m/3", None, "e3", "registry", "+3583", "anna"),
+        ("c/4", None, "e4", "registry", None, "anna"),
+    ], "record_id string, birth_date date, email_sha256 string, source_kind string, "
+       "phone_e164 string, first_name_norm string").transform(without_gender)
+    cannot = spark.createDataFrame([], "record_l string, record_r string")
+    flagged = flagged_components(assignments, records, cannot, max_size=30)
+    assert [row["component"] for row in flagged.collect()] == ["c/1"]
+    links = spark.createDataFrame([("c/1", "c/2", 12.0), ("c/4", "m/3", 12.0)],
+                                  "record_l string, record_r string, match_weight double")
+    result = apply_guards(assignments, links, records, cannot, max_size=30)
+    # A direct link was judged by the link rule: the cluster is re-examined, not split.
+    assert (result.flagged_clusters, result.clusters_split) == (1, 0)
 
 
 def test_a_direct_link_forgives_its_own_birth_dates_but_not_a_transitive_conflict() -> None:
