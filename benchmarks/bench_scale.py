@@ -5,7 +5,8 @@ populations of several sizes, one after another in one benchmark run, each in it
         [--work benchmarks/work/scale]
 
 For each size the demo data is generated into `<work>/<persons>/data` (kept and reused by later
-runs), the job runs on a fresh warehouse beside it, and the resident memory of the job's
+runs while the generator is unchanged) and configured like conf/demo.yaml, the job runs on a
+fresh warehouse beside it, and the resident memory of the job's
 processes (the JVM, the Python driver and its workers) is read from /proc every half second.
 One table is printed: records, candidate pairs, wall time, the stage times, the JVM's peak
 resident memory, precision and recall. The figures also go to `benchmarks/results/scale.json`.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -29,9 +31,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+from datasets import prepare_demo
 from deltalake import DeltaTable
-
-from jobs.demo_data import generate_demo_data
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DATE = "2026-11-22"
@@ -113,25 +115,6 @@ class MemorySampler(threading.Thread):
             self.stopped.wait(SAMPLE_SECONDS)
 
 
-def configuration(data: Path, warehouse: Path) -> str:
-    """Returns a job configuration (YAML) for the demo sources in `data`."""
-    sources = [
-        ("magazine", "registry", "csv", "registry_magazine.csv", None),
-        ("magazine_orders", "orders", "csv", "orders_magazine.csv", "magazine"),
-        ("cable", "registry", "csv", "registry_cable.csv", None),
-        ("cable_orders", "orders", "csv", "orders_cable.csv", "cable"),
-        ("web", "online", "json", "online_profiles.jsonl", None),
-        ("social", "social", "json", "social_accounts.jsonl", None),
-    ]
-    lines = [f"warehouse: {warehouse}", "sources:"]
-    for name, kind, fmt, file, registry in sources:
-        attached = f", registry: {registry}" if registry else ""
-        lines.append(f"  - {{name: {name}, kind: {kind}{attached}, format: {fmt}, "
-                     f"path: {data / file}}}")
-    lines.append(f"ground_truth: {data / 'ground_truth.csv'}")
-    return "\n".join(lines) + "\n"
-
-
 def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
     """Returns the run's run-wide metrics, (stage, metric) -> value."""
     rows = DeltaTable(str(warehouse / "run_metrics")).to_pyarrow_table(
@@ -141,21 +124,20 @@ def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
 
 def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
     """Generates (or reuses) the data for `persons`, runs the job once and measures it."""
-    base = work / str(persons)
-    data = base / "data"
-    if not (data / "ground_truth.csv").is_file():
-        print(f"{persons:,} persons: generating the demo data in {data}", flush=True)
-        generate_demo_data(data, persons=persons, seed=42, name_variety=name_variety)
-    warehouse = base / "warehouse"
+    dataset = prepare_demo(work / str(persons), persons, name_variety=name_variety)
+    # With its ground truth the job measures its own precision and recall (evaluate stage).
+    conf = yaml.safe_load(dataset.conf.read_text(encoding="utf-8"))
+    conf["ground_truth"] = str(dataset.ground_truth)
+    dataset.conf.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
+    warehouse = dataset.warehouse
     shutil.rmtree(warehouse, ignore_errors=True)
-    conf = base / "conf.yaml"
-    conf.write_text(configuration(data.resolve(), warehouse.resolve()), encoding="utf-8")
-    log = base / "run.log"
+    log = dataset.folder / "run.log"
     print(f"{persons:,} persons: running the job (log in {log})", flush=True)
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jobs", "run", "--conf", str(conf), "--run-date", RUN_DATE],
+            [sys.executable, "-m", "jobs", "run", "--conf", str(dataset.conf),
+             "--run-date", RUN_DATE],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
         sampler = MemorySampler(process.pid)
         sampler.start()
@@ -201,6 +183,7 @@ def main() -> None:
     parser.add_argument("--name-variety", type=int, default=10)
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work" / "scale")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     results = [measure(n, args.name_variety, args.work) for n in args.persons]
     print(table(results))
     out = ROOT / "benchmarks" / "results" / "scale.json"
