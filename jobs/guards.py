@@ -48,6 +48,13 @@ class Member:
     registry: str | None = None  # the source of a registry (subscriber) record, else None
 
 
+def _same_first_name_and_birth_date(a: Member, b: Member) -> bool:
+    """True when both records carry one first name and one birth date: one person's, who
+    changed their contact details."""
+    return a.first_name is not None and a.first_name == b.first_name \
+        and a.birth_date is not None and a.birth_date == b.birth_date
+
+
 def contacts_conflict(a: Member, b: Member) -> bool:
     """True when two records hold two people's contact details: emails and phones both known
     and both different, unless first name and birth date are exactly one person's (who
@@ -57,9 +64,7 @@ def contacts_conflict(a: Member, b: Member) -> bool:
         return False
     if a.email == b.email or a.phone == b.phone:
         return False
-    same_person = a.first_name is not None and a.first_name == b.first_name \
-        and a.birth_date is not None and a.birth_date == b.birth_date
-    return not same_person
+    return not _same_first_name_and_birth_date(a, b)
 
 
 def one_registrys_subscribers(a: Member, b: Member) -> bool:
@@ -78,9 +83,7 @@ def one_registrys_subscribers(a: Member, b: Member) -> bool:
     if (a.email is not None and a.email == b.email) or (a.phone is not None
                                                         and a.phone == b.phone):
         return False
-    same_person = a.first_name is not None and a.first_name == b.first_name \
-        and a.birth_date is not None and a.birth_date == b.birth_date
-    return not same_person
+    return not _same_first_name_and_birth_date(a, b)
 
 
 # First names this similar (Jaro-Winkler) may be one name misspelt: the first-name comparison's
