@@ -31,15 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
 from datasets import prepare_demo
 from deltalake import DeltaTable
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DATE = "2026-11-22"
 SAMPLE_SECONDS = 0.5
-STAGES = ("ingest", "standardize", "block", "compare", "score", "cluster", "report", "profiles",
-          "evaluate")
 
 
 @dataclass
@@ -116,7 +113,7 @@ class MemorySampler(threading.Thread):
 
 
 def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
-    """Returns the run's run-wide metrics, (stage, metric) -> value."""
+    """Returns the run's run-wide metrics, (stage, metric) -> value, in the order recorded."""
     rows = DeltaTable(str(warehouse / "run_metrics")).to_pyarrow_table(
         columns=["stage", "source", "metric", "value"]).to_pylist()
     return {(r["stage"], r["metric"]): r["value"] for r in rows if not r["source"]}
@@ -124,11 +121,8 @@ def _metrics(warehouse: Path) -> dict[tuple[str, str], float]:
 
 def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
     """Generates (or reuses) the data for `persons`, runs the job once and measures it."""
-    dataset = prepare_demo(work / str(persons), persons, name_variety=name_variety)
-    # With its ground truth the job measures its own precision and recall (evaluate stage).
-    conf = yaml.safe_load(dataset.conf.read_text(encoding="utf-8"))
-    conf["ground_truth"] = str(dataset.ground_truth)
-    dataset.conf.write_text(yaml.safe_dump(conf, sort_keys=False), encoding="utf-8")
+    dataset = prepare_demo(work / str(persons), persons, name_variety=name_variety,
+                           evaluate=True)
     warehouse = dataset.warehouse
     shutil.rmtree(warehouse, ignore_errors=True)
     log = dataset.folder / "run.log"
@@ -138,7 +132,7 @@ def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
         process = subprocess.Popen(
             [sys.executable, "-m", "jobs", "run", "--conf", str(dataset.conf),
              "--run-date", RUN_DATE],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ))
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         sampler = MemorySampler(process.pid)
         sampler.start()
         code = process.wait()
@@ -152,8 +146,9 @@ def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
         result.candidate_pairs = metrics.get(("block", "candidate_pairs"))
         result.precision = metrics.get(("evaluate", "precision"))
         result.recall = metrics.get(("evaluate", "recall"))
-        result.stage_seconds = {stage: round(metrics[(stage, "seconds")], 1)
-                                for stage in STAGES if (stage, "seconds") in metrics}
+        result.stage_seconds = {stage: round(value, 1)
+                                for (stage, metric), value in metrics.items()
+                                if metric == "seconds"}
     return result
 
 
@@ -164,14 +159,16 @@ def _figure(value: float | None, digits: int = 0) -> str:
 
 
 def table(results: list[ScaleResult]) -> str:
-    """Returns the results as one Markdown table, a row per size."""
-    header = ["persons", "records", "candidate pairs", "wall s", *STAGES, "JVM peak MB",
+    """Returns the results as one Markdown table, a row per size: each stage that any run
+    timed, in the order the runs timed them."""
+    stages = list(dict.fromkeys(stage for r in results for stage in r.stage_seconds))
+    header = ["persons", "records", "candidate pairs", "wall s", *stages, "JVM peak MB",
               "precision", "recall"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         cells = [f"{r.persons:,}", _figure(r.records), _figure(r.candidate_pairs),
                  f"{r.wall_seconds:.1f}" + ("" if r.exit_code == 0 else f" (exit {r.exit_code})"),
-                 *(_figure(r.stage_seconds.get(stage), 1) for stage in STAGES),
+                 *(_figure(r.stage_seconds.get(stage), 1) for stage in stages),
                  _figure(r.peak_jvm_rss_mb), _figure(r.precision, 4), _figure(r.recall, 4)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

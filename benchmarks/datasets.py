@@ -151,8 +151,10 @@ VARIED_NAMES = 20
 
 def prepare_demo(folder: Path, persons: int, seed: int = 42,
                  spark_conf: dict[str, str] | None = None, name_variety: int = 1,
-                 personal_ips: bool = False) -> Dataset:
-    """The synthetic demo sources (`python -m jobs demo-data`), configured like conf/demo.yaml."""
+                 personal_ips: bool = False, evaluate: bool = False) -> Dataset:
+    """The synthetic demo sources (`python -m jobs demo-data`), configured like conf/demo.yaml.
+    `evaluate`: the configuration names the ground truth, so the job measures its own
+    precision and recall (its evaluate stage); the accuracy benchmark measures them itself."""
     data = folder / "data"
     # Regenerated when the size, the seed, the names or the generator itself changes.
     generator = hashlib.sha1((REPO / "jobs" / "demo_data.py").read_bytes()).hexdigest()[:12]
@@ -176,6 +178,8 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
     sources = [{**source, "path": str(data / Path(source["path"]).name)}
                for source in demo_conf["sources"]]
     body = {key: value for key, value in demo_conf.items() if key != "ground_truth"}
+    if evaluate:
+        body["ground_truth"] = str(data / "ground_truth.csv")
     conf = _write_conf(folder, {**body, "sources": sources}, spark_conf, " from conf/demo.yaml")
     return Dataset(folder.name, folder, conf, folder / "warehouse", data / "ground_truth.csv")
 
