@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--handle", help="platform:handle")
     which.add_argument("--cookie", help="an online profile id")
     which.add_argument("--subscriber", help="registry source:subscriber_id")
+    erase = commands.add_parser(
+        "erase", help="erase a customer from every table and file on request (GDPR Art. 17)")
+    erase.add_argument("--conf", required=True, type=Path, help="configuration YAML")
+    whom = erase.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--email")
+    whom.add_argument("--phone", help="any format; national numbers are tried per region")
+    whom.add_argument("--handle", help="platform:handle")
+    whom.add_argument("--cookie", help="an online profile id")
+    whom.add_argument("--subscriber", help="registry source:subscriber_id")
+    whom.add_argument("--customer-id", help="a customer id (also completes an interrupted "
+                                            "erasure of that customer)")
+    erase.add_argument("--request-id", default=None,
+                       help="the erasure's id (default: erase-<UTC time>)")
     demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--persons", type=int, default=10_000)
@@ -222,6 +235,50 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def _erase_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.lookup import IDENTIFIER_TYPES, LookupError_, normalize_identifier
+    from jobs.privacy import ErasureError, erase, find_customers, known_customers
+    from jobs.spark import get_spark
+
+    requested_at = datetime.now(UTC).replace(microsecond=0)
+    request_id = args.request_id or f"erase-{requested_at:%Y%m%dT%H%M%SZ}"
+    if "/" in request_id or request_id in ("", ".", ".."):
+        print(f"erase: request id {request_id!r} cannot name a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    spark = get_spark("idres-erase", config.spark)
+    try:
+        if args.customer_id is not None:
+            kind = "customer id"
+            customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
+        else:
+            kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
+            customers = find_customers(spark, config.warehouse,
+                                       normalize_identifier(kind, getattr(args, kind)))
+        if not customers:
+            print(f"no customer holds that {kind}: nothing erased", file=sys.stderr)
+            return EXIT_FAILED
+        registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
+        result = erase(spark, config.warehouse, customers, request_id, requested_at,
+                       registries)
+    except (LookupError_, ErasureError) as exc:
+        print(f"erase: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    lines = [f"Erasure {result.request_id}: {len(result.customers)} customer(s) "
+             f"({', '.join(result.customers)}), {result.records} records, "
+             f"{result.orders} orders",
+             "rows removed: " + (", ".join(f"{t} {n:,}" for t, n in result.rows_removed.items()
+                                           if n) or "none")]
+    for partner, (file, keys) in result.notices.items():
+        lines.append(f"partner {partner}: {keys} match key(s) to delete, listed in {file}")
+    if result.partner_files_rewritten:
+        lines.append(f"partner file sets rewritten without the keys: "
+                     f"{result.partner_files_rewritten}")
+    lines.append(f"old table files removed (vacuum): {result.files_vacuumed:,}")
+    lines.append("later runs reject these records as `erased` while a source still holds them")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.pipeline import RunContext, explain_records
     from jobs.spark import get_spark
@@ -262,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
+    if args.command == "erase":
+        return _erase_command(args, config)
     from jobs.exports import PartnerSecretError
     from jobs.ingest import MissingColumnError, SourceReadError
 

@@ -279,7 +279,7 @@ def exports_root(warehouse: str) -> Path:
     return Path(warehouse) / EXPORTS_FOLDER
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -328,7 +328,8 @@ def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: d
                      for segment, (customers, keys) in sorted(exported.items())},
         "withheld_segments": sorted(withheld),
         "withdrawals": len(withdrawals),
-        "files": {name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size}
+        "files": {name: {"sha256": file_sha256(folder / name),
+                         "bytes": (folder / name).stat().st_size}
                   for name in (MEMBERS_FILE, WITHDRAWALS_FILE)},
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",

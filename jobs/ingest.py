@@ -35,6 +35,7 @@ from pyspark.sql.types import (
 )
 
 from jobs.config import SourceConfig
+from jobs.privacy import ERASED, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.standardize import parse_date
 
@@ -345,4 +346,50 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
         orders.rejected.unionByName(orphans),
         orders.missing_columns,
         orders.read,
+    )
+
+
+def reject_erased(part: IngestedSource, erased_keys: DataFrame) -> IngestedSource:
+    """Returns the source split again: the rows of records erased on request (jobs.privacy;
+    `erased_keys` holds their `record_key`s) are rejected as `erased`, with no raw row and no
+    value kept; an order goes with its subscriber's registry record.
+
+    Run before reject_orphan_orders: an erased subscriber's orders are erased, not orphans."""
+    if part.source.kind == "orders":
+        owner = F.concat_ws("/", F.lit(part.source.registry), F.col("subscriber_id"))
+    else:
+        owner = F.concat_ws("/", F.col("source"), F.col("source_record_id"))
+    keys = F.broadcast(erased_keys.select(F.col("record_key").alias("_erased_key")))
+    accepted = part.accepted.withColumn("_key", record_key(owner))
+    erased = accepted.join(keys, F.col("_key") == F.col("_erased_key"), "left_semi")
+    withheld = F.lit(None).cast("string")
+    newly_rejected = erased.select(
+        "source", F.lit(part.source.path).alias("source_file"), "source_record_id",
+        F.lit(ERASED).alias("reason"), withheld.alias("column"), withheld.alias("raw"),
+        "run_id")
+    # A row rejected for another reason (a duplicate of the erased record, an order of the
+    # erased subscriber with an unreadable amount) keeps no raw row either: it is rejected as
+    # erased.
+    own_key = record_key(F.concat_ws("/", F.col("source"), F.col("source_record_id")))
+    rejected = part.rejected.withColumn("_key", own_key).join(
+        keys, F.col("_key") == F.col("_erased_key"), "left")
+    if part.source.kind == "orders":
+        owners = keys.select(F.col("_erased_key").alias("_erased_owner"))
+        rejected = rejected.withColumn(
+            "_owner", order_owner_key(part.source.registry or "", F.col("raw"))).join(
+            owners, F.col("_owner") == F.col("_erased_owner"), "left").withColumn(
+            "_erased_key", F.coalesce("_erased_key", "_erased_owner"))
+    is_erased = F.col("_erased_key").isNotNull()
+    rejected = rejected.select(
+        "source", "source_file", "source_record_id",
+        F.when(is_erased, F.lit(ERASED)).otherwise(F.col("reason")).alias("reason"),
+        F.when(~is_erased, F.col("column")).alias("column"),
+        F.when(~is_erased, F.col("raw")).alias("raw"),
+        "run_id")
+    return IngestedSource(
+        part.source,
+        accepted.join(keys, F.col("_key") == F.col("_erased_key"), "left_anti").drop("_key"),
+        rejected.unionByName(newly_rejected),
+        part.missing_columns,
+        part.read,
     )

@@ -46,7 +46,13 @@ from jobs.guards import (
     decision_pairs,
 )
 from jobs.identity import assign_stable_ids, build_crosswalk
-from jobs.ingest import DROPPED_VALUES, IngestedSource, ingest_source, reject_orphan_orders
+from jobs.ingest import (
+    DROPPED_VALUES,
+    IngestedSource,
+    ingest_source,
+    reject_erased,
+    reject_orphan_orders,
+)
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
@@ -80,6 +86,7 @@ from jobs.model import (
     term_frequencies,
     with_term_frequency_adjustments,
 )
+from jobs.privacy import erased_keys
 from jobs.profiles import build_identifier_index, build_profiles
 from jobs.report import (
     ReportFigures,
@@ -162,6 +169,9 @@ def ingest_stage(ctx: RunContext) -> None:
         ingested: dict[str, IngestedSource] = {
             s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
         }
+        erased = erased_keys(spark, ctx.warehouse)
+        if erased is not None:
+            ingested = {name: reject_erased(part, erased) for name, part in ingested.items()}
         for source in config.sources_of("orders"):
             registry = ingested[source.registry or ""].accepted
             ingested[source.name] = reject_orphan_orders(ingested[source.name], registry)

@@ -16,10 +16,12 @@ RUN_METRICS = "run_metrics"
 LINK_DECISIONS = "link_decisions"  # written by people (or their tools), read by the job
 SEGMENT_MEMBERSHIPS = "segment_memberships"
 PARTNER_EXPORTS = "partner_exports"
+# Erased records (jobs.privacy): hashes of record ids that ingest keeps out of later runs.
+ERASURES = "erasures"
 
 # Tables that keep one slice per run: a re-run of a run id replaces its own slice only.
 RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS, SEGMENT_MEMBERSHIPS,
-              PARTNER_EXPORTS}
+              PARTNER_EXPORTS, ERASURES}
 
 
 def table_path(warehouse: str, table: str) -> str:

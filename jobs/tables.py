@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 from jobs.table_names import (  # noqa: E402,F401  (re-exported: one place for table names)
     CUSTOMER_ID_EVENTS,
     CUSTOMER_PROFILES,
+    ERASURES,
     IDENTIFIER_INDEX,
     IDENTITY_CROSSWALK,
     LINK_DECISIONS,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import SourceConfig
-from jobs.ingest import MissingColumnError, ingest_source, reject_orphan_orders
+from jobs.ingest import MissingColumnError, ingest_source, reject_erased, reject_orphan_orders
 
 HEADER = ("subscriber_id,first_name,last_name,birth_date,gender,street_address,postal_code,city,"
           "country,phone,email,subscription_product,subscription_status,subscription_start,"
@@ -127,3 +128,39 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
     assert [r["order_id"] for r in checked.accepted.collect()] == ["O1"]
     assert sorted((r["source_record_id"], r["reason"]) for r in checked.rejected.collect()) == [
         ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
+
+
+def test_erased_records_and_their_orders_are_rejected_without_their_rows(
+        spark: SparkSession, tmp_path: Path) -> None:
+    registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,subscriber_id,order_date,amount,currency,product_category\n"
+        "O1,S1,2026-01-05,12.90,EUR,books\nO2,S2,2026-01-05,1.00,EUR,books\n"
+        "O3,S1,2026-01-06,abc,EUR,books\n",
+        encoding="utf-8",
+    )
+    orders = ingest_source(
+        spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026
+    )
+    # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
+    keys = spark.createDataFrame(
+        [(hashlib.sha256(k.encode()).hexdigest(),) for k in ("magazine/S1", "magazine/S3")],
+        "record_key string")
+    erased = reject_erased(registry, keys)
+    kept_before = {r["source_record_id"] for r in registry.accepted.collect()}
+    kept = {r["source_record_id"] for r in erased.accepted.collect()}
+    assert kept == kept_before - {"S1", "S3"} and "S2" in kept
+    columns = ("source_record_id", "reason", "column", "raw")
+    before = [tuple(r[c] for c in columns) for r in registry.rejected.collect()]
+    expected = [row for row in before if row[0] != "S3"] + [
+        ("S1", "erased", None, None), ("S3", "erased", None, None), ("S3", "erased", None, None)]
+    def in_order(rows: list[tuple]) -> list[tuple]:
+        return sorted(rows, key=lambda row: tuple(v or "" for v in row))
+
+    assert in_order([tuple(r[c] for c in columns) for r in erased.rejected.collect()]) == \
+        in_order(expected)
+    erased_orders = reject_erased(orders, keys)
+    assert [r["order_id"] for r in erased_orders.accepted.collect()] == ["O2"]
+    assert sorted(tuple(r[c] for c in columns) for r in erased_orders.rejected.collect()) == [
+        ("O1", "erased", None, None), ("O3", "erased", None, None)]
