@@ -86,7 +86,7 @@ from jobs.model import (
     term_frequencies,
     with_term_frequency_adjustments,
 )
-from jobs.privacy import erased_keys
+from jobs.privacy import erased_record_keys
 from jobs.profiles import build_identifier_index, build_profiles
 from jobs.report import (
     ReportFigures,
@@ -169,8 +169,8 @@ def ingest_stage(ctx: RunContext) -> None:
         ingested: dict[str, IngestedSource] = {
             s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
         }
-        erased = erased_keys(spark, ctx.warehouse)
-        if erased is not None:
+        erased = erased_record_keys(spark, ctx.warehouse)
+        if erased:
             ingested = {name: reject_erased(part, erased) for name, part in ingested.items()}
         for source in config.sources_of("orders"):
             registry = ingested[source.registry or ""].accepted

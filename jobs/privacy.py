@@ -82,10 +82,12 @@ def order_owner_key(registry: str, raw: Column) -> Column:
     return F.when(subscriber != "", record_key(F.concat_ws("/", F.lit(registry), subscriber)))
 
 
-def erased_keys(spark: SparkSession, warehouse: str) -> DataFrame | None:
-    """Returns the distinct `record_key`s of every erasure, or None when nothing was erased."""
+def erased_record_keys(spark: SparkSession, warehouse: str) -> set[str]:
+    """Returns the `record_key`s of every erasure (empty when nothing was erased)."""
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
-    return None if stored is None else stored.select("record_key").distinct()
+    if stored is None:
+        return set()
+    return {row["record_key"] for row in stored.select("record_key").distinct().collect()}
 
 
 def find_customers(spark: SparkSession, warehouse: str, identifier: Identifier) -> list[str]:

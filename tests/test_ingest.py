@@ -144,9 +144,7 @@ def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026
     )
     # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
-    keys = spark.createDataFrame(
-        [(hashlib.sha256(k.encode()).hexdigest(),) for k in ("magazine/S1", "magazine/S3")],
-        "record_key string")
+    keys = {hashlib.sha256(k.encode()).hexdigest() for k in ("magazine/S1", "magazine/S3")}
     erased = reject_erased(registry, keys)
     kept_before = {r["source_record_id"] for r in registry.accepted.collect()}
     kept = {r["source_record_id"] for r in erased.accepted.collect()}
