@@ -24,6 +24,15 @@ def _run_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
 
 
+def _add_identifier_options(group: argparse._MutuallyExclusiveGroup) -> None:
+    """The identifiers a customer is found by (lookup, erase): exactly one is given."""
+    group.add_argument("--email")
+    group.add_argument("--phone", help="any format; national numbers are tried per region")
+    group.add_argument("--handle", help="platform:handle")
+    group.add_argument("--cookie", help="an online profile id")
+    group.add_argument("--subscriber", help="registry source:subscriber_id")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -53,21 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     look = commands.add_parser("lookup", help="a customer's profile by any identifier (JSON)")
     look.add_argument("--conf", required=True, type=Path, help="configuration YAML")
-    which = look.add_mutually_exclusive_group(required=True)
-    which.add_argument("--email")
-    which.add_argument("--phone", help="any format; national numbers are tried per region")
-    which.add_argument("--handle", help="platform:handle")
-    which.add_argument("--cookie", help="an online profile id")
-    which.add_argument("--subscriber", help="registry source:subscriber_id")
+    _add_identifier_options(look.add_mutually_exclusive_group(required=True))
     erase = commands.add_parser(
         "erase", help="erase a customer from every table and file on request (GDPR Art. 17)")
     erase.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     whom = erase.add_mutually_exclusive_group(required=True)
-    whom.add_argument("--email")
-    whom.add_argument("--phone", help="any format; national numbers are tried per region")
-    whom.add_argument("--handle", help="platform:handle")
-    whom.add_argument("--cookie", help="an online profile id")
-    whom.add_argument("--subscriber", help="registry source:subscriber_id")
+    _add_identifier_options(whom)
     whom.add_argument("--customer-id", help="a customer id (also completes an interrupted "
                                             "erasure of that customer)")
     erase.add_argument("--request-id", default=None,

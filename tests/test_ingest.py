@@ -10,7 +10,13 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import SourceConfig
-from jobs.ingest import MissingColumnError, ingest_source, reject_erased, reject_orphan_orders
+from jobs.ingest import (
+    IngestedSource,
+    MissingColumnError,
+    ingest_source,
+    reject_erased,
+    reject_orphan_orders,
+)
 
 HEADER = ("subscriber_id,first_name,last_name,birth_date,gender,street_address,postal_code,city,"
           "country,phone,email,subscription_product,subscription_status,subscription_start,"
@@ -112,18 +118,25 @@ def test_missing_key_column_stops_with_source_file_and_column(spark: SparkSessio
     assert "subscriber_id" in str(error.value) and str(path) in str(error.value)
 
 
-def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_path: Path) -> None:
-    registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+def ingest_orders(spark: SparkSession, tmp_path: Path, second_subscriber: str
+                  ) -> IngestedSource:
+    """Orders of the registry_csv subscribers: O1 and O3 (amount unreadable) by S1, O2 by
+    `second_subscriber`."""
     path = tmp_path / "orders.csv"
     path.write_text(
         "order_id,subscriber_id,order_date,amount,currency,product_category\n"
-        "O1,S1,2026-01-05,12.90,EUR,books\nO2,S99,2026-01-05,1.00,EUR,books\n"
+        f"O1,S1,2026-01-05,12.90,EUR,books\nO2,{second_subscriber},2026-01-05,1.00,EUR,books\n"
         "O3,S1,2026-01-06,abc,EUR,books\n",
         encoding="utf-8",
     )
-    orders = ingest_source(
+    return ingest_source(
         spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026
     )
+
+
+def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_path: Path) -> None:
+    registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    orders = ingest_orders(spark, tmp_path, "S99")
     checked = reject_orphan_orders(orders, registry.accepted)
     assert [r["order_id"] for r in checked.accepted.collect()] == ["O1"]
     assert sorted((r["source_record_id"], r["reason"]) for r in checked.rejected.collect()) == [
@@ -133,16 +146,7 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
 def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         spark: SparkSession, tmp_path: Path) -> None:
     registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
-    path = tmp_path / "orders.csv"
-    path.write_text(
-        "order_id,subscriber_id,order_date,amount,currency,product_category\n"
-        "O1,S1,2026-01-05,12.90,EUR,books\nO2,S2,2026-01-05,1.00,EUR,books\n"
-        "O3,S1,2026-01-06,abc,EUR,books\n",
-        encoding="utf-8",
-    )
-    orders = ingest_source(
-        spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026
-    )
+    orders = ingest_orders(spark, tmp_path, "S2")
     # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
     keys = {hashlib.sha256(k.encode()).hexdigest() for k in ("magazine/S1", "magazine/S3")}
     erased = reject_erased(registry, keys)
