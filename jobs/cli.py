@@ -258,11 +258,19 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
             print(f"no customer holds that {kind}: nothing erased", file=sys.stderr)
             return EXIT_FAILED
         registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
-        result = erase(spark, config.warehouse, customers, request_id, requested_at,
-                       registries)
     except (LookupError_, ErasureError) as exc:
         print(f"erase: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        result = erase(spark, config.warehouse, customers, request_id, requested_at,
+                       registries)
+    except Exception as exc:  # Spark, Delta or the file system: say how to finish the work
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        print(f"erase {request_id} failed: {first_line}", file=sys.stderr)
+        for customer in customers:
+            print(f"  finish it with: python -m jobs erase --conf {args.conf} --customer-id "
+                  f"{customer}", file=sys.stderr)
+        return EXIT_FAILED
     lines = [f"Erasure {result.request_id}: {len(result.customers)} customer(s) "
              f"({', '.join(result.customers)}), {result.records} records, "
              f"{result.orders} orders",

@@ -195,11 +195,9 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
     if stored is None:
         return {}
-    record_keys = F.broadcast(stored.select("record_key").distinct())
-    erased_customers = F.broadcast(
-        stored.select("customer_id").union(
-            spark.createDataFrame([(c,) for c in customers], "customer_id string"))
-        .distinct())
+    record_keys = stored.select("record_key").distinct()
+    erased_customers = stored.select("customer_id").union(
+        spark.createDataFrame([(c,) for c in customers], "customer_id string")).distinct()
     removed: dict[str, int] = {}
 
     def delete(table: str, column: Column, keys: DataFrame, key: str) -> None:
@@ -285,11 +283,15 @@ def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request
         records_per_customer: dict[str, int] = defaultdict(int)
         for row in found:
             records_per_customer[row["customer_id"]] += not row["is_order"]
-        events = spark.createDataFrame(
-            [(ERASED, c, None, records_per_customer[c], request_id) for c in result.customers],
-            "event string, customer_id string, other_customer_id string, records bigint, "
-            "run_id string")
-        tables.write_table(events, warehouse, tables.CUSTOMER_ID_EVENTS, run_id=request_id)
+        # One event per customer whose records this request found (completing an interrupted
+        # erasure that had recorded its events adds none).
+        events = [(ERASED, c, None, n, request_id) for c, n in sorted(records_per_customer.items())
+                  if n]
+        if events:
+            tables.write_table(spark.createDataFrame(
+                events, "event string, customer_id string, other_customer_id string, "
+                "records bigint, run_id string"),
+                warehouse, tables.CUSTOMER_ID_EVENTS, run_id=request_id)
         if exported:
             root = exports_root(warehouse)
             result.notices = write_erasure_notices(root, request_id, requested_at, exported)

@@ -254,3 +254,44 @@ def test_a_later_run_rejects_the_erased_records_without_their_rows(
     assert records is not None
     kept = {r["record_id"] for r in records.where(F.col("run_id") == RUN_2).collect()}
     assert kept == {r["record_id"] for r in erasure.after[tables.STANDARDIZED_RECORDS]}
+
+
+def test_an_interrupted_erasure_is_completed_by_its_customer_id(
+        spark: SparkSession, erasure: Erasure, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An erasure that stopped after its deletes, before the vacuum, no longer finds the
+    customer by identifier: `erase --customer-id` finds it in `erasures` and finishes."""
+    from jobs import privacy
+
+    crosswalk = rows(spark, erasure.warehouse, tables.IDENTITY_CROSSWALK)
+    sizes: dict[str, set[str]] = {}
+    for r in crosswalk:
+        sizes.setdefault(r["customer_id"], set()).add(r["record_id"])
+    customer = min((c for c, ids in sizes.items() if len(ids) >= 2),
+                   key=lambda c: (-len(sizes[c]), c))
+    records = sizes[customer]
+
+    def crash(*_args: object) -> int:
+        raise RuntimeError("simulated crash before the vacuum")
+
+    monkeypatch.setattr(privacy, "vacuum_tables", crash)
+    assert run("erase", "--conf", str(erasure.conf), "--customer-id", customer)[0] \
+        == cli.EXIT_FAILED
+    monkeypatch.undo()
+
+    def files_naming_the_records() -> list[str]:
+        found = []
+        for path in erasure.warehouse.glob(f"{tables.STANDARDIZED_RECORDS}/*.parquet"):
+            if records & set(pq.read_table(path, columns=["record_id"])["record_id"]
+                             .to_pylist()):
+                found.append(path.name)
+        return found
+
+    assert files_naming_the_records()  # the old versions' files are still there
+    code, output = run("erase", "--conf", str(erasure.conf), "--customer-id", customer)
+    assert code == cli.EXIT_OK and customer in output
+    assert files_naming_the_records() == []
+    for table in [*BY_RECORD, *BY_CUSTOMER]:
+        left = [r for r in rows(spark, erasure.warehouse, table)
+                if r.get("customer_id") == customer
+                or any(r.get(c) in records for c in BY_RECORD.get(table, ()))]
+        assert left == [], table
