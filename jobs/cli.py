@@ -254,13 +254,13 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
             kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
             customers = find_customers(spark, config.warehouse,
                                        normalize_identifier(kind, getattr(args, kind)))
-        if not customers:
-            print(f"no customer holds that {kind}: nothing erased", file=sys.stderr)
-            return EXIT_FAILED
-        registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
     except (LookupError_, ErasureError) as exc:
         print(f"erase: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not customers:
+        print(f"no customer holds that {kind}: nothing erased", file=sys.stderr)
+        return EXIT_FAILED
+    registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
     try:
         result = erase(spark, config.warehouse, customers, request_id, requested_at,
                        registries)

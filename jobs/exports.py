@@ -279,12 +279,31 @@ def exports_root(warehouse: str) -> Path:
     return Path(warehouse) / EXPORTS_FOLDER
 
 
-def file_sha256(path: Path) -> str:
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_entry(path: Path) -> dict[str, Any]:
+    """A file's entry in a manifest: its SHA-256 and size."""
+    return {"sha256": _sha256(path), "bytes": path.stat().st_size}
+
+
+def write_withdrawals(path: Path, withdrawals: Collection[tuple[str, str, str]]) -> None:
+    """Writes withdrawals.csv: (match_key, key_type, reason) rows, sorted, under a header."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["match_key", "key_type", "reason"])
+        writer.writerows(sorted(withdrawals))
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Writes a file set's manifest.json (keys sorted, so a re-run writes the same bytes)."""
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                        encoding="utf-8")
 
 
 def _write_members(rows: DataFrame, fields: tuple[str, ...], folder: Path) -> None:
@@ -312,10 +331,7 @@ def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: d
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     _write_members(rows, partner.fields, folder)
-    with (folder / WITHDRAWALS_FILE).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["match_key", "key_type", "reason"])
-        writer.writerows(sorted(withdrawals))
+    write_withdrawals(folder / WITHDRAWALS_FILE, withdrawals)
     manifest = {
         "partner": partner.name,
         "run_id": run_id,
@@ -328,12 +344,9 @@ def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: d
                      for segment, (customers, keys) in sorted(exported.items())},
         "withheld_segments": sorted(withheld),
         "withdrawals": len(withdrawals),
-        "files": {name: {"sha256": file_sha256(folder / name),
-                         "bytes": (folder / name).stat().st_size}
-                  for name in (MEMBERS_FILE, WITHDRAWALS_FILE)},
+        "files": {name: file_entry(folder / name) for name in (MEMBERS_FILE, WITHDRAWALS_FILE)},
     }
-    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                        encoding="utf-8")
+    write_manifest(folder, manifest)
 
 
 def partners_file(ctx: RunContext) -> Path:

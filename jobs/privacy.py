@@ -42,7 +42,9 @@ from jobs.exports import (
     MEMBERS_FILE,
     WITHDRAWALS_FILE,
     exports_root,
-    file_sha256,
+    file_entry,
+    write_manifest,
+    write_withdrawals,
 )
 from jobs.lookup import Identifier
 
@@ -335,20 +337,15 @@ def write_erasure_notices(root: Path, request_id: str, requested_at: datetime,
     for partner, pairs in sorted(keys.items()):
         folder = root / partner / request_id
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / WITHDRAWALS_FILE).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["match_key", "key_type", "reason"])
-            writer.writerows((key, kind, ERASED) for key, kind in sorted(pairs))
-        manifest = {
+        write_withdrawals(folder / WITHDRAWALS_FILE,
+                          [(key, kind, ERASED) for key, kind in pairs])
+        write_manifest(folder, {
             "partner": partner,
             "erasure": request_id,
             "requested_at": requested_at.isoformat(),
             "withdrawals": len(pairs),
-            "files": {WITHDRAWALS_FILE: {"sha256": file_sha256(folder / WITHDRAWALS_FILE),
-                                         "bytes": (folder / WITHDRAWALS_FILE).stat().st_size}},
-        }
-        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True)
-                                            + "\n", encoding="utf-8")
+            "files": {WITHDRAWALS_FILE: file_entry(folder / WITHDRAWALS_FILE)},
+        })
         notices[partner] = (str(folder / WITHDRAWALS_FILE), len(pairs))
     return notices
 
@@ -380,10 +377,7 @@ def remove_keys_from_partner_files(root: Path, request_id: str,
                 counts["customers"] -= len({c for c, _k in gone})
                 counts["match_keys"] -= len(gone)
             manifest.setdefault("erasures", []).append(request_id)
-            manifest["files"][MEMBERS_FILE] = {
-                "sha256": file_sha256(folder / MEMBERS_FILE),
-                "bytes": (folder / MEMBERS_FILE).stat().st_size}
-            manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                     encoding="utf-8")
+            manifest["files"][MEMBERS_FILE] = file_entry(folder / MEMBERS_FILE)
+            write_manifest(folder, manifest)
         rewritten += 1
     return rewritten
