@@ -27,8 +27,11 @@ NAMESAKES_COLUMN = "namesakes_expected"
 NAMESAKES_ANYWHERE_COLUMN = "namesakes_anywhere"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
+# Per record: its recorded gender, else the one its first name shows in the data's own
+# recorded genders (see with_name_genders); on pairs as `gender_shown_l` / `_r`.
+GENDER_SHOWN_COLUMN = "gender_shown"
 LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number",
-                     "street_norm", "email_sha256")
+                     "street_norm", "email_sha256", GENDER_SHOWN_COLUMN)
 # Set on a pair whose shared email is a household's (see household_emails).
 HOUSEHOLD_EMAIL = "household_email"
 
@@ -139,6 +142,38 @@ def with_expected_namesakes(records: DataFrame) -> DataFrame:
         .withColumn(NAMESAKES_ANYWHERE_COLUMN, F.greatest(NAMESAKES_ANYWHERE_COLUMN, "_seen"))
         .drop("_seen")
     )
+
+
+# A first name shows a gender when at least this many records with a recorded gender carry it
+# and at least this share of them record one gender (Andrea, Kim, Sascha show none).
+MIN_GENDERED_RECORDS = 3
+MIN_GENDER_SHARE = 0.95
+
+
+def with_name_genders(records: DataFrame) -> DataFrame:
+    """Returns the records with `gender_shown`: the recorded gender, else the gender the first
+    name shows in the data itself. A first name shows a gender when at least
+    MIN_GENDERED_RECORDS records of any source record a gender with it and at least
+    MIN_GENDER_SHARE of them the same one; learnt per run from the registers' own gender
+    column, so no list of names by gender is needed and a data set without genders infers none.
+
+    A social account or a web login shows a name but no gender: Petra Schmitz on Instagram
+    against Peter Schmitz in a register (a brother and sister, a letter apart) agree on all a
+    social account offers (see identity_guard's `first_name_genders_differ`)."""
+    if "gender" not in records.columns:
+        return records.withColumn(GENDER_SHOWN_COLUMN, F.lit(None).cast("string"))
+    per_gender = (records.where(F.col("first_name_norm").isNotNull()
+                                & F.col("gender").isNotNull())
+                  .groupBy("first_name_norm", "gender").count())
+    shown = (per_gender.groupBy("first_name_norm")
+             .agg(F.sum("count").alias("_gendered"),
+                  F.max(F.struct("count", "gender")).alias("_most"))
+             .where((F.col("_gendered") >= MIN_GENDERED_RECORDS)
+                    & (F.col("_most.count") >= F.col("_gendered") * MIN_GENDER_SHARE))
+             .select("first_name_norm", F.col("_most.gender").alias("_name_gender")))
+    return (records.join(F.broadcast(shown), "first_name_norm", "left")
+            .withColumn(GENDER_SHOWN_COLUMN, F.coalesce("gender", "_name_gender"))
+            .drop("_name_gender"))
 
 
 def namesakes_seen_on_one_platform(records: DataFrame) -> DataFrame:
@@ -354,6 +389,8 @@ VETO_REASONS = {
                                  "contact details, and names and an email of their own do not "
                                  "both agree",
     "genders_differ": "genders differ",
+    "first_name_genders_differ": "first names alike but not the same show two genders (in the "
+                                 "data's own recorded genders)",
     "birth_dates_reliable": "birth dates differ beyond a typo where true matches almost never "
                             "do (see jobs.guards.birth_dates_are_reliable)",
 }
@@ -464,6 +501,14 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     # scored above 0.5 with genders disagreeing, in the four data sets with genders (the demo's
     # and two of independent make), none was one person's (of 745).
     vetoes["genders_differ"] = levels.disagrees("gender")
+    # A first name alike but not the same, showing another gender than the other record's
+    # (recorded, or shown by its own first name: see with_name_genders): Petra Schmitz on
+    # Instagram against Peter Schmitz in a register, Marek against Marta. Where both genders
+    # are recorded, genders_differ decides; an exact first name shows no more than the
+    # other record's own (Andrea, recorded as a man, in a country where most Andreas are women).
+    shown_differ = F.col(f"{GENDER_SHOWN_COLUMN}_l") != F.col(f"{GENDER_SHOWN_COLUMN}_r")
+    vetoes["first_name_genders_differ"] = (levels.gamma("gender") == NULL_LEVEL) \
+        & ~levels.top("first_name") & F.coalesce(shown_differ, F.lit(False))
     if birth_dates_reliable:
         vetoes["birth_dates_reliable"] = levels.disagrees("birth_date")
     return vetoes

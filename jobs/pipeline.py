@@ -75,6 +75,7 @@ from jobs.link_rules import (
     rare_full_name_in_one_city,
     with_expected_namesakes,
     with_household_emails,
+    with_name_genders,
 )
 from jobs.model import (
     ModelParameters,
@@ -633,7 +634,8 @@ _RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), *LINK_RULE_COLUMNS)
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
     rule read."""
-    return with_expected_namesakes(with_comparison_features(with_blocking_columns(stored)))
+    return with_name_genders(with_expected_namesakes(
+        with_comparison_features(with_blocking_columns(stored))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:

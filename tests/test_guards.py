@@ -232,7 +232,8 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
                "gamma_birth_date", "gamma_email", "gamma_phone", "gamma_address",
                "gamma_handle_birth_year", "namesakes_expected_l", "namesakes_expected_r",
                "city_norm_l", "city_norm_r", "gamma_handle_name", "house_number_l",
-               "house_number_r", "street_norm_l", "street_norm_r", "gamma_gender")
+               "house_number_r", "street_norm_l", "street_norm_r", "gamma_gender",
+               "gender_shown_l", "gender_shown_r")
     # Namesakes expected on either side, and the cities.
     common, rare, city = (0.3, 0.25), (0.004, 0.009), ("oulu", "oulu")
     rows = [
@@ -540,6 +541,57 @@ def test_namesakes_anywhere_count_both_names_in_either_field_over_all_records(
         ("s/5", None),
     ], "record_id string, namesakes_anywhere double")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_first_name_shows_a_gender_where_the_data_records_one_for_nearly_all_who_carry_it(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_name_genders
+
+    registry = [("peter", "m")] * 3 + [("petra", "f")] * 19 + [("petra", "m")] \
+        + [("andrea", "f")] * 2 + [("andrea", "m")] * 2 + [("jonas", "m")] * 2 \
+        + [("kim", None)] * 5
+    rows = [(f"r/{i}", name, gender) for i, (name, gender) in enumerate(registry)] + [
+        ("s/1", "peter", None),   # a social account: the gender its first name shows
+        ("s/2", "petra", None),   # 19 of 20 Petras are women: 95 %, enough
+        ("s/3", "andrea", None),  # half and half: none
+        ("s/4", "jonas", None),   # two records only: too few
+        ("s/5", "kim", None),     # never recorded with a gender
+        ("s/6", None, None),      # no first name
+    ]
+    records = spark.createDataFrame(rows, "record_id string, first_name_norm string, "
+                                          "gender string")
+    actual = {r["record_id"]: r["gender_shown"] for r in with_name_genders(records).collect()}
+    assert {k: v for k, v in actual.items() if k.startswith("s/")} == {
+        "s/1": "m", "s/2": "f", "s/3": None, "s/4": None, "s/5": None, "s/6": None}
+    # A recorded gender stays, even against what most records with the name say (Petra, m).
+    assert all(actual[f"r/{i}"] == gender for i, (_name, gender) in enumerate(registry))
+    # Data without a gender column shows none.
+    no_genders = with_name_genders(records.drop("gender"))
+    assert {r["gender_shown"] for r in no_genders.collect()} == {None}
+
+
+def test_first_names_alike_that_show_two_genders_veto_a_link_unless_the_name_is_the_same(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, guard_vetoes
+
+    # A register's Peter Schmitz (recorded m) and a social account of Petra Schmitz (f as her
+    # name shows): first names alike (level 1), no gender level (the account records none).
+    cases = spark.createDataFrame([
+        ("peter and petra", 1, -1, "m", "f", True),
+        ("marek and marta, near", 2, -1, "m", "f", True),
+        ("the same first name, a minority gender recorded", 3, -1, "m", "f", False),
+        ("alike, one gender", 1, -1, "f", "f", False),
+        ("alike, the account's name shows none", 1, -1, "m", None, False),
+        ("both recorded: genders_differ decides", 1, 0, "m", "f", False),
+    ], "case string, first int, gender int, shown_l string, shown_r string, veto boolean")
+    pairs = scored_pairs(cases, "reg/1", "s/x:ps", first_name="first", last_name="4",
+                         gender="gender", gender_shown_l="shown_l", gender_shown_r="shown_r")
+    veto = guard_vetoes(Levels(comparison_specs()), ["reg"])["first_name_genders_differ"]
+    actual = {r["case"]: r["fired"] for r in pairs.select("case", veto.alias("fired")).collect()}
+    assert actual == {r["case"]: r["veto"] for r in cases.collect()}
 
 
 def test_a_full_name_rare_in_all_the_data_links_alone_unless_something_disagrees(
