@@ -327,6 +327,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
+    from jobs.warehouse_lock import WarehouseBusyError, warehouse_lock
+
+    # One writing command at a time per warehouse (see jobs.warehouse_lock).
+    try:
+        with warehouse_lock(config.warehouse, args.command):
+            return _writing_command(args, config)
+    except WarehouseBusyError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _writing_command(args: argparse.Namespace, config: Config) -> int:
     if args.command == "erase":
         return _erase_command(args, config)
     from jobs.exports import PartnerSecretError

@@ -1,0 +1,93 @@
+"""One writing command at a time per warehouse: the lock file, its take-over and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs import cli
+from jobs.warehouse_lock import LOCK_FILE, WarehouseBusyError, local_folder, warehouse_lock
+
+
+def test_a_second_writer_is_refused_with_the_holder_named_and_may_go_once_the_first_is_done(
+    tmp_path: Path,
+) -> None:
+    warehouse = str(tmp_path / "wh")
+    with warehouse_lock(warehouse, "run") as held:
+        assert held == tmp_path / "wh" / LOCK_FILE
+        holder = json.loads(held.read_text(encoding="utf-8"))
+        assert (holder["command"], holder["pid"], holder["host"]) == (
+            "run", os.getpid(), socket.gethostname())
+        with pytest.raises(WarehouseBusyError) as refused, warehouse_lock(warehouse, "erase"):
+            pass
+        message = str(refused.value)
+        assert f"`run` holds it (process {os.getpid()} on {socket.gethostname()}" in message
+        assert str(held) in message  # what to remove if that process is gone
+        assert held.is_file()  # the refused command left the holder's lock alone
+    assert not (tmp_path / "wh" / LOCK_FILE).exists()
+    with warehouse_lock(warehouse, "erase") as again:
+        assert json.loads(again.read_text(encoding="utf-8"))["command"] == "erase"
+
+
+def test_the_lock_is_released_when_the_command_fails(tmp_path: Path) -> None:
+    with pytest.raises(ValueError), warehouse_lock(str(tmp_path), "run"):
+        raise ValueError("a stage failed")
+    assert not (tmp_path / LOCK_FILE).exists()
+
+
+def _write_lock(folder: Path, pid: int, host: str) -> Path:
+    path = folder / LOCK_FILE
+    path.write_text(json.dumps({"command": "run", "pid": pid, "host": host,
+                                "since": "2026-12-04T02:00:00+00:00"}), encoding="utf-8")
+    return path
+
+
+def test_a_lock_left_by_a_process_of_this_host_that_is_gone_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    _write_lock(tmp_path, int(gone.stdout), socket.gethostname())
+    with warehouse_lock(str(tmp_path), "erase") as held:
+        assert held is not None
+        assert json.loads(held.read_text(encoding="utf-8"))["pid"] == os.getpid()
+
+
+def test_a_lock_of_another_host_or_a_live_process_is_never_taken_over(tmp_path: Path) -> None:
+    for pid, host in ((os.getppid(), socket.gethostname()), (1, "another-host")):
+        path = _write_lock(tmp_path, pid, host)
+        with pytest.raises(WarehouseBusyError, match=f"process {pid} on {host}"), \
+                warehouse_lock(str(tmp_path), "erase"):
+            pass
+        assert json.loads(path.read_text(encoding="utf-8"))["pid"] == pid
+
+
+def test_only_local_warehouses_are_locked(tmp_path: Path) -> None:
+    assert local_folder("/data/wh") == Path("/data/wh")
+    assert local_folder("file:///data/wh") == Path("/data/wh")
+    assert local_folder("file:/data/wh") == Path("/data/wh")
+    assert local_folder("s3a://bucket/wh") is None
+    with warehouse_lock("s3a://bucket/wh", "run") as held:
+        assert held is None
+
+
+def test_the_cli_refuses_a_writing_command_on_a_busy_warehouse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(tmp_path / "wh"),
+        "sources": [{"name": "crm", "kind": "registry", "format": "csv",
+                     "path": str(tmp_path / "crm.csv")}],
+    }), encoding="utf-8")
+    with warehouse_lock(str(tmp_path / "wh"), "run"):
+        code = cli.main(["erase", "--conf", str(conf), "--customer-id", "C1"])
+    assert code == cli.EXIT_FAILED
+    error = capsys.readouterr().err
+    assert error.startswith(f"erase: warehouse {tmp_path / 'wh'} is in use: `run` holds it")
