@@ -153,9 +153,11 @@ MIN_GENDER_SHARE = 0.95
 def with_name_genders(records: DataFrame) -> DataFrame:
     """Returns the records with `gender_shown`: the recorded gender, else the gender the first
     name shows in the data itself. A first name shows a gender when at least
-    MIN_GENDERED_RECORDS records of any source record a gender with it and at least
-    MIN_GENDER_SHARE of them the same one; learnt per run from the registers' own gender
-    column, so no list of names by gender is needed and a data set without genders infers none.
+    MIN_GENDERED_RECORDS records of any source record a gender with it, at least
+    MIN_GENDER_SHARE of them the same one, and fewer records carry it as a surname (Meyer in
+    the first name's field is a swapped surname); an initial shows none. Learnt per run from
+    the registers' own gender column, so no list of names by gender is needed and a data set
+    without genders infers none.
 
     A social account or a web login shows a name but no gender: Petra Schmitz on Instagram
     against Peter Schmitz in a register (a brother and sister, a letter apart) agree on all a
@@ -165,11 +167,19 @@ def with_name_genders(records: DataFrame) -> DataFrame:
     per_gender = (records.where(F.col("first_name_norm").isNotNull()
                                 & F.col("gender").isNotNull())
                   .groupBy("first_name_norm", "gender").count())
+    # A surname in the first name's field (Meyer Tobi, swapped) shows no gender: a name seen
+    # as a surname at least as often as with a recorded gender is left out, as are initials.
+    surnames = (records.where(F.col("last_name_norm").isNotNull())
+                .groupBy(F.col("last_name_norm").alias("first_name_norm"))
+                .agg(F.count(F.lit(1)).alias("_as_surname")))
     shown = (per_gender.groupBy("first_name_norm")
              .agg(F.sum("count").alias("_gendered"),
                   F.max(F.struct("count", "gender")).alias("_most"))
+             .join(surnames, "first_name_norm", "left")
              .where((F.col("_gendered") >= MIN_GENDERED_RECORDS)
-                    & (F.col("_most.count") >= F.col("_gendered") * MIN_GENDER_SHARE))
+                    & (F.col("_most.count") >= F.col("_gendered") * MIN_GENDER_SHARE)
+                    & (F.coalesce("_as_surname", F.lit(0)) < F.col("_gendered"))
+                    & (F.length("first_name_norm") >= 2))
              .select("first_name_norm", F.col("_most.gender").alias("_name_gender")))
     return (records.join(F.broadcast(shown), "first_name_norm", "left")
             .withColumn(GENDER_SHOWN_COLUMN, F.coalesce("gender", "_name_gender"))

@@ -550,22 +550,26 @@ def test_a_first_name_shows_a_gender_where_the_data_records_one_for_nearly_all_w
 
     registry = [("peter", "m")] * 3 + [("petra", "f")] * 19 + [("petra", "m")] \
         + [("andrea", "f")] * 2 + [("andrea", "m")] * 2 + [("jonas", "m")] * 2 \
-        + [("kim", None)] * 5
-    rows = [(f"r/{i}", name, gender) for i, (name, gender) in enumerate(registry)] + [
-        ("s/1", "peter", None),   # a social account: the gender its first name shows
-        ("s/2", "petra", None),   # 19 of 20 Petras are women: 95 %, enough
-        ("s/3", "andrea", None),  # half and half: none
-        ("s/4", "jonas", None),   # two records only: too few
-        ("s/5", "kim", None),     # never recorded with a gender
-        ("s/6", None, None),      # no first name
-    ]
+        + [("kim", None)] * 5 + [("meyer", "f")] * 3 + [("g", "f")] * 3
+    rows = [(f"r/{i}", name, "x", gender) for i, (name, gender) in enumerate(registry)] + [
+        ("s/1", "peter", None, None),   # a social account: the gender its first name shows
+        ("s/2", "petra", None, None),   # 19 of 20 Petras are women: 95 %, enough
+        ("s/3", "andrea", None, None),  # half and half: none
+        ("s/4", "jonas", None, None),   # two records only: too few
+        ("s/5", "kim", None, None),     # never recorded with a gender
+        ("s/6", None, None, None),      # no first name
+        ("s/7", "meyer", None, None),   # three times a surname (below), swapped in three women
+        ("s/8", "g", None, None),       # an initial
+    ] + [(f"r/m{i}", "anna", "meyer", "f") for i in range(3)]
     records = spark.createDataFrame(rows, "record_id string, first_name_norm string, "
-                                          "gender string")
+                                          "last_name_norm string, gender string")
     actual = {r["record_id"]: r["gender_shown"] for r in with_name_genders(records).collect()}
     assert {k: v for k, v in actual.items() if k.startswith("s/")} == {
-        "s/1": "m", "s/2": "f", "s/3": None, "s/4": None, "s/5": None, "s/6": None}
+        "s/1": "m", "s/2": "f", "s/3": None, "s/4": None, "s/5": None, "s/6": None,
+        "s/7": None, "s/8": None}
     # A recorded gender stays, even against what most records with the name say (Petra, m).
     assert all(actual[f"r/{i}"] == gender for i, (_name, gender) in enumerate(registry))
+    assert all(actual[f"r/m{i}"] == "f" for i in range(3))
     # Data without a gender column shows none.
     no_genders = with_name_genders(records.drop("gender"))
     assert {r["gender_shown"] for r in no_genders.collect()} == {None}
