@@ -343,12 +343,13 @@ def _writing_command(args: argparse.Namespace, config: Config) -> int:
         return _erase_command(args, config)
     from jobs.exports import PartnerSecretError
     from jobs.ingest import MissingColumnError, SourceReadError
+    from jobs.model import ModelError
 
     try:
         return _stage_command(args, config)
     except (MissingColumnError, SourceReadError, PartnerSecretError, ConfigError) as exc:
         print(f"input error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RuntimeError as exc:
+    except (RuntimeError, ModelError) as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return EXIT_FAILED

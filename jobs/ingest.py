@@ -19,7 +19,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -78,9 +78,20 @@ def _text_type(data_type: DataType) -> DataType:
     return ArrayType(StringType()) if isinstance(data_type, ArrayType) else StringType()
 
 
+# CSV as spreadsheets, pandas and Python's csv module write it (RFC 4180): a quote inside a
+# quoted field is doubled (""), where Spark's default escape is a backslash. A source's own
+# `options` win.
+CSV_DEFAULTS = {"escape": '"'}
+
+
+def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
+    defaults = CSV_DEFAULTS if source.format == "csv" else {}
+    return spark.read.options(**{**defaults, **source.options})
+
+
 def _present_columns(spark: SparkSession, source: SourceConfig) -> list[str]:
     """Returns the column names the source's files actually hold (header or JSON keys)."""
-    reader = spark.read.options(**source.options)
+    reader = _reader(spark, source)
     if source.format == "csv":
         return reader.option("header", True).csv(source.path).columns
     if source.format == "json":
@@ -100,7 +111,7 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
     Columns of the contract the source lacks are null; columns outside the contract are dropped.
     """
     wanted = [c for c in schema.column_names if c in present]
-    reader = spark.read.options(**source.options)
+    reader = _reader(spark, source)
     if source.format == "csv":
         text_schema = StructType(
             [StructField(c, StringType(), True) for c in present]
@@ -137,11 +148,17 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
     else:
         df = reader.format(source.format).load(source.path).withColumn(CORRUPT, F.lit(None))
         raw = F.to_json(F.struct(*[F.col(c) for c in df.columns if c != CORRUPT]))
-    columns = [
-        (F.col(c).cast(_text_type(schema.data_type(c))) if c in wanted
-         else F.lit(None).cast(_text_type(schema.data_type(c)))).alias(c)
-        for c in schema.column_names
-    ]
+    read_types = dict(df.dtypes)
+
+    def as_text(column: str) -> Column:
+        wanted_type = _text_type(schema.data_type(column))
+        if column not in wanted:
+            return F.lit(None).cast(wanted_type)
+        if isinstance(wanted_type, ArrayType) and not read_types[column].startswith("array"):
+            return text_list(F.col(column))  # a CSV field (or a text column of a table)
+        return F.col(column).cast(wanted_type)
+
+    columns = [as_text(c).alias(c) for c in schema.column_names]
     return df.select(
         *columns,
         F.col(CORRUPT).isNotNull().alias("_corrupt"),
@@ -150,12 +167,26 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
     )
 
 
+# Booleans as exports write them: true/false, and yes/no, y/n, 1/0, t/f (any case).
+TRUE_TEXTS = ("true", "t", "yes", "y", "1")
+FALSE_TEXTS = ("false", "f", "no", "n", "0")
+
+
+def text_list(text: Column) -> Column:
+    """Returns a list written in one text field as an array of text: a JSON array
+    (`["travel", "food"]`), or values separated by `|`, `;` or `,` (`travel|food`); null when
+    empty. A CSV file has no arrays, so an online source's interests come this way."""
+    trimmed = F.trim(text.cast("string"))
+    return (F.when(trimmed.startswith("["), F.from_json(trimmed, ArrayType(StringType())))
+            .when(trimmed != "", F.split(trimmed, r"\s*[|;,]\s*")))
+
+
 def _typed(column: str, data_type: DataType) -> Column:
     """Returns the text column converted to its declared type; null when it does not convert."""
     text = F.trim(F.col(column))
     if isinstance(data_type, BooleanType):
         lowered = F.lower(text)
-        return F.when(lowered == "true", True).when(lowered == "false", False)
+        return F.when(lowered.isin(*TRUE_TEXTS), True).when(lowered.isin(*FALSE_TEXTS), False)
     if isinstance(data_type, TimestampType):
         return F.try_to_timestamp(text)
     if isinstance(data_type, DateType):

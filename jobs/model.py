@@ -386,6 +386,12 @@ def estimate_m_by_sessions(
         for spec in others:
             estimates[spec.name].append(np.asarray(fitted.m[spec.name]))
     missing = [name for name, found in estimates.items() if not found]
+    if len(missing) == len(estimates):
+        raise ModelError(
+            f"too few candidate pairs to train the model ({int(candidate_patterns['n'].sum())}; "
+            "each training session needs at least 10 that agree on its comparisons): train on "
+            "a larger data set, or copy a model trained on one (its warehouse's model/ folder) "
+            "into this warehouse; `run` then reuses it")
     if missing:
         raise ModelError(f"no training session estimated m for {missing}: add a session that "
                          "does not block on them")

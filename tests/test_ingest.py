@@ -107,6 +107,32 @@ def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
     assert "profile_id" not in result.missing_columns
 
 
+def test_csv_online_source_reads_interests_written_as_text_and_booleans_as_exports_write_them(
+    spark: SparkSession, tmp_path: Path,
+) -> None:
+    path = tmp_path / "web.csv"
+    path.write_text("\n".join([
+        "profile_id,interests,consent_profiling",
+        'P1,"travel|food",yes',
+        'P2,"[""travel"", ""food""]",0',
+        'P3,"travel; food , news",Y',
+        "P4,,FALSE",
+        "P5,moving,maybe",
+    ]) + "\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("web", "online", "csv", str(path)), "r1", 2026)
+    actual = result.accepted.select("source_record_id", "interests", "consent_profiling",
+                                    "dropped_values")
+    expected = spark.createDataFrame([
+        ("P1", ["travel", "food"], True, None),
+        ("P2", ["travel", "food"], False, None),
+        ("P3", ["travel", "food", "news"], True, None),
+        ("P4", None, False, None),
+        ("P5", ["moving"], None, ["invalid_consent_profiling"]),
+    ], "source_record_id string, interests array<string>, consent_profiling boolean, "
+       "dropped_values array<string>")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_missing_key_column_stops_with_source_file_and_column(spark: SparkSession,
                                                               tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
