@@ -126,8 +126,10 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         )
         raw = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(c) for c in present])))
     elif source.format == "json":
+        # Every value as its JSON text, lists too: a list written as one string ("travel|food")
+        # is then read as text_list reads a CSV field, not rejected as an unparseable row.
         text_schema = StructType(
-            [StructField(c, _text_type(schema.data_type(c)), True) for c in wanted]
+            [StructField(c, StringType(), True) for c in wanted]
             + [StructField(CORRUPT, StringType(), True)]
         )
         lines = reader.text(source.path).where(F.trim("value") != "")
@@ -155,7 +157,7 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         if column not in wanted:
             return F.lit(None).cast(wanted_type)
         if isinstance(wanted_type, ArrayType) and not read_types[column].startswith("array"):
-            return text_list(F.col(column))  # a CSV field (or a text column of a table)
+            return text_list(F.col(column))  # a CSV field, a JSON value, a text column
         return F.col(column).cast(wanted_type)
 
     columns = [as_text(c).alias(c) for c in schema.column_names]
@@ -191,7 +193,12 @@ def _typed(column: str, data_type: DataType) -> Column:
         return F.try_to_timestamp(text)
     if isinstance(data_type, DateType):
         return text.try_cast(DateType())
-    if isinstance(data_type, IntegerType | LongType | DecimalType):
+    if isinstance(data_type, IntegerType | LongType):
+        # A whole number written with a decimal point (12.0: JSON from a float column) counts.
+        number = text.try_cast("double")
+        return F.coalesce(text.try_cast(data_type),
+                          F.when(number == F.floor(number), number.try_cast(data_type)))
+    if isinstance(data_type, DecimalType):
         return text.try_cast(data_type)
     if isinstance(data_type, ArrayType):
         return F.col(column)

@@ -88,6 +88,9 @@ def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
         json.dumps({"profile_id": "P2", "page_views": "lots"}),
         '{"profile_id": "P3", broken',
         json.dumps({"profile_id": "P4", "page_views": -1}),
+        # A list written as one string, a whole number with a decimal point.
+        json.dumps({"profile_id": "P5", "interests": "travel|food", "page_views": 7.0}),
+        json.dumps({"profile_id": "P6", "page_views": 7.5}),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = ingest_source(spark, SourceConfig("web", "online", "json", str(path)), "r1", 2026)
@@ -96,7 +99,9 @@ def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
     expected = spark.createDataFrame(
         [("P1", 3, ["moving"], "2026-01-02 03:04:05", None),
          ("P2", None, None, None, ["invalid_page_views"]),
-         ("P4", None, None, None, ["invalid_page_views"])],
+         ("P4", None, None, None, ["invalid_page_views"]),
+         ("P5", 7, ["travel", "food"], None, None),
+         ("P6", None, None, None, ["invalid_page_views"])],
         "source_record_id string, page_views int, interests array<string>, last_seen string, "
         "dropped_values array<string>",
     ).withColumn("last_seen", F.col("last_seen").cast("timestamp"))
