@@ -399,6 +399,8 @@ VETO_REASONS = {
                                  "contact details, and names and an email of their own do not "
                                  "both agree",
     "genders_differ": "genders differ",
+    "names_differ": "first and last names both differ, and neither an email of their own nor "
+                    "the birth date agrees (two people of one household)",
     "first_name_genders_differ": "first names alike but not the same show two genders (in the "
                                  "data's own recorded genders)",
     "birth_dates_reliable": "birth dates differ beyond a typo where true matches almost never "
@@ -511,6 +513,13 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     # scored above 0.5 with genders disagreeing, in the four data sets with genders (the demo's
     # and two of independent make), none was one person's (of 745).
     vetoes["genders_differ"] = levels.disagrees("gender")
+    # First and last name both wholly different: two people sharing a home (flatmates Leszek
+    # Lewandowski and Rafał Urbański, one address and landline, born the same year, scored
+    # 0.975), unless an email of their own or the exact birth date says one person (Marie
+    # Martin who married and signs M. Dupont). Where no source records contact details (a
+    # keyed-in register), both names can be garbled at once and the score decides.
+    vetoes["names_differ"] = levels.disagrees("first_name") & levels.disagrees("last_name") \
+        & ~same_email & ~levels.top("birth_date") & individuals
     # A first name alike but not the same, showing another gender than the other record's
     # (recorded, or shown by its own first name: see with_name_genders): Petra Schmitz on
     # Instagram against Peter Schmitz in a register, Marek against Marta. Where both genders

@@ -300,6 +300,12 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
          4, 3, 0, 0, 4, -1),
         ("every name differs, birth date and address agree", "crm/1", "crm/2", 0, 0, 3, -1, -1,
          4, -1),
+        ("flatmates: every name differs, one address and landline", "crm/1", "crm/2", 0, 0, 1,
+         0, 2, 4, -1),
+        ("married: every name differs, the email agrees", "crm/1", "crm/2", 0, 0, -1, 1, -1, 4,
+         -1),
+        ("every name differs in a register without contact details", "reg/1", "reg/2", 0, 0, 1,
+         -1, 2, 4, -1),
         ("social: names, city and the year in the handle", "x/a", "crm/2", 3, 4, -1, -1, -1, 1,
          1),
         ("shared email, first names agree", "crm/1", "crm/2", 2, -1, -1, 1, -1, 0, -1),
@@ -367,6 +373,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
         ("first names alike, birth dates exact, emails and phones differ", False, False, False,
          False),
         ("every name differs, birth date and address agree", True, False, False, False),
+        ("flatmates: every name differs, one address and landline", False, False, False, False),
+        ("married: every name differs, the email agrees", True, False, False, False),
+        ("every name differs in a register without contact details", True, False, False, False),
         ("social: names, city and the year in the handle", True, False, False, False),
         ("shared email, first names agree", True, True, False, False),
         ("shared email, birth dates contradict", True, False, False, False),
@@ -902,6 +911,7 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
          -1),
         ("one source: emails differ, the phone agrees", "reg/1", 3, 4, -1, 0, 2, 4, -1),
         ("two sources: emails differ", "crm/1", 3, 4, -1, 0, -1, 4, -1),
+        ("flatmates: every name differs", "crm/1", 0, 0, 1, 0, 2, 4, -1),
     ], "case string, l string, first int, last int, born int, email int, phone int, "
        "address int, gender int")
     pairs = scored_pairs(cases, "x", "reg/2", first_name="first", last_name="last",
@@ -937,6 +947,7 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
             ("one source: phones differ, names and birth date agree", "", True, True),
             ("one source: emails differ, the phone agrees", "", True, True),
             ("two sources: emails differ", "", True, True),
+            ("flatmates: every name differs", "names_differ", True, False),
         ], "case string, vetoes string, corroborated boolean, guard boolean")
         assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
