@@ -348,6 +348,12 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
             f"source {source.name!r}: cannot read {source.format} at {source.path}: "
             f"{str(exc).splitlines()[0]}"
         ) from exc
+    if not present and source.format == "json":
+        # No JSON object at all: an empty file (a day without new profiles) is a source with
+        # no rows, not one without its key; lines that are not objects are still rejected.
+        log.warning("source %s: no JSON object in %s: read as a source without rows",
+                    source.name, source.path)
+        present = list(schema.required)
     for column in schema.required:
         if column not in present:
             raise MissingColumnError(source.name, source.path, column)

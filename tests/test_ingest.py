@@ -138,6 +138,21 @@ def test_csv_online_source_reads_interests_written_as_text_and_booleans_as_expor
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_json_source_without_any_object_has_no_rows_and_rejects_its_broken_lines(
+    spark: SparkSession, tmp_path: Path,
+) -> None:
+    empty, broken = tmp_path / "empty.jsonl", tmp_path / "broken.jsonl"
+    empty.write_text("", encoding="utf-8")
+    broken.write_text("not json\n\n", encoding="utf-8")
+    nothing = ingest_source(spark, SourceConfig("web", "online", "json", str(empty)), "r1", 2026)
+    assert (nothing.accepted.count(), nothing.rejected.count()) == (0, 0)
+    result = ingest_source(spark, SourceConfig("web", "online", "json", str(broken)), "r1",
+                           2026)
+    assert result.accepted.count() == 0
+    assert [(r["reason"], r["raw"]) for r in result.rejected.collect()] == [
+        ("unparseable_row", "not json")]
+
+
 def test_missing_key_column_stops_with_source_file_and_column(spark: SparkSession,
                                                               tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
