@@ -862,7 +862,7 @@ def _registry_rows(rng: random.Random, name: str, members: Sequence[_Person],
                                                   f", {rng.choice(('Hinterhaus', 'bât. B'))}"},
             "missing_key": {"subscriber_id": " "},
             "invalid_updated_at": {"updated_at": "yesterday"},
-            "invalid_consent_marketing": {"consent_marketing": rng.choice(("ja", "yes", "oui"))},
+            "invalid_consent_marketing": {"consent_marketing": rng.choice(("ja", "maybe", "oui"))},
             "invalid_birth_date": {"birth_date": f"{year}-02-30"},
             "impossible_birth_date": {"birth_date": rng.choice(("2031-05-01", "1850-01-01"))},
         }[kind])
