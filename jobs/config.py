@@ -15,6 +15,18 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
+def local_path(location: str) -> Path | None:
+    """Returns a configured location (warehouse, source path) as a local or mounted path: a
+    plain path or a `file:` URI; None for any other URI (s3a://, abfss://, hdfs://)."""
+    if location.startswith("file://"):
+        return Path(location[len("file://"):])
+    if location.startswith("file:"):
+        return Path(location[len("file:"):])
+    if _SCHEME.match(location):
+        return None
+    return Path(location)
+
+
 class ConfigError(ValueError):
     """A configuration file is unreadable or a key holds a value of the wrong kind."""
 

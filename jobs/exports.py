@@ -26,7 +26,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs import tables
-from jobs.config import ConfigError, _check_keys, _expect_mapping, resolve_path
+from jobs.config import ConfigError, _check_keys, _expect_mapping, local_path, resolve_path
 from jobs.segments import (
     SEGMENT_NAME,
     load_segments,
@@ -52,7 +52,6 @@ EXPORT_SCHEMA = ("partner string, segment string, customer_id string, match_key 
 MEMBERS_FILE, WITHDRAWALS_FILE, MANIFEST_FILE = "members.csv", "withdrawals.csv", "manifest.json"
 _E164 = r"^\+[1-9][0-9]{6,14}$"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 class PartnerSecretError(RuntimeError):
@@ -271,12 +270,11 @@ def withdrawn_keys(earlier_exports: DataFrame, profiles: DataFrame, secret: byte
 
 def exports_root(warehouse: str) -> Path:
     """Returns the local folder holding the partner file sets."""
-    if warehouse.startswith("file://"):
-        warehouse = warehouse[len("file://"):]
-    elif _URI.match(warehouse):
+    folder = local_path(warehouse)
+    if folder is None:
         raise ValueError(f"partner files are written with local file I/O; warehouse {warehouse!r}"
                          " must be a local or mounted path")
-    return Path(warehouse) / EXPORTS_FOLDER
+    return folder / EXPORTS_FOLDER
 
 
 def _sha256(path: Path) -> str:

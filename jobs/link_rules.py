@@ -25,11 +25,11 @@ NAMESAKES_COLUMN = "namesakes_expected"
 # Per record: how many records carrying its two names all the data is expected to hold, in
 # either order (see with_expected_namesakes); on pairs as `namesakes_anywhere_l` / `_r`.
 NAMESAKES_ANYWHERE_COLUMN = "namesakes_anywhere"
-# Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
-# builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
 # Per record: its recorded gender, else the one its first name shows in the data's own
 # recorded genders (see with_name_genders); on pairs as `gender_shown_l` / `_r`.
 GENDER_SHOWN_COLUMN = "gender_shown"
+# Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
+# builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
 LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number",
                      "street_norm", "email_sha256", GENDER_SHOWN_COLUMN)
 # Set on a pair whose shared email is a household's (see household_emails).

@@ -37,7 +37,7 @@ from jobs.comparisons import (
     pairs_with_records,
     with_comparison_features,
 )
-from jobs.config import Config
+from jobs.config import Config, local_path
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import (
     MUST_LINK_WEIGHT,
@@ -589,7 +589,8 @@ def _birth_dates_reliable(params: ModelParameters) -> bool:
 
 def write_run_report(ctx: RunContext, scored: DataFrame, params: ModelParameters) -> None:
     """Writes <warehouse>/reports/run-<run id>.html (local or mounted warehouses only)."""
-    if "://" in ctx.warehouse and not ctx.warehouse.startswith("file:"):
+    warehouse = local_path(ctx.warehouse)
+    if warehouse is None:
         log.info("run report skipped: the warehouse %s is not a local folder", ctx.warehouse)
         return
     by_threshold = []
@@ -613,7 +614,7 @@ def write_run_report(ctx: RunContext, scored: DataFrame, params: ModelParameters
             ("cluster", "clusters", "clusters"),
         )] + [("link threshold", str(ctx.config.matching.link_threshold))],
     )
-    folder = Path(ctx.warehouse.removeprefix("file:")) / "reports"
+    folder = warehouse / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run-{ctx.run_id}.html"
     path.write_text(render_report(figures, params), encoding="utf-8")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from jobs.config import local_path
+
 log = logging.getLogger(__name__)
 
 DELTA_VERSION = "4.0.1"
@@ -134,8 +136,8 @@ def input_bytes(paths: list[str]) -> int | None:
     missing: the caller then keeps the configured partitions)."""
     total = 0
     for path in paths:
-        local = Path(path[len("file:"):] if path.startswith("file:") else path)
-        if "://" in path and not path.startswith("file:"):
+        local = local_path(path)
+        if local is None:
             return None
         if local.is_file():
             total += local.stat().st_size

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jobs.config import local_path
+
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "_idres.lock"
@@ -29,17 +31,6 @@ LOCK_FILE = "_idres.lock"
 
 class WarehouseBusyError(RuntimeError):
     """Another command holds the warehouse's lock."""
-
-
-def local_folder(warehouse: str) -> Path | None:
-    """Returns the warehouse as a local folder (a plain path or a file: URI), None otherwise."""
-    if warehouse.startswith("file://"):
-        return Path(warehouse[len("file://"):])
-    if warehouse.startswith("file:"):
-        return Path(warehouse[len("file:"):])
-    if "://" in warehouse:
-        return None
-    return Path(warehouse)
 
 
 def _alive(pid: int) -> bool:
@@ -81,7 +72,7 @@ def warehouse_lock(warehouse: str, command: str) -> Iterator[Path | None]:
     warehouse is not a local folder and no lock is taken). Raises WarehouseBusyError when
     another live command holds it; a lock left by a process of this host that is gone is
     taken over, with a warning."""
-    folder = local_folder(warehouse)
+    folder = local_path(warehouse)
     if folder is None:
         log.info("no warehouse lock on %s (not a local folder): the scheduler must keep "
                  "writing commands apart", warehouse)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from jobs import cli
-from jobs.warehouse_lock import LOCK_FILE, WarehouseBusyError, local_folder, warehouse_lock
+from jobs.config import local_path
+from jobs.warehouse_lock import LOCK_FILE, WarehouseBusyError, warehouse_lock
 
 
 def test_a_second_writer_is_refused_with_the_holder_named_and_may_go_once_the_first_is_done(
@@ -69,10 +70,10 @@ def test_a_lock_of_another_host_or_a_live_process_is_never_taken_over(tmp_path: 
 
 
 def test_only_local_warehouses_are_locked(tmp_path: Path) -> None:
-    assert local_folder("/data/wh") == Path("/data/wh")
-    assert local_folder("file:///data/wh") == Path("/data/wh")
-    assert local_folder("file:/data/wh") == Path("/data/wh")
-    assert local_folder("s3a://bucket/wh") is None
+    assert local_path("/data/wh") == Path("/data/wh")
+    assert local_path("file:///data/wh") == Path("/data/wh")
+    assert local_path("file:/data/wh") == Path("/data/wh")
+    assert local_path("s3a://bucket/wh") is None
     with warehouse_lock("s3a://bucket/wh", "run") as held:
         assert held is None
 
