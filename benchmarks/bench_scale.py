@@ -9,7 +9,10 @@ runs while the generator is unchanged) and configured like conf/demo.yaml, the j
 fresh warehouse beside it, and the resident memory of the job's
 processes (the JVM, the Python driver and its workers) is read from /proc every half second.
 One table is printed: records, candidate pairs, wall time, the stage times, the JVM's peak
-resident memory, precision and recall. The figures also go to `benchmarks/results/scale.json`.
+resident memory, precision and recall. A second table shows where the CPU time went: the JVM's
+JIT compilers, Spark's task threads, its garbage collector and its other threads (the driver's
+query planning among them), and the Python processes. The figures also go to
+`benchmarks/results/scale.json`.
 
 `--name-variety 10` (the default) draws names from lists ten times as long as the demo's, as
 varied as a real register's: with the demo's short lists a population of 100,000 would be
@@ -37,6 +40,7 @@ from deltalake import DeltaTable
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DATE = "2026-11-22"
 SAMPLE_SECONDS = 0.5
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -51,6 +55,7 @@ class ScaleResult:
     precision: float | None = None
     recall: float | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _children(pid: int) -> list[int]:
@@ -88,15 +93,60 @@ def _rss_mb(pid: int) -> tuple[str, float]:
     return name, int(rss) / 1024 if rss else 0.0
 
 
+# JVM threads by what they do, from the names the JVM and Spark give them (Linux truncates a
+# thread's name to 15 characters): the JIT compilers, Spark's task threads, the garbage
+# collector; everything else (the driver's planning on Py4J's threads, the scheduler) is "other".
+THREAD_KINDS = (("C1 CompilerThre", "jit"), ("C2 CompilerThre", "jit"),
+                ("Executor task l", "tasks"), ("GC Thread", "gc"), ("G1 ", "gc"))
+CPU_KINDS = ("jit", "tasks", "gc", "other", "python")
+
+
+def thread_kind(name: str) -> str:
+    """Returns what a JVM thread named `name` does: one of CPU_KINDS but "python"."""
+    for prefix, kind in THREAD_KINDS:
+        if name.startswith(prefix):
+            return kind
+    return "other"
+
+
+def _cpu_seconds(stat: Path) -> tuple[str, float]:
+    """Returns (name, user + system CPU seconds) of a process or thread from its stat file."""
+    text = stat.read_text()
+    name = text[text.index("(") + 1:text.rindex(")")]
+    fields = text.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 class MemorySampler(threading.Thread):
     """Samples the peak resident memory of a process tree: the JVM apart from the Python
-    processes (the driver and Spark's Python workers, summed)."""
+    processes (the driver and Spark's Python workers, summed); and the CPU time of its JVM
+    threads by kind (thread_kind) and of its Python processes, as last seen."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.stopped = threading.Event()
         self.peak_jvm = self.peak_python = 0.0
+        self.cpu_seen: dict[tuple[int, int], tuple[str, float]] = {}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """Returns the CPU seconds seen per kind (CPU_KINDS); a thread's or process's time
+        after its last sample is not counted."""
+        totals = dict.fromkeys(CPU_KINDS, 0.0)
+        for kind, seconds in self.cpu_seen.values():
+            totals[kind] += seconds
+        return {kind: round(seconds, 1) for kind, seconds in totals.items()}
+
+    def _sample_cpu(self, pid: int, name: str) -> None:
+        try:
+            if name == "java":
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    thread, seconds = _cpu_seconds(task / "stat")
+                    self.cpu_seen[(pid, int(task.name))] = (thread_kind(thread), seconds)
+            elif name.startswith("python"):
+                self.cpu_seen[(pid, 0)] = ("python", _cpu_seconds(Path(f"/proc/{pid}/stat"))[1])
+        except (OSError, ValueError):
+            pass  # the process or thread ended between listing and reading
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -107,6 +157,7 @@ class MemorySampler(threading.Thread):
                     jvm += rss
                 elif name.startswith("python"):
                     python += rss
+                self._sample_cpu(pid, name)
             self.peak_jvm = max(self.peak_jvm, jvm)
             self.peak_python = max(self.peak_python, python)
             self.stopped.wait(SAMPLE_SECONDS)
@@ -139,7 +190,8 @@ def measure(persons: int, name_variety: int, work: Path) -> ScaleResult:
         sampler.stopped.set()
         sampler.join()
     result = ScaleResult(persons, code, round(time.perf_counter() - started, 1),
-                         round(sampler.peak_jvm), round(sampler.peak_python))
+                         round(sampler.peak_jvm), round(sampler.peak_python),
+                         cpu_seconds=sampler.cpu_seconds())
     if code == 0:
         metrics = _metrics(warehouse)
         result.records = metrics.get(("block", "records"))
@@ -174,6 +226,21 @@ def table(results: list[ScaleResult]) -> str:
     return "\n".join(lines)
 
 
+def cpu_table(results: list[ScaleResult]) -> str:
+    """Returns where the CPU time went, a row per size: seconds per kind of thread (CPU_KINDS)
+    and their share of the total."""
+    header = ["persons", "CPU s", *(f"{kind} s" for kind in CPU_KINDS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        total = sum(r.cpu_seconds.values())
+        share = {kind: r.cpu_seconds.get(kind, 0.0) / total if total else 0.0
+                 for kind in CPU_KINDS}
+        cells = [f"{r.persons:,}", f"{total:.1f}",
+                 *(f"{r.cpu_seconds.get(kind, 0.0):.1f} ({share[kind]:.0%})" for kind in CPU_KINDS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
@@ -183,6 +250,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     results = [measure(n, args.name_variety, args.work) for n in args.persons]
     print(table(results))
+    print()
+    print(cpu_table(results))
     out = ROOT / "benchmarks" / "results" / "scale.json"
     out.write_text(json.dumps({
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
