@@ -58,6 +58,13 @@ class ScaleResult:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
+def _stat(path: Path) -> tuple[str, list[str]]:
+    """Returns (name, the fields after it) of a process's or thread's /proc stat file."""
+    text = path.read_text()
+    # The name is in parentheses and may hold spaces and parentheses of its own.
+    return text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 1:].split()
+
+
 def _children(pid: int) -> list[int]:
     """Returns the process ids below `pid` (Linux /proc)."""
     parents: dict[int, list[int]] = {}
@@ -65,8 +72,7 @@ def _children(pid: int) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            # The command name is in parentheses and may hold spaces: the fields after it.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(entry / "stat")[1]
         except OSError:
             continue
         parents.setdefault(int(fields[1]), []).append(int(entry.name))
@@ -111,9 +117,7 @@ def thread_kind(name: str) -> str:
 
 def _cpu_seconds(stat: Path) -> tuple[str, float]:
     """Returns (name, user + system CPU seconds) of a process or thread from its stat file."""
-    text = stat.read_text()
-    name = text[text.index("(") + 1:text.rindex(")")]
-    fields = text.rsplit(")", 1)[1].split()
+    name, fields = _stat(stat)
     return name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
@@ -137,13 +141,15 @@ class MemorySampler(threading.Thread):
             totals[kind] += seconds
         return {kind: round(seconds, 1) for kind, seconds in totals.items()}
 
-    def _sample_cpu(self, pid: int, name: str) -> None:
+    def _sample_cpu(self, pid: int, thread_kinds: bool) -> None:
+        """Records the CPU time of a process: of each of its threads by kind (the JVM), or of
+        the whole process as "python"."""
         try:
-            if name == "java":
+            if thread_kinds:
                 for task in Path(f"/proc/{pid}/task").iterdir():
                     thread, seconds = _cpu_seconds(task / "stat")
                     self.cpu_seen[(pid, int(task.name))] = (thread_kind(thread), seconds)
-            elif name.startswith("python"):
+            else:
                 self.cpu_seen[(pid, 0)] = ("python", _cpu_seconds(Path(f"/proc/{pid}/stat"))[1])
         except (OSError, ValueError):
             pass  # the process or thread ended between listing and reading
@@ -155,9 +161,10 @@ class MemorySampler(threading.Thread):
                 name, rss = _rss_mb(pid)
                 if name == "java":
                     jvm += rss
+                    self._sample_cpu(pid, thread_kinds=True)
                 elif name.startswith("python"):
                     python += rss
-                self._sample_cpu(pid, name)
+                    self._sample_cpu(pid, thread_kinds=False)
             self.peak_jvm = max(self.peak_jvm, jvm)
             self.peak_python = max(self.peak_python, python)
             self.stopped.wait(SAMPLE_SECONDS)
