@@ -89,8 +89,12 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
         F.lower(F.regexp_replace(F.col("handle"), r"[0-9_.\-]+$", "")), r"[^a-z]", ""
     )
     # Two trailing digits after a letter or separator (anna_k84, mvirtanen1984): the birth year
-    # people put in handles. A digit run of another length is a counter, not a year.
-    year = F.regexp_extract(F.col("handle"), r"(?:^|[^0-9])(?:19|20)?([0-9]{2})$", 1)
+    # people put in handles. A digit run of another length is a counter, not a year. A year of
+    # birth the bio states (standardized `birth_year`) says it outright and comes first.
+    in_handle = F.regexp_extract(F.col("handle"), r"(?:^|[^0-9])(?:19|20)?([0-9]{2})$", 1)
+    stated = (F.lpad((F.col("birth_year") % 100).cast("string"), 2, "0")
+              if "birth_year" in records.columns else F.lit(None).cast("string"))
+    year = F.coalesce(stated, F.when(F.length(in_handle) == 2, in_handle))
     names = nickname_canonicals()
     mapping = F.create_map(*[F.lit(x) for pair in sorted(names.items()) for x in pair])
     return (
@@ -100,7 +104,7 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
                     F.coalesce(F.element_at(mapping, F.col("first_name_norm")),
                                F.col("first_name_norm")))
         .withColumn("handle_letters", F.when(F.length(handle_letters) > 0, handle_letters))
-        .withColumn("handle_year", F.when(F.length(year) == 2, year))
+        .withColumn("handle_year", F.when(F.col("handle").isNotNull(), year))
     )
 
 
@@ -287,8 +291,32 @@ def _handle_name_field() -> Field:
     )
 
 
+def _handle_key(handle: Column) -> Column:
+    return F.regexp_replace(handle, r"[._\-]", "")
+
+
+# X cuts handles at this many characters: anna.korhonen1984 is anna_korhonen19 there.
+X_HANDLE_LENGTH = 15
+
+
+def _handle_field() -> Field:
+    # Two social accounts' handles: people keep theirs across platforms. Dots, underscores and
+    # hyphens are dropped (a platform without dots takes anna_k84 for anna.k84), and a handle
+    # of exactly X's length may be another one cut short.
+    left, right = _handle_key(_l("handle")), _handle_key(_r("handle"))
+
+    def truncated(_p: float | None, _s: Similarities) -> Column:
+        cut_left = (F.length(_l("handle")) == X_HANDLE_LENGTH) & right.startswith(left)
+        cut_right = (F.length(_r("handle")) == X_HANDLE_LENGTH) & left.startswith(right)
+        return cut_left | cut_right
+
+    return Field(lambda: _either_null("handle"),
+                 {"exact": lambda _p, _s: left == right, "truncated": truncated})
+
+
 def _handle_birth_year_field() -> Field:
-    # The two digits people add to a handle (anna_k84) against the other side's birth year.
+    # The year of birth an account shows (its bio's, else the two digits people add to a handle,
+    # anna_k84) against the other side's birth year.
     year = F.coalesce(_l("handle_year"), _r("handle_year"))
     born = _other_side("birth_date")
     return Field(
@@ -324,6 +352,7 @@ CONDITIONS: dict[str, dict[str, tuple[float, float] | None]] = {
                 "same_postal_code": None, "near_postal_code": None, "same_city": (0.5, 1.0)},
     "handle_name": {"name_form": None, "contains_last_name": None},
     "handle_birth_year": {"exact": None},
+    "handle": {"exact": None, "truncated": None},
     "ip_address": {"exact": None},
     "gender": {"exact": None},
 }
@@ -338,6 +367,7 @@ FIELDS: dict[str, Callable[[], Field]] = {
     "address": _address_field,
     "handle_name": _handle_name_field,
     "handle_birth_year": _handle_birth_year_field,
+    "handle": _handle_field,
     "ip_address": lambda: _simple_field("ip_address"),
     "gender": lambda: _simple_field("gender"),
 }
@@ -496,6 +526,7 @@ DEFAULT_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("handle_name", _levels(("name_form", ["name_form"]),
                                       ("contains_last_name", ["contains_last_name"]))),
     Comparison("handle_birth_year", _levels(("exact", ["exact"]))),
+    Comparison("handle", _levels(("same_handle", ["exact", "truncated"]))),
     Comparison("ip_address", _levels(("exact", ["exact"]))),
     Comparison("gender", _levels(("exact", ["exact"]))),
 )

@@ -73,7 +73,9 @@ from jobs.link_rules import (
     personal_ip,
     rare_full_name_anywhere,
     rare_full_name_in_one_city,
+    shared_handle,
     with_expected_namesakes,
+    with_handle_stem_accounts,
     with_household_emails,
     with_name_genders,
 )
@@ -635,8 +637,8 @@ _RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), *LINK_RULE_COLUMNS)
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
     rule read."""
-    return with_name_genders(with_expected_namesakes(
-        with_comparison_features(with_blocking_columns(stored))))
+    return with_name_genders(with_expected_namesakes(with_handle_stem_accounts(
+        with_comparison_features(with_blocking_columns(stored)))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
@@ -778,6 +780,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
+        shared_handle(levels).alias("_shared_handle"),
         (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
                   household_emails=True).alias("_linked")).first()
@@ -828,6 +831,11 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"a rare full name: {expected} records expected to carry it in all the data "
             f"(max_namesakes_anywhere {ctx.config.matching.max_namesakes_anywhere}); it links "
             f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    if scored["_shared_handle"]:
+        lines.append(
+            "one handle of one person's making on both accounts (ending in digits, its letters "
+            "carried by no other account of either platform), first names not against it: it "
+            f"links at probability {DECISIVE_MIN_PROBABILITY} or more")
     rare = scored["_rare_name"] or scored["_rare_anywhere"]
     if scored["_full_name"] and not linked and not rare:
         matching = ctx.config.matching

@@ -387,6 +387,26 @@ def street_norm(col: Column) -> Column:
     return _collapse_spaces(F.regexp_replace(street, r"(^|\s)-+|-+($|\s)", " "))
 
 
+# Words people write before their year of birth in a bio, folded (see fold_text): English, Finnish,
+# German, French, Polish, Swedish, Danish and Norwegian, Spanish, Italian.
+_BORN_WORDS = ("born", "b", "syntynyt", "synt", "jahrgang", "jg", "geboren", "geb", "ne", "nee",
+               "rocznik", "rocz", "urodzony", "urodzona", "ur", "fodd", "fodt", "nacido",
+               "nacida", "nato", "nata")
+# A born word, an optional "in" (en, im, w, a), then a four-digit year.
+_BORN_IN = (r"(?:^| )(?:" + "|".join(_BORN_WORDS)
+            + r")(?: (?:in|en|em|im|w|a|och|i))? ((?:19|20)[0-9]{2})(?: |$)")
+
+
+def stated_birth_year(bio: Column) -> Column:
+    """Returns the year of birth a social bio states ("Born 1989", "Syntynyt 1956", "Née en
+    1970 à Lyon", "Z Krakowa, rocznik 1984"), or null: a four-digit year right after a word for
+    born (in one of several languages), not later than this year. Any other year in a bio (a
+    wedding, a club's founding) is no one's birth."""
+    year = F.regexp_extract(F.coalesce(fold_text(bio), F.lit("")), _BORN_IN, 1)
+    return F.when((F.length(year) == 4) & (year.cast("int") <= F.year(F.current_date())),
+                  year.cast("int"))
+
+
 def standardize_handle(col: Column) -> Column:
     """Returns a handle lower-cased without leading @."""
     return _blank_to_null(F.regexp_replace(F.lower(F.trim(col)), r"^@+", ""))
@@ -499,6 +519,8 @@ def standardize_social(df: DataFrame) -> DataFrame:
         first_name.alias("first_name"),
         last_name.alias("last_name"),
         city_from_location(F.col("location")).alias("city"),
+        stated_birth_year(F.col("bio") if "bio" in df.columns
+                          else F.lit(None).cast("string")).alias("birth_year"),
         # Social accounts carry no country: only internationally written phones survive.
         standardize_phone(F.col("phone"), F.lit(None).cast("string")).alias("phone_e164"),
         standardize_email(F.col("email")).alias("email"),

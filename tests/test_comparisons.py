@@ -7,11 +7,11 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.comparisons import PAIR_COLUMNS, compare_pairs
+from jobs.comparisons import PAIR_COLUMNS, compare_pairs, with_comparison_features
 
 TYPES = {"birth_date": "date"}
 GAMMAS = ["first_name", "last_name", "birth_date", "email", "phone", "address", "handle_name",
-          "handle_birth_year", "gender",
+          "handle_birth_year", "handle", "gender",
           "ip_address"]
 
 
@@ -158,6 +158,13 @@ CASES: list[Case] = [
      {"handle_birth_year": 1}),
     ({"handle_letters": "annak", "handle_year": "85"}, {"birth_date": dt.date(1984, 5, 1)},
      {"handle_birth_year": 0}),
+    # Two social accounts' handles: separators dropped, X's cut at 15 characters.
+    ({"handle": "pixelpunk47"}, {"handle": "pixelpunk47"}, {"handle": 1}),
+    ({"handle": "anna.k84"}, {"handle": "anna_k84"}, {"handle": 1}),
+    ({"handle": "paivi_luomakorh"}, {"handle": "paivi.luomakorhonen82"}, {"handle": 1}),
+    ({"handle": "paivi_luomakor"}, {"handle": "paivi.luomakorhonen82"}, {"handle": 0}),
+    ({"handle": "pixelpunk47"}, {"handle": "pixelpunk48"}, {"handle": 0}),
+    ({"handle": "pixelpunk47"}, {"first_name_norm": "matti"}, {}),
     # Gender.
     ({"gender": "f"}, {"gender": "f"}, {"gender": 1}),
     ({"gender": "f"}, {"gender": "m"}, {"gender": 0}),
@@ -197,3 +204,20 @@ def test_configured_levels_decide_the_gamma(spark: SparkSession) -> None:
                                ({"first_name_norm": "anna"}, {})])
     rows = compare_pairs(frame, [strict]).select("record_l", "gamma_first_name").collect()
     assert {r["record_l"]: r["gamma_first_name"] for r in rows} == {"l0": 1, "l1": 0, "l2": -1}
+
+
+def test_the_year_an_account_shows_comes_from_its_bio_else_its_handle(spark: SparkSession
+                                                                      ) -> None:
+    records = spark.createDataFrame([
+        ("a", "anna_k84", None),     # two digits ending the handle
+        ("b", "anna_k84", 1985),     # the bio's year says it outright
+        ("c", "anna_k", 2001),       # the bio's year, none in the handle
+        ("d", "anna_k437", None),    # three digits: a counter
+        ("e", "anna_k", None),
+        ("f", None, 1984),           # not a social account
+    ], "record_id string, handle string, birth_year int")
+    for name in ("first_name_norm", "last_name_norm"):
+        records = records.withColumn(name, F.lit(None).cast("string"))
+    years = {row["record_id"]: row["handle_year"]
+             for row in with_comparison_features(records).collect()}
+    assert years == {"a": "84", "b": "85", "c": "01", "d": None, "e": None, "f": None}

@@ -17,7 +17,12 @@ from jobs.guards import (
     flagged_components,
     rebuild_cluster,
 )
-from jobs.link_rules import LINK_RULE_COLUMNS, NAMESAKES_ANYWHERE_COLUMN, NAMESAKES_COLUMN
+from jobs.link_rules import (
+    HANDLE_STEM_COLUMN,
+    LINK_RULE_COLUMNS,
+    NAMESAKES_ANYWHERE_COLUMN,
+    NAMESAKES_COLUMN,
+)
 
 
 def test_birth_dates_conflict_only_beyond_typos() -> None:
@@ -324,6 +329,11 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     frame = spark.createDataFrame([row + (None,) * (len(columns) - len(row)) for row in rows],
                                   ", ".join(f"{c} {types.get(c[:5], 'string')}" for c in columns)
                                   ).fillna(-1, subset=["gamma_gender"])  # unknown unless given
+    # No pair here is two social accounts: no handles to compare.
+    frame = frame.selectExpr("*", "-1 AS gamma_handle", "CAST(NULL AS string) AS handle_l",
+                             "CAST(NULL AS string) AS handle_r",
+                             "CAST(NULL AS bigint) AS handle_stem_accounts_l",
+                             "CAST(NULL AS bigint) AS handle_stem_accounts_r")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
@@ -391,11 +401,12 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
 
 # Comparisons a scored pair carries, each at the null level (-1) unless a test says otherwise.
 PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "address",
-               "handle_birth_year", "handle_name", "ip_address", "gender")
+               "handle_birth_year", "handle_name", "handle", "ip_address", "gender")
 
 
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
-LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double"}
+LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double",
+                   HANDLE_STEM_COLUMN: "bigint"}
 
 
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
@@ -978,3 +989,51 @@ def test_a_veto_refuses_a_pair_whichever_rule_would_link_it(spark: SparkSession)
          ("rare name, genders differ", False), ("shared email", True),
          ("shared email, brother and sister", False)], "case string, linked boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import link_rule
+
+    cases = spark.createDataFrame([
+        ("digits, one account each", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, -1, True),
+        ("the score says no", 0.3, "pixelpunk47", "pixelpunk47", 1, 1, -1, False),
+        ("one digit", 0.6, "pixelpunk4", "pixelpunk4", 1, 1, -1, False),
+        ("a name only", 0.6, "ahiltunen", "ahiltunen", 1, 1, -1, False),
+        ("many chose the word", 0.6, "nightowl61", "nightowl61", 3, 1, -1, False),
+        ("first names disagree", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, 0, False),
+        ("first names agree", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, 3, True),
+        ("not counted", 0.6, "pixelpunk47", "pixelpunk47", None, 1, -1, False),
+        ("other handles", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, -1, False),
+    ], "case string, p double, handle_l string, handle_r string, stems_l bigint, "
+       "stems_r bigint, first int, linked boolean")
+    frame = scored_pairs(
+        cases, "x/x:a", "ig/instagram:b", first_name="first", match_probability="p",
+        handle="CASE WHEN handle_l = handle_r THEN 1 ELSE 0 END", handle_l="handle_l",
+        handle_r="handle_r", handle_stem_accounts_l="stems_l",
+        handle_stem_accounts_r="stems_r")
+    specs = comparison_specs()
+    no_handles = [spec for spec in specs if spec.name != "handle"]
+    actual = {r["case"]: (r["linked"], r["dropped"]) for r in frame.select(
+        "case", link_rule(MatchingConfig(), specs, []).alias("linked"),
+        link_rule(MatchingConfig(), no_handles, []).alias("dropped")).collect()}
+    # The comparison dropped from the configuration: its null level links nothing.
+    assert actual == {r["case"]: (r["linked"], False) for r in cases.collect()}
+
+
+def test_handle_stem_accounts_count_a_platforms_accounts_with_the_same_letters(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_handle_stem_accounts
+
+    records = spark.createDataFrame([
+        ("x/x:nightowl61", "x", "x", "nightowl"), ("x/x:night.owl7", "x", "x", "nightowl"),
+        ("ig/instagram:nightowl61", "ig", "instagram", "nightowl"),
+        ("x/x:pixelpunk47", "x", "x", "pixelpunk"),
+        ("crm/1", "crm", None, None),
+    ], "record_id string, source string, platform string, handle_letters string")
+    actual = {r["record_id"]: r[HANDLE_STEM_COLUMN]
+              for r in with_handle_stem_accounts(records).collect()}
+    assert actual == {"x/x:nightowl61": 2, "x/x:night.owl7": 2, "ig/instagram:nightowl61": 1,
+                      "x/x:pixelpunk47": 1, "crm/1": None}

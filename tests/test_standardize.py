@@ -33,6 +33,7 @@ from jobs.standardize import (
     standardize_name_norm,
     standardize_phone,
     standardize_postal_code,
+    stated_birth_year,
     street_norm,
 )
 
@@ -303,6 +304,26 @@ def test_handles_lose_case_and_leading_at(spark: SparkSession) -> None:
     ])
 
 
+def test_bios_state_a_year_of_birth_only_after_a_word_for_born(spark: SparkSession) -> None:
+    assert_maps(spark, stated_birth_year, [
+        ("Born 1989", 1989),
+        ("Syntynyt 1956", 1956),
+        ("Jahrgang 1975 · Berlin", 1975),
+        ("Née en 1970 à Lyon", 1970),
+        ("Z Krakowa, rocznik 1984", 1984),
+        ("runner, b. 2001", 2001),
+        ("Född i 1948 🇸🇪", 1948),
+        ("Married 1999, born in 1972", 1972),
+        ("Fan since 1989", None),            # a year, but not of birth
+        ("born 89", None),                   # two digits: a year only a handle shows
+        ("Born 19891", None),
+        ("Reborn 1990", None),               # not the word born
+        ("Born 2999", None),                 # later than this year
+        ("Coffee first.", None),
+        (None, None),
+    ], "int")
+
+
 # --- whole records -----------------------------------------------------------------------------
 
 def ingested(spark: SparkSession, kind: str, source: str, record_id: str,
@@ -381,15 +402,16 @@ def test_online_record(spark: SparkSession) -> None:
 def test_social_record(spark: SparkSession) -> None:
     given = ingested(spark, "social", "twitter", "Twitter:@MattiV", {
         "platform": "Twitter", "handle": "@MattiV", "display_name": "Dr. Matti Virtanen 🎉",
-        "bio": "Reader", "location": "Helsinki, Finland", "website": "https://mattiv.fi",
+        "bio": "Reader, born 1984", "location": "Helsinki, Finland", "website": "https://mattiv.fi",
         "email": "NOEMAIL@gmail.com", "phone": "+358 40 1234567", "followers": 10,
         "last_active": UPDATED,
     })
     expected = contract_row(spark, {
         "record_id": "twitter/Twitter:@MattiV", "source": "twitter", "source_kind": "social",
         "source_record_id": "Twitter:@MattiV", "first_name": "Matti", "last_name": "Virtanen",
-        "first_name_norm": "matti", "last_name_norm": "virtanen", "city": "Helsinki",
-        "city_norm": "helsinki", "phone_e164": "+358401234567", "platform": "twitter",
+        "first_name_norm": "matti", "last_name_norm": "virtanen", "birth_year": 1984,
+        "city": "Helsinki", "city_norm": "helsinki", "phone_e164": "+358401234567",
+        "platform": "twitter",
         "handle": "mattiv", "display_name": "Dr. Matti Virtanen 🎉", "updated_at": UPDATED,
         "run_id": RUN_ID,
     })
