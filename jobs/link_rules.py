@@ -228,9 +228,9 @@ def with_handle_stem_accounts(records: DataFrame) -> DataFrame:
 
 def shared_handle(levels: Levels) -> Column:
     """Two social accounts with one handle (pixelpunk47 on X and on Instagram, X's cut at 15
-    characters) made by one person: it ends in two or more digits, no other account of either
-    platform carries its letters (see with_handle_stem_accounts), and the first names the
-    display names show do not disagree. People keep their handle across platforms; a handle
+    characters) made by one person: it carries two or more digits in a row, no other account
+    of either platform carries its letters (see with_handle_stem_accounts), and the first names
+    the display names show do not disagree. People keep their handle across platforms; a handle
     built from a name alone (matti_korhonen, ahiltunen) is shared by namesakes, and a word with
     digits (nightowl61) by chance where many chose the word.
 

@@ -420,10 +420,18 @@ def _scoring_columns(gammas: DataFrame) -> list[str]:
 
 def _stored_gammas(ctx: RunContext, records: DataFrame, changed: DataFrame) -> DataFrame | None:
     """Returns the previous run's stored pairs between records that are still there unchanged,
-    with their levels and the values scoring needs (nothing is compared again)."""
+    with their levels and the values scoring needs (nothing is compared again); None when there
+    are none, or when they lack a configured comparison's levels (stored by an older version
+    or configuration: every pair is then compared again)."""
     previous = tables.read_table_before_run(ctx.spark, ctx.warehouse, tables.MATCH_PAIRS,
                                             ctx.run_id)
     if previous is None:
+        return None
+    missing = [c.name for c in comparisons_of(ctx.config)
+               if f"gamma_{c.name}" not in previous.columns]
+    if missing:
+        log.warning("the stored match_pairs have no levels for %s: comparing every pair again",
+                    ", ".join(missing))
         return None
     unchanged = records.join(changed, "record_id", "left_anti")
     values = list(_RECORD_VALUES_SCORED)

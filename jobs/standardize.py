@@ -392,7 +392,7 @@ def street_norm(col: Column) -> Column:
 _BORN_WORDS = ("born", "b", "syntynyt", "synt", "jahrgang", "jg", "geboren", "geb", "ne", "nee",
                "rocznik", "rocz", "urodzony", "urodzona", "ur", "fodd", "fodt", "nacido",
                "nacida", "nato", "nata")
-# A born word, an optional "in" (en, im, w, a), then a four-digit year.
+# A born word, an optional "in" (en, em, im, w, a, i, och), then a four-digit year.
 _BORN_IN = (r"(?:^| )(?:" + "|".join(_BORN_WORDS)
             + r")(?: (?:in|en|em|im|w|a|och|i))? ((?:19|20)[0-9]{2})(?: |$)")
 

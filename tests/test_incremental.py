@@ -79,3 +79,23 @@ def test_incremental_run_matches_a_full_run(spark: SparkSession, tmp_path: Path)
         "stage = 'compare' AND metric = 'scored_pairs'").collect()}
     # The incremental day compared only the pairs touching new records.
     assert compared["2026-11-02"] < scored["2026-11-02"]
+
+    # Pairs stored without a comparison's levels (by a version before that comparison): the
+    # next incremental run compares every pair again instead of failing or guessing them.
+    stored = tables.read_table(spark, str(incremental), tables.MATCH_PAIRS)
+    assert stored is not None
+    tables.write_table(stored.drop("gamma_handle").localCheckpoint(), str(incremental),
+                       tables.MATCH_PAIRS)
+    run("run", "--conf", str(conf_inc), "--run-date", "2026-11-03", "--mode", "incremental")
+    assert clusters(spark, incremental) == clusters(spark, full)
+    metrics = tables.read_table(spark, str(incremental), tables.RUN_METRICS)
+    assert metrics is not None
+    day3 = {r["metric"]: r["value"] for r in metrics.where(
+        "run_id = '2026-11-03' AND stage = 'compare'").collect()}
+    full_metrics = tables.read_table(spark, str(full), tables.RUN_METRICS)
+    assert full_metrics is not None
+    full_scored = full_metrics.where("stage = 'compare' AND metric = 'scored_pairs'") \
+        .collect()[0]["value"]
+    # Every candidate pair of the full run, where day 2 had compared only those of new records.
+    assert day3["compared_pairs"] == day3["scored_pairs"] == full_scored
+    assert day3["compared_pairs"] > compared["2026-11-02"]
