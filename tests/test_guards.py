@@ -1002,9 +1002,16 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         ("one digit", 0.6, "pixelpunk4", "pixelpunk4", 1, 1, -1, False),
         ("a name only", 0.6, "ahiltunen", "ahiltunen", 1, 1, -1, False),
         ("many chose the word", 0.6, "nightowl61", "nightowl61", 3, 1, -1, False),
+        ("many chose the word, one first name", 0.6, "nightowl61", "nightowl61", 3, 1, 3, True),
+        ("many chose the word, first names alike", 0.6, "nightowl61", "nightowl61", 3, 1, 2,
+         False),
+        ("one digit, one first name", 0.6, "nightowl6", "nightowl6", 3, 1, 3, False),
+        ("a name only, one first name", 0.6, "ahiltunen", "ahiltunen", 1, 1, 3, False),
         ("first names disagree", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, 0, False),
         ("first names agree", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, 3, True),
         ("not counted", 0.6, "pixelpunk47", "pixelpunk47", None, 1, -1, False),
+        ("not counted, one first name", 0.6, "pixelpunk47", "pixelpunk47", None, 1, 3, True),
+        ("other handles, one first name", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, 3, False),
         ("other handles", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, -1, False),
     ], "case string, p double, handle_l string, handle_r string, stems_l bigint, "
        "stems_r bigint, first int, linked boolean")
