@@ -472,8 +472,8 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         changed = _changed_records(ctx, records) if incremental and not retrain else None
         reused = _stored_gammas(ctx, records, changed) if changed is not None else None
         if incremental and (reused is None or load_model(ctx) is None):
-            log.warning("incremental run without a previous run or stored model: resolving "
-                        "fully")
+            log.warning("incremental run without a previous run's pairs to reuse or a stored "
+                        "model: resolving fully")
             changed = reused = None
         keys = blocking_keys(records, config.blocking.rules).persist()
         pairs = pairs_from_keys(keys, config.blocking.max_block_size)
