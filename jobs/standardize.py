@@ -397,14 +397,18 @@ _BORN_IN = (r"(?:^| )(?:" + "|".join(_BORN_WORDS)
             + r")(?: (?:in|en|em|im|w|a|och|i))? ((?:19|20)[0-9]{2})(?: |$)")
 
 
+# The youngest age at which the platforms let anyone hold an account.
+MIN_ACCOUNT_AGE = 13
+
+
 def stated_birth_year(bio: Column) -> Column:
     """Returns the year of birth a social bio states ("Born 1989", "Syntynyt 1956", "Née en
     1970 à Lyon", "Z Krakowa, rocznik 1984"), or null: a four-digit year right after a word for
-    born (in one of several languages), not later than this year. Any other year in a bio (a
-    wedding, a club's founding) is no one's birth."""
+    born (in one of several languages), at least MIN_ACCOUNT_AGE years before this one. Any
+    other year in a bio (a wedding, a club's founding, "Team B 2019") is no one's birth."""
     year = F.regexp_extract(F.coalesce(fold_text(bio), F.lit("")), _BORN_IN, 1)
-    return F.when((F.length(year) == 4) & (year.cast("int") <= F.year(F.current_date())),
-                  year.cast("int"))
+    latest = F.year(F.current_date()) - MIN_ACCOUNT_AGE
+    return F.when((F.length(year) == 4) & (year.cast("int") <= latest), year.cast("int"))
 
 
 def standardize_handle(col: Column) -> Column:

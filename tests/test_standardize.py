@@ -319,6 +319,7 @@ def test_bios_state_a_year_of_birth_only_after_a_word_for_born(spark: SparkSessi
         ("Born 19891", None),
         ("Reborn 1990", None),               # not the word born
         ("Born 2999", None),                 # later than this year
+        ("Team B 2019", None),               # too young for an account: not a birth
         ("Coffee first.", None),
         (None, None),
     ], "int")
