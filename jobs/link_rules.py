@@ -231,19 +231,26 @@ def shared_handle(levels: Levels) -> Column:
     characters) made by one person: it carries two or more digits in a row, and either no
     other account of either platform carries its letters (see with_handle_stem_accounts) and
     the first names the display names show do not disagree, or both display names show the
-    same first name. People keep their handle across platforms; a handle built from a name
-    alone (matti_korhonen, ahiltunen) is shared by namesakes, and a word with digits
-    (nightowl61) by chance where many chose the word, but seldom by two people of one first
-    name.
+    same first name, one that shows a gender. People keep their handle across platforms; a
+    handle built from a name alone (matti_korhonen, ahiltunen) is shared by namesakes, and a
+    word with digits (nightowl61) by chance where many chose the word, but seldom by two people
+    of one first name.
 
     In two independently made data sets, pairs of accounts with such a handle of one
     person's letters were one person's in 114 of 114 and 123 of 123; with letters that other
-    accounts carry too and the same first name, 107 of 109 and 90 of 92 (with first names
-    missing, 86%; different, 60%); same handles with letters only, 90% and 99%."""
+    accounts carry too and the same first name, 107 of 109 and 90 of 92, and 101 of 102 and
+    83 of 85 where that first name shows a gender (one of the false pairs is two Coffee
+    Addicts); with first names missing, 86%; different, 60%; same handles with letters only,
+    90% and 99%."""
     digits = F.col("handle_l").rlike("[0-9]{2}") & F.col("handle_r").rlike("[0-9]{2}")
     one_each = (F.col(f"{HANDLE_STEM_COLUMN}_l") == 1) & (F.col(f"{HANDLE_STEM_COLUMN}_r") == 1)
+    # One first name, and one that the registers show to be a person's (it shows a gender, see
+    # with_name_genders): a display name that is a phrase (Coffee Addict) shows a first name
+    # that many strangers share with their handle's word.
+    named = F.col(f"{GENDER_SHOWN_COLUMN}_l").isNotNull() \
+        & F.col(f"{GENDER_SHOWN_COLUMN}_r").isNotNull()
     first_names = F.coalesce(one_each, F.lit(False)) & ~levels.disagrees("first_name") \
-        | levels.top("first_name")
+        | levels.top("first_name") & named
     return levels.top("handle") & F.coalesce(digits, F.lit(False)) & first_names
 
 

@@ -843,8 +843,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(
             "one handle of one person's making on both accounts (two digits in a row, and "
             "either its letters carried by no other account of either platform with first "
-            "names not against it, or one first name on both): it links at probability "
-            f"{DECISIVE_MIN_PROBABILITY} or more")
+            "names not against it, or one first name on both that shows a gender): it links "
+            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
     rare = scored["_rare_name"] or scored["_rare_anywhere"]
     if scored["_full_name"] and not linked and not rare:
         matching = ctx.config.matching

@@ -1003,6 +1003,7 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         ("a name only", 0.6, "ahiltunen", "ahiltunen", 1, 1, -1, False),
         ("many chose the word", 0.6, "nightowl61", "nightowl61", 3, 1, -1, False),
         ("many chose the word, one first name", 0.6, "nightowl61", "nightowl61", 3, 1, 3, True),
+        ("many chose the word, one phrase", 0.6, "nightowl61", "nightowl61", 3, 1, 3, False),
         ("many chose the word, first names alike", 0.6, "nightowl61", "nightowl61", 3, 1, 2,
          False),
         ("one digit, one first name", 0.6, "nightowl6", "nightowl6", 3, 1, 3, False),
@@ -1011,6 +1012,7 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         ("first names agree", 0.6, "pixelpunk47", "pixelpunk47", 1, 1, 3, True),
         ("not counted", 0.6, "pixelpunk47", "pixelpunk47", None, 1, -1, False),
         ("not counted, one first name", 0.6, "pixelpunk47", "pixelpunk47", None, 1, 3, True),
+        ("not counted, one phrase", 0.6, "pixelpunk47", "pixelpunk47", None, 1, 3, False),
         ("other handles, one first name", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, 3, False),
         ("other handles", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, -1, False),
     ], "case string, p double, handle_l string, handle_r string, stems_l bigint, "
@@ -1019,7 +1021,10 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         cases, "x/x:a", "ig/instagram:b", first_name="first", match_probability="p",
         handle="CASE WHEN handle_l = handle_r THEN 1 ELSE 0 END", handle_l="handle_l",
         handle_r="handle_r", handle_stem_accounts_l="stems_l",
-        handle_stem_accounts_r="stems_r")
+        handle_stem_accounts_r="stems_r",
+        # A first name that shows a gender is a person's; a phrase's first word shows none.
+        gender_shown_l="CASE WHEN `case` LIKE '%phrase%' THEN NULL ELSE 'f' END",
+        gender_shown_r="CASE WHEN `case` LIKE '%phrase%' THEN NULL ELSE 'f' END")
     specs = comparison_specs()
     no_handles = [spec for spec in specs if spec.name != "handle"]
     actual = {r["case"]: (r["linked"], r["dropped"]) for r in frame.select(
