@@ -217,7 +217,8 @@ def ingest_stage(ctx: RunContext) -> None:
             part.rejected.unpersist()
         _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
-        frames = [standardize(part.accepted, part.source.kind) for part in ingested.values()
+        frames = [standardize(part.accepted, part.source.kind, ctx.run_date.year)
+                  for part in ingested.values()
                   if part.source.kind != "orders"]
         records = frames[0]
         for frame in frames[1:]:

@@ -401,13 +401,14 @@ _BORN_IN = (r"(?:^| )(?:" + "|".join(_BORN_WORDS)
 MIN_ACCOUNT_AGE = 13
 
 
-def stated_birth_year(bio: Column) -> Column:
+def stated_birth_year(bio: Column, run_year: int) -> Column:
     """Returns the year of birth a social bio states ("Born 1989", "Syntynyt 1956", "Née en
     1970 à Lyon", "Z Krakowa, rocznik 1984"), or null: a four-digit year right after a word for
-    born (in one of several languages), at least MIN_ACCOUNT_AGE years before this one. Any
+    born (in one of several languages), at least MIN_ACCOUNT_AGE years before the run's year
+    (the logical one, as ingest judges birth dates, so a backfill reads bios as on its day). Any
     other year in a bio (a wedding, a club's founding, "Team B 2019") is no one's birth."""
     year = F.regexp_extract(F.coalesce(fold_text(bio), F.lit("")), _BORN_IN, 1)
-    latest = F.year(F.current_date()) - MIN_ACCOUNT_AGE
+    latest = run_year - MIN_ACCOUNT_AGE
     return F.when((F.length(year) == 4) & (year.cast("int") <= latest), year.cast("int"))
 
 
@@ -507,8 +508,9 @@ def _letters_only(col: Column) -> Column:
     return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^a-z]", "")
 
 
-def standardize_social(df: DataFrame) -> DataFrame:
-    """Returns a social source's accounts as standardized records, display names split.
+def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
+    """Returns a social source's accounts as standardized records, display names split; a bio's
+    year of birth is read as of `run_year`.
 
     A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
     surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
@@ -524,7 +526,7 @@ def standardize_social(df: DataFrame) -> DataFrame:
         last_name.alias("last_name"),
         city_from_location(F.col("location")).alias("city"),
         stated_birth_year(F.col("bio") if "bio" in df.columns
-                          else F.lit(None).cast("string")).alias("birth_year"),
+                          else F.lit(None).cast("string"), run_year).alias("birth_year"),
         # Social accounts carry no country: only internationally written phones survive.
         standardize_phone(F.col("phone"), F.lit(None).cast("string")).alias("phone_e164"),
         standardize_email(F.col("email")).alias("email"),
@@ -535,16 +537,17 @@ def standardize_social(df: DataFrame) -> DataFrame:
     ).transform(with_derived_columns).transform(to_contract)
 
 
-_BY_KIND: dict[str, Callable[[DataFrame], DataFrame]] = {
-    "registry": standardize_registry,
-    "online": standardize_online,
+_BY_KIND: dict[str, Callable[[DataFrame, int], DataFrame]] = {
+    "registry": lambda df, _run_year: standardize_registry(df),
+    "online": lambda df, _run_year: standardize_online(df),
     "social": standardize_social,
 }
 
 
-def standardize(df: DataFrame, kind: str) -> DataFrame:
+def standardize(df: DataFrame, kind: str, run_year: int) -> DataFrame:
     """Returns the rows of one source of `kind` as standardized records (the contract columns
-    in order). Raises UnknownSourceKindError for any other kind."""
+    in order), judged as of the run's logical year `run_year`. Raises UnknownSourceKindError
+    for any other kind."""
     try:
         standardize_kind = _BY_KIND[kind]
     except KeyError:
@@ -553,4 +556,4 @@ def standardize(df: DataFrame, kind: str) -> DataFrame:
         ) from None
     if "dropped_values" not in df.columns:  # rows that did not come through ingest
         df = df.withColumn("dropped_values", F.lit(None).cast("array<string>"))
-    return standardize_kind(df)
+    return standardize_kind(df, run_year)

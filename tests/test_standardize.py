@@ -38,6 +38,7 @@ from jobs.standardize import (
 )
 
 RUN_ID = "run-1"
+RUN_YEAR = 2026
 UPDATED = datetime(2024, 5, 1, 12, 0, 0)
 FIRST_SEEN = datetime(2023, 1, 2, 3, 4, 5)
 
@@ -305,7 +306,7 @@ def test_handles_lose_case_and_leading_at(spark: SparkSession) -> None:
 
 
 def test_bios_state_a_year_of_birth_only_after_a_word_for_born(spark: SparkSession) -> None:
-    assert_maps(spark, stated_birth_year, [
+    assert_maps(spark, lambda bio: stated_birth_year(bio, RUN_YEAR), [
         ("Born 1989", 1989),
         ("Syntynyt 1956", 1956),
         ("Jahrgang 1975 · Berlin", 1975),
@@ -318,10 +319,21 @@ def test_bios_state_a_year_of_birth_only_after_a_word_for_born(spark: SparkSessi
         ("born 89", None),                   # two digits: a year only a handle shows
         ("Born 19891", None),
         ("Reborn 1990", None),               # not the word born
-        ("Born 2999", None),                 # later than this year
+        ("Born 2999", None),                 # later than the run's year
         ("Team B 2019", None),               # too young for an account: not a birth
+        ("born 2013", 2013),                 # 13 in the run's year: the youngest holder
+        ("born 2014", None),                 # 12
         ("Coffee first.", None),
         (None, None),
+    ], "int")
+
+
+def test_bio_years_are_judged_as_of_the_runs_year_not_the_clock(spark: SparkSession) -> None:
+    # A backfill for 2010 reads bios as they read then: born 1997 was 13, born 1998 only 12.
+    assert_maps(spark, lambda bio: stated_birth_year(bio, 2010), [
+        ("born 1997", 1997),
+        ("born 1998", None),
+        ("born 2013", None),
     ], "int")
 
 
@@ -376,7 +388,7 @@ def test_registry_record(spark: SparkSession) -> None:
         "subscription_start": date(2020, 1, 15), "consent_marketing": True,
         "consent_partner_sharing": False, "updated_at": UPDATED, "run_id": RUN_ID,
     })
-    assert_df_equality(standardize(given, "registry"), expected, ignore_nullable=True)
+    assert_df_equality(standardize(given, "registry", RUN_YEAR), expected, ignore_nullable=True)
 
 
 def test_online_record(spark: SparkSession) -> None:
@@ -397,7 +409,7 @@ def test_online_record(spark: SparkSession) -> None:
         "first_seen": FIRST_SEEN, "last_seen": UPDATED, "consent_profiling": True,
         "updated_at": UPDATED, "run_id": RUN_ID,
     })
-    assert_df_equality(standardize(given, "online"), expected, ignore_nullable=True)
+    assert_df_equality(standardize(given, "online", RUN_YEAR), expected, ignore_nullable=True)
 
 
 def test_social_record(spark: SparkSession) -> None:
@@ -416,7 +428,7 @@ def test_social_record(spark: SparkSession) -> None:
         "handle": "mattiv", "display_name": "Dr. Matti Virtanen 🎉", "updated_at": UPDATED,
         "run_id": RUN_ID,
     })
-    assert_df_equality(standardize(given, "social"), expected, ignore_nullable=True)
+    assert_df_equality(standardize(given, "social", RUN_YEAR), expected, ignore_nullable=True)
 
 
 def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSession) -> None:
@@ -429,7 +441,7 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
             "platform": "x", "handle": handle, "display_name": display, "last_active": UPDATED})
         given = row if given is None else given.unionByName(row)
     assert given is not None
-    actual = standardize(given, "social").select("handle", "first_name_norm", "last_name_norm")
+    actual = standardize(given, "social", RUN_YEAR).select("handle", "first_name_norm", "last_name_norm")
     expected = spark.createDataFrame(
         [("kinnunene", None, None), ("laura_k", "laura", None),
          ("tiina.k", "tiina", "kinnunen")],
@@ -440,4 +452,4 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
 def test_standardize_rejects_unknown_kinds(spark: SparkSession) -> None:
     given = spark.createDataFrame([("x",)], "source string")
     with pytest.raises(UnknownSourceKindError, match="orders"):
-        standardize(given, "orders")
+        standardize(given, "orders", RUN_YEAR)
