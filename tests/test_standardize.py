@@ -441,7 +441,8 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
             "platform": "x", "handle": handle, "display_name": display, "last_active": UPDATED})
         given = row if given is None else given.unionByName(row)
     assert given is not None
-    actual = standardize(given, "social", RUN_YEAR).select("handle", "first_name_norm", "last_name_norm")
+    actual = (standardize(given, "social", RUN_YEAR)
+              .select("handle", "first_name_norm", "last_name_norm"))
     expected = spark.createDataFrame(
         [("kinnunene", None, None), ("laura_k", "laura", None),
          ("tiina.k", "tiina", "kinnunen")],
