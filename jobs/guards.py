@@ -6,7 +6,8 @@ clusters. After clustering, a cluster is re-examined when
 - it holds two records that a person declared apart (cannot-link), or
 - it holds conflicting strong identifiers: two birth dates that no typo explains (where true
   matches rarely disagree on them, or where records hold people's own contact details, unless
-  an email and the first names say one person), two genders, two different login email
+  an email and the first names say one person), two genders (recorded, or shown by two
+  different first names), two different login email
   hashes from online profiles, two people's contact details (records whose emails and
   phones both differ, unless first name and birth date are exactly alike), or two subscribers
   of one registry (an email or a phone differing with none in common).
@@ -29,6 +30,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.comparisons import nickname_canonicals
+from jobs.link_rules import GENDER_SHOWN_COLUMN
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ class Member:
     first_name: str | None = None  # folded (first_name_norm)
     gender: str | None = None  # m or f
     registry: str | None = None  # the source of a registry (subscriber) record, else None
+    # The recorded gender, else the one the first name shows (jobs.link_rules.with_name_genders)
+    gender_shown: str | None = None
+    last_name: str | None = None  # folded (last_name_norm)
 
 
 def _same_first_name_and_birth_date(a: Member, b: Member) -> bool:
@@ -108,6 +113,23 @@ def first_names_differ(a: str | None, b: str | None) -> bool:
     return not set(short.split()) <= set(long.split())
 
 
+def genders_shown_differ(a: Member, b: Member) -> bool:
+    """True when two records show two genders through two different first names: Sebastian on
+    a social account against Claudia in a register, both seen with one household's email. Only
+    other names count: the same name, or nicknames of one name, show what the data learnt
+    about the name, not about the person; nor does a name written surname first (Thomas
+    Martine on X, Martine Thomas in a register)."""
+    if a.gender_shown is None or b.gender_shown is None or a.gender_shown == b.gender_shown:
+        return False
+    if not a.first_name or not b.first_name or a.first_name == b.first_name:
+        return False
+    if a.first_name == b.last_name or b.first_name == a.last_name:
+        return False
+    canonical = nickname_canonicals()
+    return canonical.get(a.first_name, a.first_name) != canonical.get(b.first_name,
+                                                                        b.first_name)
+
+
 def birth_dates_conflict(a: date | None, b: date | None) -> bool:
     """True when both dates are known and differ beyond a typo: not equal, not day and month
     transposed, and more than one digit apart in YYYYMMDD."""
@@ -149,6 +171,8 @@ def members_conflict(a: Member, b: Member, linked: bool = False,
         if dates_differ and (check_birth_dates or (contact_details and not one_person)):
             return True
         if a.gender is not None and b.gender is not None and a.gender != b.gender:
+            return True
+        if genders_shown_differ(a, b):
             return True
         if contacts_conflict(a, b) or one_registrys_subscribers(a, b):
             return True
@@ -194,12 +218,19 @@ class GuardResult:
 
 def _member_columns(records: DataFrame) -> DataFrame:
     """Returns per record what the cluster checks read (see Member)."""
+    # Records without the link rule's columns (read straight from standardized_records) show
+    # only their recorded gender.
+    shown = (F.col(GENDER_SHOWN_COLUMN) if GENDER_SHOWN_COLUMN in records.columns
+             else F.col("gender"))
+    last_name = (F.col("last_name_norm") if "last_name_norm" in records.columns
+                 else F.lit(None).cast("string"))
     return records.select(
         "record_id", "birth_date",
         F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
         "email_sha256", "phone_e164", "first_name_norm", "gender",
         F.when(F.col("source_kind") == "registry", F.substring_index("record_id", "/", 1))
-        .alias("registry"))
+        .alias("registry"), shown.alias(GENDER_SHOWN_COLUMN),
+        last_name.alias("last_name_norm"))
 
 
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
@@ -214,12 +245,13 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
         F.countDistinct("email_sha256").alias("emails"),
         F.countDistinct("phone_e164").alias("phones"),
         F.countDistinct("gender").alias("genders"),
+        F.countDistinct(GENDER_SHOWN_COLUMN).alias("genders_shown"),
     )
     suspicious = per_cluster.where(
         (F.col("size") > max_size)
         | ((F.col("birth_dates") > 1) & F.lit(check_birth_dates or contact_details))
         | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
-        | (F.col("genders") > 1)
+        | (F.col("genders") > 1) | (F.col("genders_shown") > 1)
     ).select("component")
     # Two records of one registry with two emails or two phones (see one_registrys_subscribers).
     one_registry = (
@@ -271,7 +303,8 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
         members.setdefault(row["component"], []).append(
             Member(row["record_id"], row["birth_date"],
                    row["login_email"], row["email_sha256"], row["phone_e164"],
-                   row["first_name_norm"], row["gender"], row["registry"]))
+                   row["first_name_norm"], row["gender"], row["registry"],
+                   row[GENDER_SHOWN_COLUMN], row["last_name_norm"]))
     cluster_links: dict[str, list[tuple[str, str, float]]] = {}
     for row in link_rows:
         if component_of.get(row["record_r"]) == row["component"]:

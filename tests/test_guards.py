@@ -891,6 +891,64 @@ def test_two_genders_cannot_share_a_cluster() -> None:
     assert set(rebuild_cluster(one_unknown, links, set(), max_size=30).values()) == {"f"}
 
 
+def test_two_first_names_showing_two_genders_cannot_share_a_cluster() -> None:
+    # One household's email on a web login (no name), on Claudia Fischer's register record
+    # (recorded f) and on Sebastian's social account (no gender; his first name shows m).
+    def member(record: str, first: str | None, shown: str | None,
+               gender: str | None = None) -> Member:
+        return Member(record, None, None, "e1", None, first, gender, None, shown)
+
+    links = [("s", "w", 20.0), ("t", "w", 25.0)]
+    household = [member("s", "sebastian", "m"), member("w", None, None),
+                 member("t", "claudia", "f", "f")]
+    assert rebuild_cluster(household, links, set(), max_size=30) == {"s": "s", "w": "t",
+                                                                     "t": "t"}
+    # The same first name, or a nickname of it, is not a second person whatever it shows.
+    for first in ("claudia", "sebastian"):
+        same = [member("s", first, "m"), member("w", None, None), member("t", first, "f", "f")]
+        assert set(rebuild_cluster(same, links, set(), max_size=30).values()) == {"s"}
+    nickname = [member("s", "sascha", None), member("w", None, None),
+                member("t", "alexander", "m", "m")]
+    assert set(rebuild_cluster(nickname, links, set(), max_size=30).values()) == {"s"}
+    nickname_shown = [member("s", "sascha", "f"), member("w", None, None),
+                      member("t", "alexander", "m", "m")]
+    assert set(rebuild_cluster(nickname_shown, links, set(), max_size=30).values()) == {"s"}
+    # Nor is a name written surname first: Thomas Martine on X is Martine Thomas.
+    swapped = [Member("s", None, None, "e1", None, "thomas", None, None, "m", "martine"),
+               member("w", None, None),
+               Member("t", None, None, "e1", None, "martine", "f", None, "f", "thomas")]
+    assert set(rebuild_cluster(swapped, links, set(), max_size=30).values()) == {"s"}
+    # A name that shows no gender (Andrea, Kim) is no conflict; nor are two linked directly,
+    # whose names the model weighed.
+    unknown = [member("s", "kim", None), member("w", None, None), member("t", "claudia", "f")]
+    assert set(rebuild_cluster(unknown, links, set(), max_size=30).values()) == {"s"}
+    direct = [member("s", "sebastian", "m"), member("t", "claudia", "f", "f")]
+    assert set(rebuild_cluster(direct, [("s", "t", 20.0)], set(), max_size=30).values()) \
+        == {"s"}
+
+
+def test_clusters_showing_two_genders_are_re_examined(spark: SparkSession) -> None:
+    assignments = spark.createDataFrame(
+        [("s/1", "s/1"), ("w/2", "s/1"), ("t/3", "s/1"), ("x/4", "x/4"), ("y/5", "x/4")],
+        "record_id string, component string")
+    links = spark.createDataFrame([("s/1", "w/2", 20.0), ("t/3", "w/2", 25.0),
+                                   ("x/4", "y/5", 20.0)],
+                                  "record_l string, record_r string, match_weight double")
+    records = spark.createDataFrame([
+        ("s/1", "social", None, None, None, "sebastian", None, "m"),
+        ("w/2", "online", "e1", None, None, None, None, None),
+        ("t/3", "registry", "e1", None, None, "claudia", "f", "f"),
+        ("x/4", "social", None, None, None, "kim", None, None),
+        ("y/5", "registry", None, None, None, "claudia", "f", "f"),
+    ], "record_id string, source_kind string, email_sha256 string, birth_date date, "
+       "phone_e164 string, first_name_norm string, gender string, gender_shown string")
+    cannot = spark.createDataFrame([], "record_l string, record_r string")
+    result = apply_guards(assignments, links, records, cannot, max_size=30)
+    assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+    assert sorted(tuple(r) for r in result.assignments.collect()) == [
+        ("s/1", "s/1"), ("t/3", "t/3"), ("w/2", "t/3"), ("x/4", "x/4"), ("y/5", "x/4")]
+
+
 def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSession) -> None:
     from jobs.comparisons import comparison_specs
     from jobs.link_rules import (
