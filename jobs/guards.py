@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import jellyfish
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 
 from jobs.comparisons import nickname_canonicals
@@ -152,9 +152,21 @@ def birth_dates_are_reliable(m_birth_date_else: float) -> bool:
     return m_birth_date_else < MAX_BIRTH_DATE_DISAGREEMENT
 
 
-def members_conflict(a: Member, b: Member, linked: bool = False,
-                     check_birth_dates: bool = True, contact_details: bool = True) -> bool:
-    """True when two records cannot be one person by their strong identifiers.
+# What each conflict of members_conflict means, as `explain` prints it.
+CONFLICT_REASONS = {
+    "birth_dates": "two birth dates that no typo explains",
+    "genders": "two recorded genders",
+    "genders_shown": "two first names that show two genders",
+    "contact_details": "two people's contact details (emails and phones both differ)",
+    "one_registry": "two subscribers of one registry (an email or a phone differs, none shared)",
+    "login_emails": "two different login emails",
+}
+
+
+def conflict(a: Member, b: Member, linked: bool = False, check_birth_dates: bool = True,
+             contact_details: bool = True) -> str | None:
+    """Returns why two records cannot be one person by their strong identifiers (a key of
+    CONFLICT_REASONS), or None when nothing says so.
 
     `linked`: the two were scored against each other and linked; their birth dates were then
     weighed by the model already (a source that garbles birth dates teaches it to forgive
@@ -169,15 +181,42 @@ def members_conflict(a: Member, b: Member, linked: bool = False,
         one_person = a.email is not None and a.email == b.email \
             and not first_names_differ(a.first_name, b.first_name)
         if dates_differ and (check_birth_dates or (contact_details and not one_person)):
-            return True
+            return "birth_dates"
         if a.gender is not None and b.gender is not None and a.gender != b.gender:
-            return True
+            return "genders"
         if genders_shown_differ(a, b):
-            return True
-        if contacts_conflict(a, b) or one_registrys_subscribers(a, b):
-            return True
-    return a.login_email is not None and b.login_email is not None and \
-        a.login_email != b.login_email
+            return "genders_shown"
+        if contacts_conflict(a, b):
+            return "contact_details"
+        if one_registrys_subscribers(a, b):
+            return "one_registry"
+    if a.login_email is not None and b.login_email is not None \
+            and a.login_email != b.login_email:
+        return "login_emails"
+    return None
+
+
+def members_conflict(a: Member, b: Member, linked: bool = False,
+                     check_birth_dates: bool = True, contact_details: bool = True) -> bool:
+    """True when two records cannot be one person by their strong identifiers (see conflict)."""
+    return conflict(a, b, linked, check_birth_dates, contact_details) is not None
+
+
+def conflicts_between(group_a: Iterable[Member], group_b: Iterable[Member],
+                      direct: frozenset[str], check_birth_dates: bool = True,
+                      contact_details: bool = True) -> list[tuple[str, str, str]]:
+    """Returns (record of a, record of b, reason) for every pair of records, one from each
+    group, that cannot be one person: why a link between the groups was refused. `direct` is
+    the one pair known to be linked (its birth dates were weighed by the model)."""
+    found = []
+    members_b = sorted(group_b, key=lambda m: m.record_id)
+    for a in sorted(group_a, key=lambda m: m.record_id):
+        for b in members_b:
+            reason = conflict(a, b, frozenset((a.record_id, b.record_id)) == direct,
+                              check_birth_dates, contact_details)
+            if reason is not None:
+                found.append((a.record_id, b.record_id, reason))
+    return found
 
 
 def rebuild_cluster(members: Iterable[Member], links: Iterable[tuple[str, str, float]],
@@ -231,6 +270,17 @@ def _member_columns(records: DataFrame) -> DataFrame:
         F.when(F.col("source_kind") == "registry", F.substring_index("record_id", "/", 1))
         .alias("registry"), shown.alias(GENDER_SHOWN_COLUMN),
         last_name.alias("last_name_norm"))
+
+
+def _member(row: Row) -> Member:
+    return Member(row["record_id"], row["birth_date"], row["login_email"], row["email_sha256"],
+                  row["phone_e164"], row["first_name_norm"], row["gender"], row["registry"],
+                  row[GENDER_SHOWN_COLUMN], row["last_name_norm"])
+
+
+def members_of(records: DataFrame) -> list[Member]:
+    """Returns the records (few: collected to the driver) as the cluster checks read them."""
+    return [_member(row) for row in _member_columns(records).collect()]
 
 
 def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: DataFrame,
@@ -300,11 +350,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     forbidden = {frozenset((r["record_l"], r["record_r"])) for r in cannot_link.collect()}
     members: dict[str, list[Member]] = {}
     for row in member_rows:
-        members.setdefault(row["component"], []).append(
-            Member(row["record_id"], row["birth_date"],
-                   row["login_email"], row["email_sha256"], row["phone_e164"],
-                   row["first_name_norm"], row["gender"], row["registry"],
-                   row[GENDER_SHOWN_COLUMN], row["last_name_norm"]))
+        members.setdefault(row["component"], []).append(_member(row))
     cluster_links: dict[str, list[tuple[str, str, float]]] = {}
     for row in link_rows:
         if component_of.get(row["record_r"]) == row["component"]:

@@ -40,10 +40,13 @@ from jobs.comparisons import (
 from jobs.config import Config, local_path
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import (
+    CONFLICT_REASONS,
     MUST_LINK_WEIGHT,
     apply_guards,
     birth_dates_are_reliable,
+    conflicts_between,
     decision_pairs,
+    members_of,
 )
 from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import (
@@ -868,7 +871,42 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         ids = {r["record_id"]: r["customer_id"] for r in crosswalk.where(
             F.col("record_id").isin(left, right)).select("record_id", "customer_id").collect()}
         same = len(ids) == 2 and ids[left] == ids[right]
+        if linked and len(ids) == 2 and not same:
+            lines.append(_kept_apart(ctx, records, crosswalk, (ids[left], ids[right]),
+                                     frozenset((left, right)), reliable, bool(contacts)))
     lines.append(f"decision: {'LINKED' if linked else 'not linked'} directly"
                  + ("" if same is None else
                     f"; same customer in the crosswalk: {'yes' if same else 'no'}"))
     return "\n".join(lines)
+
+
+# How many conflicting pairs of records `explain` names when cluster checks kept a link out.
+_CONFLICTS_SHOWN = 3
+
+
+def _kept_apart(ctx: RunContext, records: DataFrame, crosswalk: DataFrame,
+                customers: tuple[str, str], pair: frozenset[str], birth_dates_reliable: bool,
+                contact_details: bool) -> str:
+    """Returns why the cluster checks (jobs.guards) kept two linked records' customers apart:
+    the records of one that cannot be one person with records of the other."""
+    members = {c: {r["record_id"] for r in crosswalk.where(F.col("customer_id") == c)
+                   .select("record_id").collect()} for c in customers}
+    wanted = set().union(*members.values())
+    rows = members_of(comparison_records(records).where(F.col("record_id").isin(*wanted)))
+    groups = [[m for m in rows if m.record_id in members[c]] for c in customers]
+    found = conflicts_between(groups[0], groups[1], pair, birth_dates_reliable,
+                              contact_details)
+    def size(customer: str) -> str:
+        n = len(members[customer])
+        return f"{n} record{'' if n == 1 else 's'}"
+
+    head = (f"the cluster checks (jobs/guards.py) keep customers {customers[0]} "
+            f"({size(customers[0])}) and {customers[1]} ({size(customers[1])}) apart")
+    if not found:
+        return (f"{head}: no two of their records conflict, so the size cap "
+                f"(max_cluster_size {ctx.config.clustering.max_cluster_size}) or a cannot-link "
+                f"decision refused the link")
+    shown = "; ".join(f"{a} and {b}: {CONFLICT_REASONS[reason]}"
+                      for a, b, reason in found[:_CONFLICTS_SHOWN])
+    more = len(found) - _CONFLICTS_SHOWN
+    return f"{head}: {shown}" + (f" (and {more} more pairs)" if more > 0 else "")

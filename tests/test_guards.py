@@ -927,6 +927,37 @@ def test_two_first_names_showing_two_genders_cannot_share_a_cluster() -> None:
         == {"s"}
 
 
+def test_conflicts_between_two_groups_name_each_reason() -> None:
+    from jobs.guards import CONFLICT_REASONS, conflict, conflicts_between
+
+    born, other = date(1980, 5, 1), date(1961, 9, 30)
+    sebastian = Member("s", None, None, "e1", None, "sebastian", None, None, "m")
+    login = Member("w", None, "e1", "e1", None, None)
+    claudia = Member("t", born, None, "e1", "+1", "claudia", "f", "telecom", "f")
+    cases = {
+        "birth_dates": Member("x", other, None, None, None, "claudia"),
+        "genders": Member("x", None, None, None, None, "kim", "m", None, "m"),
+        "genders_shown": sebastian,
+        "contact_details": Member("x", None, None, "e2", "+2", "claudia", None, None, "f"),
+        "one_registry": Member("x", None, None, "e2", None, "claudia", None, "telecom", "f"),
+        "login_emails": Member("x", None, "e9", "e9", None, None),
+    }
+    assert set(cases) == set(CONFLICT_REASONS)
+    for reason, member in cases.items():
+        against = login if reason == "login_emails" else claudia
+        assert conflict(member, against) == reason, reason
+    assert conflict(login, claudia) is None
+    # Linked directly: only the login emails count (the model weighed the rest).
+    assert conflict(cases["birth_dates"], claudia, linked=True) is None
+    assert conflict(cases["login_emails"], login, linked=True) == "login_emails"
+    # Birth dates without the guard (keyed-in registers, no contact details): no conflict.
+    assert conflict(cases["birth_dates"], claudia, check_birth_dates=False,
+                    contact_details=False) is None
+    assert conflicts_between([sebastian], [login, claudia], frozenset(("s", "w"))) == [
+        ("s", "t", "genders_shown")]
+    assert conflicts_between([sebastian], [login], frozenset(("s", "w"))) == []
+
+
 def test_clusters_showing_two_genders_are_re_examined(spark: SparkSession) -> None:
     assignments = spark.createDataFrame(
         [("s/1", "s/1"), ("w/2", "s/1"), ("t/3", "s/1"), ("x/4", "x/4"), ("y/5", "x/4")],
