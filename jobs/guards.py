@@ -6,7 +6,8 @@ clusters. After clustering, a cluster is re-examined when
 - it holds two records that a person declared apart (cannot-link), or
 - it holds conflicting strong identifiers: two birth dates that no typo explains (where true
   matches rarely disagree on them, or where records hold people's own contact details, unless
-  an email and the first names say one person), two genders (recorded, or shown by two
+  an email and the first names say one person), a year of birth a bio states against another
+  record's year of birth, two genders (recorded, or shown by two
   different first names), two different login email
   hashes from online profiles, two people's contact details (records whose emails and
   phones both differ, unless first name and birth date are exactly alike), or two subscribers
@@ -51,6 +52,7 @@ class Member:
     # The recorded gender, else the one the first name shows (jobs.link_rules.with_name_genders)
     gender_shown: str | None = None
     last_name: str | None = None  # folded (last_name_norm)
+    birth_year: int | None = None  # stated in a social bio ("Jahrgang 1954"), else None
 
 
 def _same_first_name_and_birth_date(a: Member, b: Member) -> bool:
@@ -130,6 +132,26 @@ def genders_shown_differ(a: Member, b: Member) -> bool:
                                                                         b.first_name)
 
 
+# Years of birth further apart than this are two people's where one was stated in a bio: in
+# three independently made data sets, a bio's year and the same person's birth date elsewhere
+# were never more than a year apart (951 pairs, 5 a year apart).
+MAX_STATED_YEAR_GAP = 1
+
+
+def stated_birth_years_conflict(a: Member, b: Member) -> bool:
+    """True when one record's bio states a year of birth ("Jahrgang 1954") more than
+    MAX_STATED_YEAR_GAP years from the other's (stated, or of its birth date): an Instagram
+    account of a Wolfgang Franke born in 1954 is not the register's Wolfgang Franke of 1973."""
+    if a.birth_year is None and b.birth_year is None:
+        return False
+    year_a = a.birth_year if a.birth_year is not None else (a.birth_date.year if a.birth_date
+                                                            else None)
+    year_b = b.birth_year if b.birth_year is not None else (b.birth_date.year if b.birth_date
+                                                            else None)
+    return year_a is not None and year_b is not None \
+        and abs(year_a - year_b) > MAX_STATED_YEAR_GAP
+
+
 def birth_dates_conflict(a: date | None, b: date | None) -> bool:
     """True when both dates are known and differ beyond a typo: not equal, not day and month
     transposed, and more than one digit apart in YYYYMMDD."""
@@ -155,6 +177,7 @@ def birth_dates_are_reliable(m_birth_date_else: float) -> bool:
 # What each conflict of members_conflict means, as `explain` prints it.
 CONFLICT_REASONS = {
     "birth_dates": "two birth dates that no typo explains",
+    "stated_birth_year": "a year of birth stated in a bio, more than a year from the other's",
     "genders": "two recorded genders",
     "genders_shown": "two first names that show two genders",
     "contact_details": "two people's contact details (emails and phones both differ)",
@@ -182,6 +205,8 @@ def conflict(a: Member, b: Member, linked: bool = False, check_birth_dates: bool
             and not first_names_differ(a.first_name, b.first_name)
         if dates_differ and (check_birth_dates or (contact_details and not one_person)):
             return "birth_dates"
+        if stated_birth_years_conflict(a, b):
+            return "stated_birth_year"
         if a.gender is not None and b.gender is not None and a.gender != b.gender:
             return "genders"
         if genders_shown_differ(a, b):
@@ -263,19 +288,21 @@ def _member_columns(records: DataFrame) -> DataFrame:
              else F.col("gender"))
     last_name = (F.col("last_name_norm") if "last_name_norm" in records.columns
                  else F.lit(None).cast("string"))
+    birth_year = (F.col("birth_year") if "birth_year" in records.columns
+                  else F.lit(None).cast("int"))
     return records.select(
         "record_id", "birth_date",
         F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
         "email_sha256", "phone_e164", "first_name_norm", "gender",
         F.when(F.col("source_kind") == "registry", F.substring_index("record_id", "/", 1))
         .alias("registry"), shown.alias(GENDER_SHOWN_COLUMN),
-        last_name.alias("last_name_norm"))
+        last_name.alias("last_name_norm"), birth_year.alias("birth_year"))
 
 
 def _member(row: Row) -> Member:
     return Member(row["record_id"], row["birth_date"], row["login_email"], row["email_sha256"],
                   row["phone_e164"], row["first_name_norm"], row["gender"], row["registry"],
-                  row[GENDER_SHOWN_COLUMN], row["last_name_norm"])
+                  row[GENDER_SHOWN_COLUMN], row["last_name_norm"], row["birth_year"])
 
 
 def members_of(records: DataFrame) -> list[Member]:
@@ -288,6 +315,7 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
                        contact_details: bool = True) -> DataFrame:
     """Returns the components (column `component`) that need re-examination."""
     members = assignments.join(_member_columns(records), "record_id")
+    year = F.coalesce(F.col("birth_year"), F.year("birth_date"))
     per_cluster = members.groupBy("component").agg(
         F.count(F.lit(1)).alias("size"),
         F.countDistinct("birth_date").alias("birth_dates"),
@@ -296,12 +324,16 @@ def flagged_components(assignments: DataFrame, records: DataFrame, cannot_link: 
         F.countDistinct("phone_e164").alias("phones"),
         F.countDistinct("gender").alias("genders"),
         F.countDistinct(GENDER_SHOWN_COLUMN).alias("genders_shown"),
+        F.count("birth_year").alias("stated_years"),
+        F.max(year).alias("latest_year"), F.min(year).alias("earliest_year"),
     )
     suspicious = per_cluster.where(
         (F.col("size") > max_size)
         | ((F.col("birth_dates") > 1) & F.lit(check_birth_dates or contact_details))
         | (F.col("login_emails") > 1) | ((F.col("emails") > 1) & (F.col("phones") > 1))
         | (F.col("genders") > 1) | (F.col("genders_shown") > 1)
+        | ((F.col("stated_years") > 0)
+           & (F.col("latest_year") - F.col("earliest_year") > MAX_STATED_YEAR_GAP))
     ).select("component")
     # Two records of one registry with two emails or two phones (see one_registrys_subscribers).
     one_registry = (

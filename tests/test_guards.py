@@ -936,6 +936,8 @@ def test_conflicts_between_two_groups_name_each_reason() -> None:
     claudia = Member("t", born, None, "e1", "+1", "claudia", "f", "telecom", "f")
     cases = {
         "birth_dates": Member("x", other, None, None, None, "claudia"),
+        "stated_birth_year": Member("x", None, None, None, None, "claudia", None, None, "f",
+                                    "fischer", 1954),
         "genders": Member("x", None, None, None, None, "kim", "m", None, "m"),
         "genders_shown": sebastian,
         "contact_details": Member("x", None, None, "e2", "+2", "claudia", None, None, "f"),
@@ -947,6 +949,14 @@ def test_conflicts_between_two_groups_name_each_reason() -> None:
         against = login if reason == "login_emails" else claudia
         assert conflict(member, against) == reason, reason
     assert conflict(login, claudia) is None
+    # A bio's year a year from the birth date is a typo's distance; two years are two people.
+    def stated(year: int) -> Member:
+        return Member("x", None, None, None, None, "claudia", None, None, "f", None, year)
+
+    assert [conflict(stated(y), claudia) for y in (1979, 1980, 1981)] == [None] * 3
+    assert [conflict(stated(y), claudia) for y in (1978, 1982)] == ["stated_birth_year"] * 2
+    assert conflict(stated(1954), stated(1955)) is None
+    assert conflict(stated(1954), stated(1973)) == "stated_birth_year"
     # Linked directly: only the login emails count (the model weighed the rest).
     assert conflict(cases["birth_dates"], claudia, linked=True) is None
     assert conflict(cases["login_emails"], login, linked=True) == "login_emails"
@@ -978,6 +988,35 @@ def test_clusters_showing_two_genders_are_re_examined(spark: SparkSession) -> No
     assert (result.flagged_clusters, result.clusters_split) == (1, 1)
     assert sorted(tuple(r) for r in result.assignments.collect()) == [
         ("s/1", "s/1"), ("t/3", "t/3"), ("w/2", "t/3"), ("x/4", "x/4"), ("y/5", "x/4")]
+
+
+def test_a_year_of_birth_a_bio_states_splits_a_cluster_from_another_persons(
+        spark: SparkSession) -> None:
+    # Wolfgang Franke of 1973 in a register (twice), and an Instagram account of another, born
+    # 1954 as his bio says, joined through his X account (a handle both carry).
+    assignments = spark.createDataFrame(
+        [(r, "n/1") for r in ("n/1", "n/2", "x/3", "i/4")] + [("n/5", "n/5"), ("i/6", "n/5")],
+        "record_id string, component string")
+    links = spark.createDataFrame(
+        [("n/1", "n/2", 30.0), ("n/1", "x/3", 5.0), ("i/4", "x/3", 20.0),
+         ("i/6", "n/5", 10.0)], "record_l string, record_r string, match_weight double")
+    born = date(1973, 7, 13)
+    records = spark.createDataFrame([
+        ("n/1", "registry", born, "wolfgang", "m", None),
+        ("n/2", "registry", born, "wolfgang", "m", None),
+        ("x/3", "social", None, "franke", None, None),
+        ("i/4", "social", None, "wolfgang", None, 1954),
+        ("n/5", "registry", born, "erika", "f", None),
+        ("i/6", "social", None, "erika", None, 1974),   # a year off: one person
+    ], "record_id string, source_kind string, birth_date date, first_name_norm string, "
+       "gender string, birth_year int").selectExpr(
+        "*", "CAST(NULL AS string) AS email_sha256", "CAST(NULL AS string) AS phone_e164")
+    cannot = spark.createDataFrame([], "record_l string, record_r string")
+    result = apply_guards(assignments, links, records, cannot, max_size=30)
+    assert (result.flagged_clusters, result.clusters_split) == (1, 1)
+    assert sorted(tuple(r) for r in result.assignments.collect()) == [
+        ("i/4", "i/4"), ("i/6", "n/5"), ("n/1", "n/1"), ("n/2", "n/1"), ("n/5", "n/5"),
+        ("x/3", "i/4")]
 
 
 def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSession) -> None:
