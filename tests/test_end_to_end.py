@@ -277,6 +277,46 @@ def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
     assert "decision: not linked directly" in text, text
 
 
+def test_explain_says_why_linked_records_belong_to_two_customers(
+        spark: SparkSession, demo_run: DemoRun, tmp_path: Path) -> None:
+    import contextlib
+    import io
+    import shutil
+
+    # A copy of the warehouse whose crosswalk puts one record of the strongest linked pair in a
+    # customer of its own, as a cluster check or a cannot-link decision would.
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(demo_run.warehouse, warehouse)
+    settings = json.loads(demo_run.conf.read_text(encoding="utf-8"))
+    settings["warehouse"] = str(warehouse)
+    conf = tmp_path / "demo.yaml"
+    conf.write_text(json.dumps(settings), encoding="utf-8")
+    pairs = tables.read_table(spark, str(warehouse), tables.MATCH_PAIRS)
+    crosswalk = tables.read_table(spark, str(warehouse), tables.IDENTITY_CROSSWALK)
+    assert pairs is not None and crosswalk is not None
+    pair = pairs.orderBy(F.desc("match_weight"), "record_l", "record_r").first()
+    assert pair is not None
+    left, right = pair["record_l"], pair["record_r"]
+    customer = {r["record_id"]: r["customer_id"]
+                for r in crosswalk.select("record_id", "customer_id").collect()}
+    assert customer[left] == customer[right]
+    size = sum(1 for c in customer.values() if c == customer[left])
+    moved = crosswalk.withColumn("customer_id", F.when(F.col("record_id") == right, "Cmoved")
+                                 .otherwise(F.col("customer_id")))
+    tables.write_table(spark.createDataFrame(moved.collect(), moved.schema), str(warehouse),
+                       tables.IDENTITY_CROSSWALK)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["explain", left, right, "--conf", str(conf)]) == cli.EXIT_OK
+    text = out.getvalue()
+    records = f"{size - 1} record{'' if size == 2 else 's'}"
+    cap = load_config(conf).clustering.max_cluster_size
+    assert (f"the cluster checks (jobs/guards.py) keep customers {customer[left]} ({records}) "
+            f"and Cmoved (1 record) apart: no two of their records conflict, so the size cap "
+            f"(max_cluster_size {cap}) or a cannot-link decision refused the link\n"
+            f"decision: LINKED directly; same customer in the crosswalk: no") in text, text
+
+
 def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:
     warehouse = str(demo_run.warehouse)
     crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
