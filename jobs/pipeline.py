@@ -59,6 +59,7 @@ from jobs.ingest import (
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
+    HANDLE_INITIAL_YEAR_COLUMN,
     HOUSEHOLD_EMAIL,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
@@ -78,6 +79,7 @@ from jobs.link_rules import (
     rare_full_name_in_one_city,
     shared_handle,
     with_expected_namesakes,
+    with_handle_initial_year,
     with_handle_stem_accounts,
     with_household_emails,
     with_name_genders,
@@ -649,8 +651,8 @@ _RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), *LINK_RULE_COLUMNS)
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
     rule read."""
-    return with_name_genders(with_expected_namesakes(with_handle_stem_accounts(
-        with_comparison_features(with_blocking_columns(stored)))))
+    return with_name_genders(with_expected_namesakes(with_handle_initial_year(
+        with_handle_stem_accounts(with_comparison_features(with_blocking_columns(stored))))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
@@ -793,6 +795,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
         shared_handle(levels).alias("_shared_handle"),
+        (levels.top("handle") & (F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_l"),
+                                            F.lit(False))
+                                 | F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_r"),
+                                              F.lit(False)))).alias("_initial_year"),
         (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
                   household_emails=True).alias("_linked")).first()
@@ -849,6 +855,11 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             "either its letters carried by no other account of either platform with first "
             "names not against it, or one first name on both that shows a gender): it links "
             f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    if scored["_initial_year"]:
+        lines.append(
+            "one handle on both accounts, but made of a first name, a surname's initial and a "
+            "year (tobias_k54): people of that first name born that year whose surnames start "
+            "alike share it, so it does not link alone")
     rare = scored["_rare_name"] or scored["_rare_anywhere"]
     if scored["_full_name"] and not linked and not rare:
         matching = ctx.config.matching

@@ -18,6 +18,7 @@ from jobs.guards import (
     rebuild_cluster,
 )
 from jobs.link_rules import (
+    HANDLE_INITIAL_YEAR_COLUMN,
     HANDLE_STEM_COLUMN,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
@@ -333,7 +334,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
     frame = frame.selectExpr("*", "-1 AS gamma_handle", "CAST(NULL AS string) AS handle_l",
                              "CAST(NULL AS string) AS handle_r",
                              "CAST(NULL AS bigint) AS handle_stem_accounts_l",
-                             "CAST(NULL AS bigint) AS handle_stem_accounts_r")
+                             "CAST(NULL AS bigint) AS handle_stem_accounts_r",
+                             "CAST(NULL AS boolean) AS handle_initial_year_l",
+                             "CAST(NULL AS boolean) AS handle_initial_year_r")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
@@ -406,7 +409,7 @@ PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "addre
 
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
 LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double",
-                   HANDLE_STEM_COLUMN: "bigint"}
+                   HANDLE_STEM_COLUMN: "bigint", HANDLE_INITIAL_YEAR_COLUMN: "boolean"}
 
 
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
@@ -1143,6 +1146,10 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         ("not counted, one phrase", 0.6, "pixelpunk47", "pixelpunk47", None, 1, 3, False),
         ("other handles, one first name", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, 3, False),
         ("other handles", 0.6, "pixelpunk47", "pixelpunk48", 1, 1, -1, False),
+        # A first name, an initial and a year: two Tobias Kleins born in 1954.
+        ("a first name's initial year", 0.6, "tobias_k54", "tobias_k54", 1, 1, 3, False),
+        ("a first name's initial year, on one side", 0.6, "tobias_k54", "tobias_k54", 1, 1, 2,
+         False),
     ], "case string, p double, handle_l string, handle_r string, stems_l bigint, "
        "stems_r bigint, first int, linked boolean")
     frame = scored_pairs(
@@ -1150,6 +1157,8 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         handle="CASE WHEN handle_l = handle_r THEN 1 ELSE 0 END", handle_l="handle_l",
         handle_r="handle_r", handle_stem_accounts_l="stems_l",
         handle_stem_accounts_r="stems_r",
+        handle_initial_year_l="`case` LIKE '%initial year'",
+        handle_initial_year_r="`case` LIKE '%initial year%'",
         # A first name that shows a gender is a person's; a phrase's first word shows none.
         gender_shown_l="CASE WHEN `case` LIKE '%phrase%' THEN NULL ELSE 'f' END",
         gender_shown_r="CASE WHEN `case` LIKE '%phrase%' THEN NULL ELSE 'f' END")
@@ -1160,6 +1169,34 @@ def test_a_handle_of_one_persons_making_on_two_platforms_links_alone(spark: Spar
         link_rule(MatchingConfig(), no_handles, []).alias("dropped")).collect()}
     # The comparison dropped from the configuration: its null level links nothing.
     assert actual == {r["case"]: (r["linked"], False) for r in cases.collect()}
+
+
+def test_a_handle_of_a_first_name_an_initial_and_a_year_is_told_apart(
+        spark: SparkSession) -> None:
+    from jobs.comparisons import with_comparison_features
+    from jobs.link_rules import with_handle_initial_year
+
+    cases = [
+        ("tobias_k54", "tobias", "klein", True),
+        ("kvirtanen84", "kalle", "virtanen", True),       # the initial first
+        ("virtanen.k84", "kalle", "virtanen", True),      # the surname first
+        ("k_virtanen_1984", "kalle", "virtanen", True),   # four digits
+        ("tobiasklein54", "tobias", "klein", False),      # the whole name
+        ("tobias_k5", "tobias", "klein", False),          # one digit
+        ("tobias_k540", "tobias", "klein", False),        # a counter
+        ("tobias_k", "tobias", "klein", False),           # no year
+        ("pixelpunk47", "tobias", "klein", False),
+        ("tobias_k54", "tobias", None, None),             # no surname to tell
+        (None, "tobias", "klein", None),                  # no handle
+    ]
+    records = spark.createDataFrame(
+        [(str(i), handle, first, last) for i, (handle, first, last, _) in enumerate(cases)],
+        "record_id string, handle string, first_name_norm string, last_name_norm string")
+    with_handles = with_comparison_features(records.selectExpr(
+        "*", "CAST(NULL AS int) AS birth_year"))
+    actual = {r["record_id"]: r[HANDLE_INITIAL_YEAR_COLUMN]
+              for r in with_handle_initial_year(with_handles).collect()}
+    assert actual == {str(i): expected for i, (*_, expected) in enumerate(cases)}
 
 
 def test_handle_stem_accounts_count_a_platforms_accounts_with_the_same_letters(
