@@ -144,12 +144,16 @@ def stated_birth_years_conflict(a: Member, b: Member) -> bool:
     account of a Wolfgang Franke born in 1954 is not the register's Wolfgang Franke of 1973."""
     if a.birth_year is None and b.birth_year is None:
         return False
-    year_a = a.birth_year if a.birth_year is not None else (a.birth_date.year if a.birth_date
-                                                            else None)
-    year_b = b.birth_year if b.birth_year is not None else (b.birth_date.year if b.birth_date
-                                                            else None)
+    year_a, year_b = _year_of_birth(a), _year_of_birth(b)
     return year_a is not None and year_b is not None \
         and abs(year_a - year_b) > MAX_STATED_YEAR_GAP
+
+
+def _year_of_birth(member: Member) -> int | None:
+    """The year a bio states, else the birth date's."""
+    if member.birth_year is not None:
+        return member.birth_year
+    return member.birth_date.year if member.birth_date is not None else None
 
 
 def birth_dates_conflict(a: date | None, b: date | None) -> bool:
@@ -281,22 +285,14 @@ class GuardResult:
 
 
 def _member_columns(records: DataFrame) -> DataFrame:
-    """Returns per record what the cluster checks read (see Member)."""
-    # Records without the link rule's columns (read straight from standardized_records) show
-    # only their recorded gender.
-    shown = (F.col(GENDER_SHOWN_COLUMN) if GENDER_SHOWN_COLUMN in records.columns
-             else F.col("gender"))
-    last_name = (F.col("last_name_norm") if "last_name_norm" in records.columns
-                 else F.lit(None).cast("string"))
-    birth_year = (F.col("birth_year") if "birth_year" in records.columns
-                  else F.lit(None).cast("int"))
+    """Returns per record what the cluster checks read (see Member) from comparison records
+    (jobs.pipeline.comparison_records: with the shown gender)."""
     return records.select(
         "record_id", "birth_date",
         F.when(F.col("source_kind") == "online", F.col("email_sha256")).alias("login_email"),
         "email_sha256", "phone_e164", "first_name_norm", "gender",
         F.when(F.col("source_kind") == "registry", F.substring_index("record_id", "/", 1))
-        .alias("registry"), shown.alias(GENDER_SHOWN_COLUMN),
-        last_name.alias("last_name_norm"), birth_year.alias("birth_year"))
+        .alias("registry"), GENDER_SHOWN_COLUMN, "last_name_norm", "birth_year")
 
 
 def _member(row: Row) -> Member:

@@ -250,6 +250,13 @@ def with_handle_initial_year(records: DataFrame) -> DataFrame:
         year & F.array_contains(F.array(*forms), F.col("handle_letters"))))
 
 
+def initial_year_handle() -> Column:
+    """True on a pair where either account's handle is a first name, an initial and a year
+    (tobias_k54, see with_handle_initial_year): many people's, so it links nothing alone."""
+    return F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_l"), F.lit(False)) \
+        | F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_r"), F.lit(False))
+
+
 def shared_handle(levels: Levels) -> Column:
     """Two social accounts with one handle (pixelpunk47 on X and on Instagram, X's cut at 15
     characters) made by one person: it carries two or more digits in a row, and either no
@@ -276,11 +283,8 @@ def shared_handle(levels: Levels) -> Column:
         & F.col(f"{GENDER_SHOWN_COLUMN}_r").isNotNull()
     first_names = F.coalesce(one_each, F.lit(False)) & ~levels.disagrees("first_name") \
         | levels.top("first_name") & named
-    # A first name, an initial and a year (tobias_k54): many people's (with_handle_initial_year).
-    initial_year = F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_l"), F.lit(False)) \
-        | F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_r"), F.lit(False))
     return levels.top("handle") & F.coalesce(digits, F.lit(False)) & first_names \
-        & ~initial_year
+        & ~initial_year_handle()
 
 
 def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:

@@ -59,7 +59,6 @@ from jobs.ingest import (
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
-    HANDLE_INITIAL_YEAR_COLUMN,
     HOUSEHOLD_EMAIL,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
@@ -71,6 +70,7 @@ from jobs.link_rules import (
     corroborated,
     guard_vetoes,
     household_emails,
+    initial_year_handle,
     ip_sharing,
     ips_are_personal,
     link_rule,
@@ -766,10 +766,11 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     params = load_model(ctx)
     if records is None or params is None:
         raise RuntimeError("no standardized records or no stored model: run the job first")
-    # Features of all records: how common a name is depends on every record. Materialized
-    # once: the pair below reads the two records twice, and each read would count all names.
-    wanted = cut_lineage(
-        comparison_records(records).where(F.col("record_id").isin(record_a, record_b)))
+    # Features of all records: how common a name is depends on every record. Kept once: the
+    # pair below reads the two records twice, and the cluster checks' reasons (_kept_apart)
+    # read their customers' records; each read would count all names again.
+    features = comparison_records(records).persist()
+    wanted = cut_lineage(features.where(F.col("record_id").isin(record_a, record_b)))
     found = {row["record_id"] for row in wanted.select("record_id").collect()}
     for record in (record_a, record_b):
         if record not in found:
@@ -795,10 +796,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
         shared_handle(levels).alias("_shared_handle"),
-        (levels.top("handle") & (F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_l"),
-                                            F.lit(False))
-                                 | F.coalesce(F.col(f"{HANDLE_INITIAL_YEAR_COLUMN}_r"),
-                                              F.lit(False)))).alias("_initial_year"),
+        (levels.top("handle") & initial_year_handle()).alias("_initial_year"),
         (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
                   household_emails=True).alias("_linked")).first()
@@ -883,7 +881,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             F.col("record_id").isin(left, right)).select("record_id", "customer_id").collect()}
         same = len(ids) == 2 and ids[left] == ids[right]
         if linked and len(ids) == 2 and not same:
-            lines.append(_kept_apart(ctx, records, crosswalk, (ids[left], ids[right]),
+            lines.append(_kept_apart(ctx, features, crosswalk, (ids[left], ids[right]),
                                      frozenset((left, right)), reliable, bool(contacts)))
     lines.append(f"decision: {'LINKED' if linked else 'not linked'} directly"
                  + ("" if same is None else
@@ -895,15 +893,16 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
 _CONFLICTS_SHOWN = 3
 
 
-def _kept_apart(ctx: RunContext, records: DataFrame, crosswalk: DataFrame,
+def _kept_apart(ctx: RunContext, features: DataFrame, crosswalk: DataFrame,
                 customers: tuple[str, str], pair: frozenset[str], birth_dates_reliable: bool,
                 contact_details: bool) -> str:
     """Returns why the cluster checks (jobs.guards) kept two linked records' customers apart:
-    the records of one that cannot be one person with records of the other."""
+    the records of one that cannot be one person with records of the other. `features`: every
+    record's comparison_records."""
     members = {c: {r["record_id"] for r in crosswalk.where(F.col("customer_id") == c)
                    .select("record_id").collect()} for c in customers}
     wanted = set().union(*members.values())
-    rows = members_of(comparison_records(records).where(F.col("record_id").isin(*wanted)))
+    rows = members_of(features.where(F.col("record_id").isin(*wanted)))
     groups = [[m for m in rows if m.record_id in members[c]] for c in customers]
     found = conflicts_between(groups[0], groups[1], pair, birth_dates_reliable,
                               contact_details)
