@@ -22,7 +22,7 @@ as links stronger than any score.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -232,16 +232,16 @@ def members_conflict(a: Member, b: Member, linked: bool = False,
 
 
 def conflicts_between(group_a: Iterable[Member], group_b: Iterable[Member],
-                      direct: frozenset[str], check_birth_dates: bool = True,
+                      direct: Collection[frozenset[str]], check_birth_dates: bool = True,
                       contact_details: bool = True) -> list[tuple[str, str, str]]:
     """Returns (record of a, record of b, reason) for every pair of records, one from each
-    group, that cannot be one person: why a link between the groups was refused. `direct` is
-    the one pair known to be linked (its birth dates were weighed by the model)."""
+    group, that cannot be one person: why a link between the groups was refused. `direct`: the
+    pairs linked directly (the model weighed their birth dates), as rebuild_cluster has them."""
     found = []
     members_b = sorted(group_b, key=lambda m: m.record_id)
     for a in sorted(group_a, key=lambda m: m.record_id):
         for b in members_b:
-            reason = conflict(a, b, frozenset((a.record_id, b.record_id)) == direct,
+            reason = conflict(a, b, frozenset((a.record_id, b.record_id)) in direct,
                               check_birth_dates, contact_details)
             if reason is not None:
                 found.append((a.record_id, b.record_id, reason))

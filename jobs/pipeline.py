@@ -511,28 +511,31 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         frequencies = _term_frequencies(records)
         scored = score_pairs(with_term_frequency_adjustments(gammas, frequencies, params),
                              params).persist()
-        stored_pairs = scored.where(F.col("match_weight") >= config.matching.store_floor_weight)
-        level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
-        tables.write_table(
-            stored_pairs.select("record_l", "record_r", "match_weight", "match_probability",
-                                *level_columns, F.lit(ctx.run_id).alias("run_id")),
-            ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
-        )
         contacts = contact_sources(records)
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
         _ips, _shared, personal = _ip_sharing(ctx, records)
         shared_emails = _household_emails(ctx, scored, records, params)
-        links = with_household_emails(scored, shared_emails).where(
-            link_rule(config.matching, params.comparisons, contacts, reliable, personal,
-                      household_emails=True)).select("record_l", "record_r", "match_weight")
+        judged = with_household_emails(scored, shared_emails).withColumn(
+            _BY_RULE, link_rule(config.matching, params.comparisons, contacts, reliable, personal,
+                                household_emails=True))
         decisions = _link_decisions(ctx)
-        must = decision_pairs(decisions, links, "must_link")
-        cannot = decision_pairs(decisions, links, "cannot_link").persist()
+        must = decision_pairs(decisions, scored, "must_link")
+        cannot = decision_pairs(decisions, scored, "cannot_link").persist()
         # Human decisions win over the model: declared-apart pairs never link directly, and
         # declared-together pairs link whatever their score.
-        links = links.join(cannot, ["record_l", "record_r"], "left_anti").unionByName(
-            must.withColumn("match_weight", F.lit(MUST_LINK_WEIGHT))).persist()
+        links = judged.where(F.col(_BY_RULE)).select("record_l", "record_r", "match_weight") \
+            .join(cannot, ["record_l", "record_r"], "left_anti").unionByName(
+                must.withColumn("match_weight", F.lit(MUST_LINK_WEIGHT))).persist()
+        level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
+        tables.write_table(
+            with_link_flag(judged, must, cannot)
+            .where(F.col("match_weight") >= config.matching.store_floor_weight)
+            .select("record_l", "record_r", "match_weight", "match_probability", LINKED,
+                    *level_columns, F.lit(ctx.run_id).alias("run_id")),
+            ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
+        )
+        stored_pairs = scored.where(F.col("match_weight") >= config.matching.store_floor_weight)
         ctx.metric("score", "stored_pairs", stored_pairs.count())
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
@@ -586,6 +589,25 @@ def _ip_sharing(ctx: RunContext, records: DataFrame) -> tuple[int, int, bool]:
     ctx.metric("score", "personal_ip_links", float(personal))
     ctx.notes["ip_sharing"] = (ips, shared, personal)
     return ips, shared, personal
+
+
+# match_pairs' column: the pair is one of the links clusters are built from (see with_link_flag).
+LINKED = "linked"
+# The link rule's verdict on a scored pair, before human decisions.
+_BY_RULE = "_linked_by_rule"
+
+
+def with_link_flag(judged: DataFrame, must: DataFrame, cannot: DataFrame) -> DataFrame:
+    """Returns the judged pairs (with the link rule's verdict in _BY_RULE) with LINKED: a
+    must-link decision links the pair, a cannot-link decision keeps it apart, and otherwise the
+    link rule (threshold and identity guard, jobs/link_rules.py) decides. A linked pair's records
+    can still end in two customers when the cluster checks (jobs/guards.py) split them."""
+    # A pair declared both ways links, as in the links clusters are built from.
+    decided = must.select("record_l", "record_r", F.lit(True).alias("_decided")).unionByName(
+        cannot.join(must, ["record_l", "record_r"], "left_anti")
+        .select("record_l", "record_r", F.lit(False).alias("_decided")))
+    return judged.join(F.broadcast(decided), ["record_l", "record_r"], "left").select(
+        *judged.columns, F.coalesce(F.col("_decided"), F.col(_BY_RULE)).alias(LINKED))
 
 
 def _household_emails(ctx: RunContext, pairs: DataFrame, records: DataFrame,
@@ -881,7 +903,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             F.col("record_id").isin(left, right)).select("record_id", "customer_id").collect()}
         same = len(ids) == 2 and ids[left] == ids[right]
         if linked and len(ids) == 2 and not same:
-            lines.append(_kept_apart(ctx, features, crosswalk, (ids[left], ids[right]),
+            lines.append(_kept_apart(ctx, features, crosswalk, stored, (ids[left], ids[right]),
                                      frozenset((left, right)), reliable, bool(contacts)))
     lines.append(f"decision: {'LINKED' if linked else 'not linked'} directly"
                  + ("" if same is None else
@@ -894,17 +916,23 @@ _CONFLICTS_SHOWN = 3
 
 
 def _kept_apart(ctx: RunContext, features: DataFrame, crosswalk: DataFrame,
-                customers: tuple[str, str], pair: frozenset[str], birth_dates_reliable: bool,
-                contact_details: bool) -> str:
+                stored: DataFrame | None, customers: tuple[str, str], pair: frozenset[str],
+                birth_dates_reliable: bool, contact_details: bool) -> str:
     """Returns why the cluster checks (jobs.guards) kept two linked records' customers apart:
     the records of one that cannot be one person with records of the other. `features`: every
-    record's comparison_records."""
+    record's comparison_records; `stored`: the last run's match_pairs, whose linked pairs
+    between the two customers count as linked directly, as when the cluster was rebuilt."""
     members = {c: {r["record_id"] for r in crosswalk.where(F.col("customer_id") == c)
                    .select("record_id").collect()} for c in customers}
     wanted = set().union(*members.values())
     rows = members_of(features.where(F.col("record_id").isin(*wanted)))
     groups = [[m for m in rows if m.record_id in members[c]] for c in customers]
-    found = conflicts_between(groups[0], groups[1], pair, birth_dates_reliable,
+    direct = {pair}
+    if stored is not None and LINKED in stored.columns:
+        direct |= {frozenset((r["record_l"], r["record_r"])) for r in stored.where(
+            F.col(LINKED) & F.col("record_l").isin(*wanted) & F.col("record_r").isin(*wanted))
+            .select("record_l", "record_r").collect()}
+    found = conflicts_between(groups[0], groups[1], direct, birth_dates_reliable,
                               contact_details)
     def size(customer: str) -> str:
         n = len(members[customer])

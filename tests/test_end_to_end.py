@@ -233,13 +233,17 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
     pairs = tables.read_table(spark, str(demo_run.warehouse), tables.MATCH_PAIRS)
     crosswalk = tables.read_table(spark, str(demo_run.warehouse), tables.IDENTITY_CROSSWALK)
     assert pairs is not None and crosswalk is not None
-    strongest = pairs.orderBy(F.desc("match_weight"), "record_l", "record_r").first()
-    weakest = pairs.orderBy("match_weight", "record_l", "record_r").first()
-    assert strongest is not None and weakest is not None
+    # The closest calls as stored: the least likely linked pair, the likeliest pair not linked.
+    weakest_link = pairs.where("linked").orderBy(
+        "match_weight", "record_l", "record_r").first()
+    strongest_refused = pairs.where(~F.col("linked")).orderBy(
+        F.desc("match_weight"), "record_l", "record_r").first()
+    assert weakest_link is not None and strongest_refused is not None
     customer = {r["record_id"]: r["customer_id"] for r in crosswalk.where(F.col("record_id").isin(
-        strongest["record_l"], strongest["record_r"], weakest["record_l"], weakest["record_r"])
-    ).collect()}
-    for pair, decision in ((strongest, "LINKED directly"), (weakest, "not linked directly")):
+        weakest_link["record_l"], weakest_link["record_r"], strongest_refused["record_l"],
+        strongest_refused["record_r"])).collect()}
+    for pair, decision in ((weakest_link, "LINKED directly"),
+                           (strongest_refused, "not linked directly")):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = cli.main(["explain", pair["record_l"], pair["record_r"],
@@ -265,7 +269,7 @@ def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
     # The strongest pair whose genders differ: a brother and sister (or twins) of one address.
     pair = pairs.where(F.col("gamma_gender") == 0).orderBy(
         F.desc("match_weight"), "record_l", "record_r").first()
-    assert pair is not None
+    assert pair is not None and pair["linked"] is False
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert cli.main(["explain", pair["record_l"], pair["record_r"],
@@ -275,6 +279,40 @@ def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
     refusal = text.split("refuses the link: ", 1)[1].splitlines()[0]
     assert VETO_REASONS["genders_differ"] in refusal.split("; "), text
     assert "decision: not linked directly" in text, text
+
+
+def test_match_pairs_mark_the_links_clusters_are_built_from(spark: SparkSession,
+                                                            demo_run: DemoRun) -> None:
+    warehouse = str(demo_run.warehouse)
+    pairs = tables.read_table(spark, warehouse, tables.MATCH_PAIRS)
+    crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
+    metrics = tables.read_table(spark, warehouse, tables.RUN_METRICS)
+    assert pairs is not None and crosswalk is not None and metrics is not None
+    linked = [(r["record_l"], r["record_r"]) for r in pairs.where("linked").collect()]
+    # No human decisions in this run: the links are the rule's, the ones the run counted.
+    assert pairs.where(F.col("linked").isNull()).count() == 0
+    links = metrics.where("stage = 'score' AND metric = 'links'").collect()[0]["value"]
+    assert len(linked) == links
+    # Each customer is one connected group of its records' links (cluster checks only cut).
+    customer = {r["record_id"]: r["customer_id"]
+                for r in crosswalk.select("record_id", "customer_id").collect()}
+    root = {record: record for record in customer}
+
+    def find(record: str) -> str:
+        while root[record] != record:
+            record = root[record]
+        return record
+
+    for left, right in linked:
+        if customer[left] == customer[right]:
+            root[find(left)] = find(right)
+    groups: dict[str, set[str]] = {}
+    for record in customer:
+        groups.setdefault(find(record), set()).add(record)
+    members: dict[str, set[str]] = {}
+    for record, customer_id in customer.items():
+        members.setdefault(customer_id, set()).add(record)
+    assert sorted(map(sorted, groups.values())) == sorted(map(sorted, members.values()))
 
 
 def test_explain_says_why_linked_records_belong_to_two_customers(
