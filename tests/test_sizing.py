@@ -6,6 +6,7 @@ import importlib
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyspark.daemon
 import pytest
 from pyspark.sql import SparkSession
@@ -97,3 +98,35 @@ def test_the_python_daemon_module_preloads_and_serves_workers() -> None:
     for module in ("pandas", "pyarrow", "jellyfish", "phonenumbers", "jobs.standardize",
                    "jobs.comparisons"):
         assert module in sys.modules
+
+
+def test_workers_import_pyspark_from_the_package_not_from_archives(spark: SparkSession) -> None:
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    @F.pandas_udf(StringType())  # type: ignore[call-overload]
+    def import_state(ids: pd.Series) -> pd.Series:
+        import json
+        import os
+        import sys
+        import zipimport
+
+        import pyspark as worker_pyspark
+
+        archives = [key for key, finder in sys.path_importer_cache.items()
+                    if isinstance(finder, zipimport.zipimporter)]
+        state = {"archives": archives,
+                 "on_path": [p for p in sys.path if p.endswith((".zip", ".jar"))
+                             and os.path.exists(p)],
+                 "pyspark": os.path.dirname(worker_pyspark.__file__)}
+        return pd.Series([json.dumps(state)] * len(ids))
+
+    import json
+
+    row = spark.range(1).select(import_state(F.col("id").cast("string"))).first()
+    assert row is not None
+    state = json.loads(row[0])
+    # Spark puts pyspark.zip, py4j's zip and the spark-core jar first on the workers' path:
+    # each would read its whole directory at every task (importlib.invalidate_caches).
+    assert state == {"archives": [], "on_path": [],
+                     "pyspark": str(Path(pyspark.daemon.__file__).parent)}
