@@ -179,9 +179,9 @@ def parse_date(col: Column) -> Column:
     """Returns the date of a string in one of the _DATE_FORMATS (yyyy-MM-dd, dd/MM/yyyy,
     dd.MM.yyyy, dd-MM-yyyy, yyyyMMdd, 12 March 1985, ...; a trailing ISO time is ignored); null
     when unparseable, never an error."""
-    text = F.trim(col.cast("string"))
     # Timestamps written as text ("1985-03-12 00:00:00", "...T00:00Z") carry a date prefix.
-    text = F.when(text.rlike(r"^\d{4}-\d{2}-\d{2}[T ]"), F.substring(text, 1, 10)).otherwise(text)
+    # One expression for the text (it is repeated in every format's test below).
+    text = F.regexp_replace(F.trim(col.cast("string")), r"(?s)^(\d{4}-\d{2}-\d{2})[T ].*$", "$1")
     return F.coalesce(
         *[F.when(text.rlike(shape), F.to_date(F.try_to_timestamp(text, F.lit(pattern))))
           for shape, pattern in _DATE_FORMATS]

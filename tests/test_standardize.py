@@ -213,6 +213,9 @@ def test_parse_date_reads_each_format_and_nulls_bad_input(spark: SparkSession) -
         ("19850312", date(1985, 3, 12)),
         ("1985/03/12", date(1985, 3, 12)),
         ("1985-03-12 00:00:00", date(1985, 3, 12)),
+        (" 1985-03-12T23:59:59.123+02:00 ", date(1985, 3, 12)),
+        ("1985-03-12 noon\nsecond line", date(1985, 3, 12)),
+        ("1985-03-12x", None),
         ("12-03-1985", date(1985, 3, 12)),
         ("1985.03.12", date(1985, 3, 12)),
         ("03/25/1985", date(1985, 3, 25)),  # month first only where day first is impossible
