@@ -527,16 +527,15 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         links = judged.where(F.col(_BY_RULE)).select("record_l", "record_r", "match_weight") \
             .join(cannot, ["record_l", "record_r"], "left_anti").unionByName(
                 must.withColumn("match_weight", F.lit(MUST_LINK_WEIGHT))).persist()
+        above_floor = F.col("match_weight") >= config.matching.store_floor_weight
         level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
         tables.write_table(
-            with_link_flag(judged, must, cannot)
-            .where(F.col("match_weight") >= config.matching.store_floor_weight)
-            .select("record_l", "record_r", "match_weight", "match_probability", LINKED,
-                    *level_columns, F.lit(ctx.run_id).alias("run_id")),
+            with_link_flag(judged, must, cannot).where(above_floor).select(
+                "record_l", "record_r", "match_weight", "match_probability", LINKED,
+                *level_columns, F.lit(ctx.run_id).alias("run_id")),
             ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
-        stored_pairs = scored.where(F.col("match_weight") >= config.matching.store_floor_weight)
-        ctx.metric("score", "stored_pairs", stored_pairs.count())
+        ctx.metric("score", "stored_pairs", scored.where(above_floor).count())
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
         ctx.metric("score", "cannot_link_decisions", cannot.count())

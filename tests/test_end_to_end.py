@@ -17,6 +17,7 @@ import pytest
 from deltalake import DeltaTable as RustDeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
+from test_clustering import union_find_components
 
 from jobs import cli, tables
 from jobs.comparisons import Comparison, Condition
@@ -296,19 +297,10 @@ def test_match_pairs_mark_the_links_clusters_are_built_from(spark: SparkSession,
     # Each customer is one connected group of its records' links (cluster checks only cut).
     customer = {r["record_id"]: r["customer_id"]
                 for r in crosswalk.select("record_id", "customer_id").collect()}
-    root = {record: record for record in customer}
-
-    def find(record: str) -> str:
-        while root[record] != record:
-            record = root[record]
-        return record
-
-    for left, right in linked:
-        if customer[left] == customer[right]:
-            root[find(left)] = find(right)
+    within = [(left, right) for left, right in linked if customer[left] == customer[right]]
     groups: dict[str, set[str]] = {}
-    for record in customer:
-        groups.setdefault(find(record), set()).add(record)
+    for record, component in union_find_components(within, list(customer)).items():
+        groups.setdefault(component, set()).add(record)
     members: dict[str, set[str]] = {}
     for record, customer_id in customer.items():
         members.setdefault(customer_id, set()).add(record)
