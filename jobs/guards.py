@@ -101,7 +101,8 @@ FIRST_NAMES_ALIKE = 0.88
 def first_names_differ(a: str | None, b: str | None) -> bool:
     """True when two folded first names are clearly two names: both known, not alike
     (FIRST_NAMES_ALIKE), not nicknames of one name, neither an initial of the other nor its
-    names a part of the other's (a middle name written or left out)."""
+    names a part of the other's (a middle name written or left out). The link rule reads
+    initials and middle names alike (jobs.link_rules.first_names_compatible)."""
     if not a or not b or a == b:
         return False
     if jellyfish.jaro_winkler_similarity(a, b) >= FIRST_NAMES_ALIKE:

@@ -36,8 +36,8 @@ HANDLE_STEM_COLUMN = "handle_stem_accounts"
 HANDLE_INITIAL_YEAR_COLUMN = "handle_initial_year"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
-LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "city_norm", "house_number",
-                     "street_norm", "email_sha256", GENDER_SHOWN_COLUMN, "handle",
+LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "first_name_norm", "city_norm",
+                     "house_number", "street_norm", "email_sha256", GENDER_SHOWN_COLUMN, "handle",
                      HANDLE_STEM_COLUMN, HANDLE_INITIAL_YEAR_COLUMN)
 # Set on a pair whose shared email is a household's (see household_emails).
 HOUSEHOLD_EMAIL = "household_email"
@@ -49,6 +49,21 @@ def slipped(left: Column, right: Column) -> Column:
     swapped = (F.levenshtein(left, right) <= 2) \
         & (F.array_sort(F.split(left, "")) == F.array_sort(F.split(right, "")))
     return (F.levenshtein(left, right) <= 1) | swapped
+
+
+def first_names_compatible() -> Column:
+    """True where two folded first names (first_name_norm, _l and _r) can be one person's
+    although the first-name comparison finds them unlike: one is an initial of the other (J,
+    Janne) or one's names are all among the other's (Kari, Kari Juhani: a middle name written or
+    left out). Spark's reading of jobs.guards.first_names_differ, which the cluster checks use;
+    false when either is unknown."""
+    left, right = F.col("first_name_norm_l"), F.col("first_name_norm_r")
+    left_shorter = F.length(left) <= F.length(right)
+    short = F.when(left_shorter, left).otherwise(right)
+    long = F.when(left_shorter, right).otherwise(left)
+    initial = (F.length(short) == 1) & long.startswith(short)
+    part = F.size(F.array_except(F.split(short, " "), F.split(long, " "))) == 0
+    return F.coalesce(initial | part, F.lit(False))
 
 
 class Levels:
@@ -471,7 +486,9 @@ def vetoed(levels: Levels, contact_sources: Collection[str],
 # What each veto of guard_vetoes means, as `explain` prints it.
 VETO_REASONS = {
     "household_first_names": "first names disagree within a surname in a source with contact "
-                             "details (a household), and no email of their own agrees",
+                             "details (a household; an initial or a middle name agrees where "
+                             "the birth date or the phone does and no contact detail differs "
+                             "without one agreeing), and no email of their own agrees",
     "two_peoples_emails": "emails differ with no place in common and no shared phone "
                           "(two people's contact details)",
     "emails_and_phones_differ": "emails and phones both differ, and first name and birth date "
@@ -556,7 +573,16 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     names_agree = _names_agree(levels)
     vetoes: dict[str, Column] = {}
     household = ~levels.disagrees("last_name")
-    vetoes["household_first_names"] = levels.disagrees("first_name") & household \
+    # An initial or a middle name is not another first name (Harri and H, Kari and Kari
+    # Juhani) where the birth date or the phone agrees and no contact detail of their own
+    # differs without one agreeing: not twins of one birth date and address, Janusz and J,
+    # each with an email of his own, nor Peer and P. Fischer at one address with nothing
+    # known of Peer but his name.
+    contacts_differ = (levels.disagrees("email") | levels.disagrees("phone")) \
+        & ~levels.top("phone")
+    one_name = first_names_compatible() & (levels.top("birth_date") | levels.top("phone")) \
+        & ~contacts_differ
+    vetoes["household_first_names"] = levels.disagrees("first_name") & ~one_name & household \
         & ~same_email & individuals
     # Two people's contact details: emails that differ, and nothing of the place in common
     # (not the city, not a postal code nearby), with no shared phone. Names and a birth date

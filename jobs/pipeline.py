@@ -666,7 +666,8 @@ TERM_FREQUENCY_COLUMNS = {"first_name": "first_name_norm", "last_name": "last_na
 
 
 # Record values that scoring and the link rule read from a pair (_l and _r), beyond its levels.
-_RECORD_VALUES_SCORED = (*TERM_FREQUENCY_COLUMNS.values(), *LINK_RULE_COLUMNS)
+_RECORD_VALUES_SCORED = tuple(dict.fromkeys((*TERM_FREQUENCY_COLUMNS.values(),
+                                             *LINK_RULE_COLUMNS)))
 
 
 def comparison_records(stored: DataFrame) -> DataFrame:

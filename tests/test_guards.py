@@ -346,7 +346,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
                              "CAST(NULL AS bigint) AS handle_stem_accounts_l",
                              "CAST(NULL AS bigint) AS handle_stem_accounts_r",
                              "CAST(NULL AS boolean) AS handle_initial_year_l",
-                             "CAST(NULL AS boolean) AS handle_initial_year_r")
+                             "CAST(NULL AS boolean) AS handle_initial_year_r",
+                             "CAST(NULL AS string) AS first_name_norm_l",
+                             "CAST(NULL AS string) AS first_name_norm_r")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
@@ -770,6 +772,80 @@ def test_first_names_differ_only_when_clearly_two_names() -> None:
     assert not first_names_differ("m", "matti")                # an initial
     assert not first_names_differ("kari johannes", "johannes")  # a middle name left out
     assert not first_names_differ(None, "matti")
+
+
+# Pairs of folded first names, and whether they can be one person's (an initial, a middle name).
+# The comparison puts each on its else level (the cluster checks' first_names_differ reads
+# the alike and nickname pairs as one name too; the comparison's fuzzy levels catch those).
+FIRST_NAME_PAIRS = [
+    ("harri", "h", True), ("j", "janne", True), ("kari", "kari juhani", True),
+    ("johannes", "kari johannes", True), ("matti eero", "m", True),
+    ("m", "ilkka", False), ("leena", "maria", False), ("j", "k", False),
+    ("kari", "juhani pekka", False), ("jan", "janina maria", False),
+    ("anna", None, False), (None, None, False),
+]
+
+
+def test_first_names_compatible_reads_initials_and_middle_names_as_the_cluster_checks_do(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import first_names_compatible
+
+    frame = spark.createDataFrame(
+        [(left, right) for left, right, _ in FIRST_NAME_PAIRS],
+        "first_name_norm_l string, first_name_norm_r string")
+    actual = frame.select("first_name_norm_l", "first_name_norm_r",
+                          first_names_compatible().alias("compatible"))
+    expected = spark.createDataFrame(FIRST_NAME_PAIRS, "first_name_norm_l string, "
+                                     "first_name_norm_r string, compatible boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    for left, right, compatible in FIRST_NAME_PAIRS:
+        if left and right:
+            assert first_names_differ(left, right) is not compatible, (left, right)
+
+
+def test_an_initial_or_a_middle_name_is_no_household_of_two_first_names(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, guard_vetoes, identity_guard
+
+    # One surname and one address; first names on the comparison's else level (0), in a
+    # source with contact details; birth dates, emails and phones as given (0 differ, 3 the
+    # birth date agrees, 1 the email, 2 the phone, -1 unknown).
+    cases = spark.createDataFrame([
+        ("an initial", "harri", "h", 3, -1, 2),
+        ("a middle name", "kari", "kari juhani", 3, -1, 2),
+        ("an initial, emails differ, one phone", "harri", "h", 3, 0, 2),
+        ("an initial, one birth date, no contacts", "harri", "h", 3, -1, -1),
+        ("an initial, one phone, no birth date", "harri", "h", -1, -1, 2),
+        ("twins", "harri", "tapio", 3, -1, 2),
+        ("another initial", "harri", "t", 3, -1, 2),
+        ("one unknown", "harri", None, 3, -1, 2),
+        ("twins, one an initial: emails differ, no phone", "janusz", "j", 3, 0, -1),
+        ("twins, one an initial: phones differ, no email", "janusz", "j", 3, -1, 0),
+        ("an initial and nothing else known", "peer", "p", -1, -1, -1),
+    ], "case string, first_l string, first_r string, born int, email int, phone int")
+    pairs = scored_pairs(cases, "crm/1", "reg/2", first_name="0", last_name="4",
+                         birth_date="born", email="email", phone="phone", address="4",
+                         first_name_norm_l="first_l", first_name_norm_r="first_r")
+    levels = Levels(comparison_specs())
+    actual = pairs.select("case", guard_vetoes(levels, ["crm"])["household_first_names"]
+                          .alias("veto"), identity_guard(levels, ["crm"]).alias("guard"))
+    expected = spark.createDataFrame([
+        ("an initial", False, True),
+        ("a middle name", False, True),
+        ("an initial, emails differ, one phone", False, True),
+        ("an initial, one birth date, no contacts", False, True),
+        ("an initial, one phone, no birth date", False, True),
+        ("twins", True, False),
+        ("another initial", True, False),
+        ("one unknown", True, False),
+        ("twins, one an initial: emails differ, no phone", True, False),
+        ("twins, one an initial: phones differ, no email", True, False),
+        ("an initial and nothing else known", True, False),
+    ], "case string, veto boolean, guard boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: SparkSession) -> None:
