@@ -23,15 +23,14 @@ Usage (after `make bench-accuracy` or a run of the job on a labelled data set):
 from __future__ import annotations
 
 import argparse
-import itertools
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from metrics import seen_through_every_kind
+from diagnose import components
+from metrics import pairwise_by_source_pair, seen_through_every_kind
 
 RECORD_COLUMNS = ["record_id", "source_kind", "first_name_norm", "last_name_norm", "birth_date",
                   "email_sha256", "phone_e164", "handle", "ip_address", "street_norm",
@@ -99,55 +98,24 @@ def _handle_meets_name(keys: pd.DataFrame) -> pd.DataFrame:
     return pairs[pairs["a"] != pairs["b"]]
 
 
-def _joins(name: str, keys: pd.DataFrame, person: dict[str, str]) -> list[tuple[str, str]]:
-    """Joins that put one person's records sharing the evidence in one group (a chain per
-    shared key and person: enough for the groups, far fewer than all pairs)."""
+def sharing_pairs(name: str, keys: pd.DataFrame) -> pd.DataFrame:
+    """Returns the unordered pairs (a < b) of records that share the evidence."""
     if name == "handle spells a name":
         pairs = _handle_meets_name(keys)
-        return [(a, b) for a, b in zip(pairs["a"], pairs["b"], strict=True)
-                if person[a] == person[b]]
-    joins: list[tuple[str, str]] = []
-    labelled = keys.assign(person=keys["record_id"].map(person))
-    for _, members in labelled.groupby(["key", "person"])["record_id"]:
-        joins += itertools.pairwise(dict.fromkeys(members))
-    return joins
+    else:
+        unique = keys.drop_duplicates()
+        pairs = unique.merge(unique, on="key")[["record_id_x", "record_id_y"]]
+        pairs.columns = ["a", "b"]
+    ordered = pd.DataFrame({"a": pairs[["a", "b"]].min(axis=1), "b": pairs[["a", "b"]].max(axis=1)})
+    return ordered[ordered["a"] != ordered["b"]].drop_duplicates().reset_index(drop=True)
 
 
-def sharing_precision(name: str, keys: pd.DataFrame, person: dict[str, str]) -> tuple[int, int]:
-    """Returns (pairs of one person's records, all pairs) among the records sharing the
-    evidence."""
-    if name == "handle spells a name":
-        pairs = _handle_meets_name(keys)
-        pairs = pairs.assign(a=pairs[["a", "b"]].min(axis=1), b=pairs[["a", "b"]].max(axis=1)) \
-            .drop_duplicates()
-        return int((pairs["a"].map(person) == pairs["b"].map(person)).sum()), len(pairs)
-    unique = keys.drop_duplicates()
-    by_key = unique.groupby("key").size()
-    by_person = unique.assign(person=unique["record_id"].map(person)) \
-        .groupby(["key", "person"]).size()
-    return int((by_person * (by_person - 1) // 2).sum()), int((by_key * (by_key - 1) // 2).sum())
-
-
-class Groups:
-    """Union-find over record ids."""
-
-    def __init__(self, records: Iterable[str]) -> None:
-        self.parent = {record: record for record in records}
-
-    def find(self, record: str) -> str:
-        while self.parent[record] != record:
-            self.parent[record] = self.parent[self.parent[record]]
-            record = self.parent[record]
-        return record
-
-    def join(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
-def true_pairs_within(groups: pd.Series, persons: pd.Series) -> int:
-    """True pairs inside the groups: pairs of one person's records in one group."""
-    sizes = pd.DataFrame({"group": groups.values, "person": persons.values}).value_counts()
-    return int((sizes * (sizes - 1) // 2).sum())
+def recall(ids: pd.Series, person: dict[str, str], links: pd.DataFrame) -> float:
+    """Recall over the true pairs of `ids` when the records are grouped by the connected
+    components of `links` (a, b)."""
+    groups = components(ids, links.rename(columns={"a": "record_l", "b": "record_r"}))
+    labelled = groups.assign(source="all", person_id=groups["record_id"].map(person))
+    return pairwise_by_source_pair(labelled)["all"].recall
 
 
 def ceilings(records: pd.DataFrame, population: set[str], person: dict[str, str],
@@ -157,27 +125,23 @@ def ceilings(records: pd.DataFrame, population: set[str], person: dict[str, str]
     kind alone, and how often all records sharing it (the population's or not) are one
     person's."""
     ids = pd.Series(sorted(population))
-    persons = ids.map(person)
-    total = true_pairs_within(persons, persons)
-    job_joins = [pair for _, members in ids.groupby(ids.map(customer))
-                 for pair in itertools.pairwise(members)]
-    oracle = Groups(ids)
+    by_customer = pd.DataFrame({"record_id": ids, "customer": ids.map(customer)})
+    job = by_customer.merge(by_customer, on="customer")[["record_id_x", "record_id_y"]] \
+        .set_axis(["a", "b"], axis=1)
+    oracle = job.iloc[:0]
     rows = []
     for name, keys in evidence_keys(records).items():
-        true, pairs = sharing_precision(name, keys, person)
-        joins = _joins(name, keys[keys["record_id"].isin(population)], person)
-        with_job = Groups(ids)
-        for a, b in [*job_joins, *joins]:
-            with_job.join(a, b)
-        for a, b in joins:
-            oracle.join(a, b)
+        pairs = sharing_pairs(name, keys)
+        one_person = pairs["a"].map(person) == pairs["b"].map(person)
+        joins = pairs[one_person & pairs["a"].isin(population) & pairs["b"].isin(population)]
+        oracle = pd.concat([oracle, joins])
         rows.append({
             "evidence": name,
-            "oracle, cumulative": true_pairs_within(ids.map(oracle.find), persons) / total,
-            "job + this alone": true_pairs_within(ids.map(with_job.find), persons) / total,
-            "sharing pairs one person's": f"{true:,} of {pairs:,}",
+            "oracle, cumulative": recall(ids, person, oracle),
+            "job + this alone": recall(ids, person, pd.concat([job, joins])),
+            "sharing pairs one person's": f"{int(one_person.sum()):,} of {len(pairs):,}",
         })
-    return true_pairs_within(ids.map(customer), persons) / total, pd.DataFrame(rows)
+    return recall(ids, person, job), pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

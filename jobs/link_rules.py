@@ -573,13 +573,14 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     names_agree = _names_agree(levels)
     vetoes: dict[str, Column] = {}
     household = ~levels.disagrees("last_name")
+    # A contact detail of their own (email, phone) differs and none agrees.
+    contacts_differ = (levels.disagrees("email") | levels.disagrees("phone")) \
+        & ~(same_email | levels.top("phone"))
     # An initial or a middle name is not another first name (Harri and H, Kari and Kari
     # Juhani) where the birth date or the phone agrees and no contact detail of their own
     # differs without one agreeing: not twins of one birth date and address, Janusz and J,
     # each with an email of his own, nor Peer and P. Fischer at one address with nothing
     # known of Peer but his name.
-    contacts_differ = (levels.disagrees("email") | levels.disagrees("phone")) \
-        & ~levels.top("phone")
     one_name = first_names_compatible() & (levels.top("birth_date") | levels.top("phone")) \
         & ~contacts_differ
     vetoes["household_first_names"] = levels.disagrees("first_name") & ~one_name & household \
@@ -607,9 +608,8 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     # this removed 4 false links of independent-hard (telecom~telecom went from 94 true of 97
     # to 94 of 94) and one true one of the demo (a subscriber who came back with a new phone,
     # one record without a birth date), and changed nothing else.
-    one_contact_differs = levels.disagrees("email") | levels.disagrees("phone")
-    vetoes["one_sources_contacts_differ"] = _one_source() & one_contact_differs \
-        & ~(same_email | levels.top("phone")) & ~(names_agree & levels.top("birth_date"))
+    vetoes["one_sources_contacts_differ"] = _one_source() & contacts_differ \
+        & ~(names_agree & levels.top("birth_date"))
     # Where records hold people's own contact details, a birth date that no typo explains is
     # another person's unless the names agree and the email is the same (and not a family's):
     # a parent and a child, a family sharing a mailbox, landline and address (Satu and Tuomas
