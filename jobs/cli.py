@@ -185,6 +185,7 @@ def _summary(ctx: object) -> str:
 
 def _stage_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.exports import exports_stage, partners_file
+    from jobs.ingest import check_local_sources
     from jobs.pipeline import (
         RunContext,
         evaluate_stage,
@@ -196,6 +197,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.segments import segments_file, segments_stage
     from jobs.spark import get_spark
 
+    if args.command in ("run", "ingest"):
+        check_local_sources(config.sources)
     run_date = args.run_date or datetime.now(UTC).date()
     run_id = args.run_id or run_date.isoformat()
     spark = get_spark("idres-" + args.command, config.spark)

@@ -15,8 +15,9 @@ be read would misstate the customer's totals.
 
 from __future__ import annotations
 
+import glob
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession, Window
@@ -35,7 +36,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from jobs.config import SourceConfig
+from jobs.config import SourceConfig, local_path
 from jobs.privacy import ERASED, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.standardize import parse_date
@@ -58,6 +59,30 @@ class MissingColumnError(ValueError):
 
 class SourceReadError(ValueError):
     """A source's files cannot be found or read."""
+
+
+# Characters that make a path a pattern for Spark (Hadoop's glob syntax); Python's glob reads
+# these alike, but not Hadoop's {a,b} alternatives, which are left to Spark.
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def check_local_sources(sources: Sequence[SourceConfig]) -> None:
+    """Raises SourceReadError naming every source whose local file, folder or pattern matches
+    nothing: checked before Spark starts, so a mistyped path costs a second, not a JVM start and
+    a Java stack trace in the log. Remote paths (s3a://, abfss://) are left to Spark."""
+    missing = []
+    for source in sources:
+        local = local_path(source.path)
+        if local is None:
+            continue
+        text = str(local)
+        if "{" in text:
+            continue
+        found = bool(glob.glob(text)) if _GLOB_CHARACTERS & set(text) else local.exists()
+        if not found:
+            missing.append(f"source {source.name!r}: no such file or folder: {source.path}")
+    if missing:
+        raise SourceReadError("; ".join(missing))
 
 
 @dataclass(frozen=True)

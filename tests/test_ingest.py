@@ -13,6 +13,8 @@ from jobs.config import SourceConfig
 from jobs.ingest import (
     IngestedSource,
     MissingColumnError,
+    SourceReadError,
+    check_local_sources,
     ingest_source,
     reject_erased,
     reject_orphan_orders,
@@ -212,3 +214,47 @@ def test_erased_records_and_their_orders_are_rejected_without_their_rows(
     assert [r["order_id"] for r in erased_orders.accepted.collect()] == ["O2"]
     assert sorted(tuple(r[c] for c in columns) for r in erased_orders.rejected.collect()) == [
         ("O1", "erased", None, None), ("O3", "erased", None, None)]
+
+
+def test_missing_local_sources_are_named_before_spark_starts(tmp_path: Path) -> None:
+    (tmp_path / "day1.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "registry.csv").write_text("subscriber_id\n", encoding="utf-8")
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    present = [
+        SourceConfig("magazine", "registry", "csv", str(tmp_path / "registry.csv")),
+        SourceConfig("orders", "orders", "csv", str(folder), registry="magazine"),
+        SourceConfig("web", "online", "json", f"file://{tmp_path}/day*.jsonl"),
+        SourceConfig("remote", "social", "json", "s3a://bucket/social/"),
+        # Hadoop's {a,b} alternatives are Spark's to read, not Python's glob.
+        SourceConfig("days", "online", "json", str(tmp_path / "day{1,2}.jsonl")),
+    ]
+    check_local_sources(present)  # nothing missing: no error
+    absent = [
+        SourceConfig("cable", "registry", "csv", str(tmp_path / "cable.csv")),
+        SourceConfig("social", "social", "json", str(tmp_path / "social*.jsonl")),
+    ]
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources(present + absent)
+    assert str(error.value) == (
+        f"source 'cable': no such file or folder: {tmp_path / 'cable.csv'}; "
+        f"source 'social': no such file or folder: {tmp_path / 'social*.jsonl'}")
+
+
+def test_run_with_a_missing_source_fails_before_spark_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from jobs import cli
+    from jobs import spark as spark_module
+
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark started for a run whose source is missing")
+
+    monkeypatch.setattr(spark_module, "get_spark", no_spark)
+    conf = tmp_path / "conf.yaml"
+    conf.write_text("warehouse: wh\nsources:\n"
+                    "  - {name: web, kind: online, format: json, path: data/web.jsonl}\n",
+                    encoding="utf-8")
+    assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"input error: source 'web': no such file or folder: {tmp_path / 'data/web.jsonl'}")
