@@ -15,12 +15,13 @@ This module interprets that data into Spark columns. String similarity and phone
 from jellyfish through vectorized pandas UDFs (one Arrow batch at a time, never a Python call
 per row through the JVM), each similarity computed once per pair whatever the number of levels
 that read it; everything else is Spark built-ins. Per-record features (phonetic codes, handle
-letters and year, canonical first names) are computed once per record, not per pair.
+letters and year, the nickname groups of first names) are computed once per record, not per pair.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,7 +42,7 @@ from jobs.model import ComparisonSpec
 # (with _l / _r suffixes on pairs).
 PAIR_COLUMNS = tuple(dict.fromkeys((
     "source", "first_name_norm", "last_name_norm", "first_metaphone", "last_metaphone",
-    "first_name_canonical", "birth_date", "email", "email_sha256", "phone_e164", "postal_code",
+    "first_name_groups", "birth_date", "email", "email_sha256", "phone_e164", "postal_code",
     "street_norm", "house_number", "city_norm", "handle_letters", "handle_year", "ip_address",
     "gender", *LINK_RULE_COLUMNS,
 )))
@@ -71,16 +72,29 @@ def metaphone(values: pd.Series) -> pd.Series:
 
 
 @cache
-def nickname_canonicals() -> dict[str, str]:
-    """Returns folded first name -> the canonical name of its group (jobs/reference/nicknames.csv:
-    one group of names for one person per line, the canonical form first)."""
+def nickname_groups() -> dict[str, tuple[str, ...]]:
+    """Returns folded first name -> the groups it belongs to, each named by its full name,
+    sorted (jobs/reference/nicknames.csv: one group of names for one person per line, the full
+    name first). A familiar form may belong to several (chris: christian, christoph,
+    christopher, ...); a name in no group is a group of its own."""
     text = resources.files("jobs").joinpath("reference/nicknames.csv").read_text("utf-8")
-    canonical: dict[str, str] = {}
+    groups: dict[str, set[str]] = {}
     for row in csv.reader(line for line in text.splitlines() if not line.startswith("#")):
         names = [name.strip() for name in row if name.strip()]
         for name in names:
-            canonical.setdefault(name, names[0])
-    return canonical
+            groups.setdefault(name, set()).add(names[0])
+    return {name: tuple(sorted(heads)) for name, heads in groups.items()}
+
+
+def nicknames_of_one_name(a: str, b: str) -> bool:
+    """True when two folded first names are one name or familiar forms of one name (kasia and
+    katarzyna, chris and christopher; not christopher and christian)."""
+    groups = nickname_groups()
+    return bool(set(groups.get(a, (a,))) & set(groups.get(b, (b,))))
+
+
+# Between the groups of one record's first name (nickname_groups, joined with this).
+GROUP_SEPARATOR = "|"
 
 
 def with_comparison_features(records: DataFrame) -> DataFrame:
@@ -95,14 +109,15 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
     stated = (F.lpad((F.col("birth_year") % 100).cast("string"), 2, "0")
               if "birth_year" in records.columns else F.lit(None).cast("string"))
     year = F.coalesce(stated, F.when(F.length(in_handle) == 2, in_handle))
-    names = nickname_canonicals()
-    mapping = F.create_map(*[F.lit(x) for pair in sorted(names.items()) for x in pair])
+    mapping = F.create_map(*[F.lit(x) for name, heads in sorted(nickname_groups().items())
+                             for x in (name, GROUP_SEPARATOR.join(heads))])
     return (
         records.withColumn("first_metaphone", metaphone("first_name_norm"))
         .withColumn("last_metaphone", metaphone("last_name_norm"))
-        .withColumn("first_name_canonical",
-                    F.coalesce(F.element_at(mapping, F.col("first_name_norm")),
-                               F.col("first_name_norm")))
+        .withColumn("first_name_groups",
+                    F.split(F.coalesce(F.element_at(mapping, F.col("first_name_norm")),
+                                       F.col("first_name_norm")),
+                            re.escape(GROUP_SEPARATOR)))
         .withColumn("handle_letters", F.when(F.length(handle_letters) > 0, handle_letters))
         .withColumn("handle_year", F.when(F.col("handle").isNotNull(), year))
     )
@@ -195,7 +210,8 @@ def _name_field(own: str, other: str, phonetic: str) -> Field:
         "phonetic": _equal(phonetic),
     }
     if own == "first_name_norm":
-        conditions["nickname"] = _equal("first_name_canonical")
+        conditions["nickname"] = lambda _p, _s: F.arrays_overlap(_l("first_name_groups"),
+                                                                  _r("first_name_groups"))
     return Field(lambda: _either_null(own), conditions)
 
 

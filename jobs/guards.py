@@ -30,7 +30,7 @@ import jellyfish
 from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 
-from jobs.comparisons import nickname_canonicals
+from jobs.comparisons import nicknames_of_one_name
 from jobs.link_rules import GENDER_SHOWN_COLUMN
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,7 @@ def first_names_differ(a: str | None, b: str | None) -> bool:
         return False
     if jellyfish.jaro_winkler_similarity(a, b) >= FIRST_NAMES_ALIKE:
         return False
-    canonical = nickname_canonicals()
-    if canonical.get(a, a) == canonical.get(b, b):
+    if nicknames_of_one_name(a, b):
         return False
     short, long = sorted((a, b), key=len)
     if len(short.rstrip(".")) == 1 and long.startswith(short.rstrip(".")):
@@ -128,9 +127,7 @@ def genders_shown_differ(a: Member, b: Member) -> bool:
         return False
     if a.first_name == b.last_name or b.first_name == a.last_name:
         return False
-    canonical = nickname_canonicals()
-    return canonical.get(a.first_name, a.first_name) != canonical.get(b.first_name,
-                                                                        b.first_name)
+    return not nicknames_of_one_name(a.first_name, b.first_name)
 
 
 # Years of birth further apart than this are two people's where one was stated in a bio: in

@@ -345,14 +345,21 @@ _COUNTRY_NAMES = (
     "schweiz", "suisse", "svizzera", "united kingdom", "uk", "england", "scotland", "wales",
     "united states", "usa", "us", "canada", "australia", "new zealand", "europe", "earth",
 )
+# What people write in a profile's location that is no place at all.
+_NO_PLACE = (
+    "everywhere", "anywhere", "nowhere", "somewhere", "here", "home", "world", "the world",
+    "worldwide", "around the world", "global", "planet earth", "internet", "the internet",
+    "online", "on the road", "travelling", "traveling", "wherever", "none",
+    "moon", "the moon", "mars", "space",
+)
 
 
 def city_from_location(col: Column) -> Column:
     """Returns the first place of a free-text location ("Helsinki, Finland 🇫🇮" -> Helsinki);
-    null when that place is a country ("Finland")."""
+    null when that place is a country ("Finland") or no place ("everywhere", "online")."""
     text = F.regexp_replace(_nfkc(col), _SYMBOLS, " ")
     place = _collapse_spaces(F.regexp_extract(text, r"^([^,|/•·]*)", 1))
-    return F.when(~fold_text(place).isin(*_COUNTRY_NAMES), place)
+    return F.when(~fold_text(place).isin(*_COUNTRY_NAMES, *_NO_PLACE), place)
 
 
 # Expansions on folded text, applied in order. "st" (street or saint) and "pl" (Platz or place)

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 
 from jobs.comparisons import PAIR_COLUMNS, compare_pairs, with_comparison_features
 
-TYPES = {"birth_date": "date"}
+TYPES = {"birth_date": "date", "first_name_groups": "array<string>"}
 GAMMAS = ["first_name", "last_name", "birth_date", "email", "phone", "address", "handle_name",
           "handle_birth_year", "handle", "gender",
           "ip_address"]
@@ -71,9 +71,20 @@ CASES: list[Case] = [
     ({"first_name_norm": "stronach", "last_name_norm": "ethan"},     # surname keyed as the
      {"first_name_norm": "emily", "last_name_norm": "stronach"},      # first name, first lost
      {"first_name": 0, "last_name": 1}),
-    ({"first_name_norm": "katharina", "first_name_canonical": "katharina"},
-     {"first_name_norm": "kathi", "first_name_canonical": "katharina"},  # a nickname
+    ({"first_name_norm": "katharina", "first_name_groups": ["katharina"]},
+     {"first_name_norm": "kathi", "first_name_groups": ["katharina"]},  # a nickname
      {"first_name": 2}),
+    # A nickname of two names meets either (kati: katariina, katharina), the two names not
+    # each other through it (Jaro–Winkler 0.87 and 0.83, below the fuzzy levels).
+    ({"first_name_norm": "kati", "first_metaphone": "KT",
+      "first_name_groups": ["katariina", "katharina"]},
+     {"first_name_norm": "katariina", "first_metaphone": "KTRN",
+      "first_name_groups": ["katariina"]},
+     {"first_name": 2}),
+    ({"first_name_norm": "kasia", "first_metaphone": "KX", "first_name_groups": ["katarzyna"]},
+     {"first_name_norm": "kati", "first_metaphone": "KT",
+      "first_name_groups": ["katariina", "katharina"]},
+     {"first_name": 0}),
     ({"first_name_norm": "jon", "first_metaphone": "JN"},
      {"first_name_norm": "john", "first_metaphone": "JN"},
      {"first_name": 1}),
@@ -221,3 +232,19 @@ def test_the_year_an_account_shows_comes_from_its_bio_else_its_handle(spark: Spa
     years = {row["record_id"]: row["handle_year"]
              for row in with_comparison_features(records).collect()}
     assert years == {"a": "84", "b": "85", "c": "01", "d": None, "e": None, "f": None}
+
+
+def test_first_names_carry_every_name_their_nickname_stands_for(spark: SparkSession) -> None:
+    records = spark.createDataFrame(
+        [("a", "kasia"), ("b", "katarzyna"), ("c", "chris"), ("d", "zdzislawa"), ("e", None)],
+        "record_id string, first_name_norm string",
+    ).withColumn("last_name_norm", F.lit(None).cast("string")) \
+        .withColumn("handle", F.lit(None).cast("string"))
+    groups = {row["record_id"]: row["first_name_groups"]
+              for row in with_comparison_features(records).collect()}
+    assert groups == {
+        "a": ["katarzyna"], "b": ["katarzyna"],
+        "c": ["christian", "christina", "christine", "christoph", "christophe", "christopher"],
+        "d": ["zdzislawa"],  # in no group: a group of its own
+        "e": None,
+    }

@@ -769,6 +769,10 @@ def test_first_names_differ_only_when_clearly_two_names() -> None:
     assert not first_names_differ("matti", "mati")             # a typo
     assert not first_names_differ("katharina", "kathi")        # alike (Jaro-Winkler 0.91)
     assert not first_names_differ("william", "bill")           # a nickname
+    assert not first_names_differ("kasia", "katarzyna")        # a nickname (JW 0.64)
+    assert not first_names_differ("chris", "christopher")      # a nickname of several names
+    assert first_names_differ("christian", "christoph")        # two of them (JW 0.87)
+    assert first_names_differ("kasia", "kati")                 # nicknames of two names
     assert not first_names_differ("m", "matti")                # an initial
     assert not first_names_differ("kari johannes", "johannes")  # a middle name left out
     assert not first_names_differ(None, "matti")

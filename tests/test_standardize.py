@@ -271,6 +271,10 @@ def test_postal_codes_and_cities(spark: SparkSession) -> None:
         ("🌍", None),
         ("Finland", None),          # a country is not a city
         ("Deutschland 🇩🇪", None),
+        ("everywhere", None),       # no place at all
+        ("Worldwide 🌍", None),
+        ("Around the world, Lyon", None),
+        ("Homeburg", "Homeburg"),   # a word of the list inside a name is still a place
     ])
 
 
