@@ -16,6 +16,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
+from jobs.nicknames import familiar_forms
+
 log = logging.getLogger(__name__)
 
 # Letters of a handle shorter than this are too unspecific to propose a pair.
@@ -26,16 +28,34 @@ def _letters(col: Column) -> Column:
     return F.regexp_replace(F.lower(col), r"[^a-z]", "")
 
 
+def _familiar_forms_map() -> Column:
+    """Folded full name -> its familiar forms joined with `|` (jobs.nicknames), as a map."""
+    return F.create_map(*[F.lit(x) for name, forms in sorted(familiar_forms().items())
+                          for x in (name, "|".join(forms))])
+
+
 def name_handle_forms(first: Column, last: Column) -> Column:
     """Returns the handles people build from their names: mattivirtanen, mvirtanen, virtanenm,
-    virtanenmatti. Not first name and initial (mattiv): namesakes share it too often."""
+    virtanenmatti, and the same with each familiar form of the first name (katarzyna nowak:
+    kasianowak, nowakkasia). Not first name and initial (mattiv): namesakes share it too
+    often."""
     f, last_letters = _letters(first), _letters(last)
     initial = F.substring(f, 1, 1)
-    forms = F.array(
-        F.concat(f, last_letters),
-        F.concat(initial, last_letters),
-        F.concat(last_letters, initial),
-        F.concat(last_letters, f),
+    familiar = F.element_at(_familiar_forms_map(), first)
+    forms = F.concat(
+        F.array(
+            F.concat(f, last_letters),
+            F.concat(initial, last_letters),
+            F.concat(last_letters, initial),
+            F.concat(last_letters, f),
+        ),
+        F.coalesce(
+            F.flatten(F.transform(
+                F.split(familiar, r"\|"),
+                lambda n: F.array(F.concat(_letters(n), last_letters),
+                                  F.concat(last_letters, _letters(n))))),
+            F.array().cast("array<string>"),
+        ),
     )
     return F.when(
         (F.length(f) > 0) & (F.length(last_letters) > 0),

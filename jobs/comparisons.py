@@ -20,12 +20,9 @@ letters and year, the nickname groups of first names) are computed once per reco
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import jellyfish
 import pandas as pd
@@ -37,6 +34,7 @@ from pyspark.sql.types import DoubleType, StringType
 from jobs.blocking import name_handle_forms
 from jobs.link_rules import LINK_RULE_COLUMNS, slipped
 from jobs.model import ComparisonSpec
+from jobs.nicknames import nickname_groups
 
 # Columns of a standardized record that the comparisons read, then those the link rule reads
 # (with _l / _r suffixes on pairs).
@@ -69,28 +67,6 @@ def jaro_winkler(left: pd.Series, right: pd.Series) -> pd.Series:
 def metaphone(values: pd.Series) -> pd.Series:
     """Metaphone code of each value (null stays null)."""
     return values.map(lambda v: jellyfish.metaphone(v) if isinstance(v, str) and v else None)
-
-
-@cache
-def nickname_groups() -> dict[str, tuple[str, ...]]:
-    """Returns folded first name -> the groups it belongs to, each named by its full name,
-    sorted (jobs/reference/nicknames.csv: one group of names for one person per line, the full
-    name first). A familiar form may belong to several (chris: christian, christoph,
-    christopher, ...); a name in no group is a group of its own."""
-    text = resources.files("jobs").joinpath("reference/nicknames.csv").read_text("utf-8")
-    groups: dict[str, set[str]] = {}
-    for row in csv.reader(line for line in text.splitlines() if not line.startswith("#")):
-        names = [name.strip() for name in row if name.strip()]
-        for name in names:
-            groups.setdefault(name, set()).add(names[0])
-    return {name: tuple(sorted(heads)) for name, heads in groups.items()}
-
-
-def nicknames_of_one_name(a: str, b: str) -> bool:
-    """True when two folded first names are one name or familiar forms of one name (kasia and
-    katarzyna, chris and christopher; not christopher and christian)."""
-    groups = nickname_groups()
-    return bool(set(groups.get(a, (a,))) & set(groups.get(b, (b,))))
 
 
 # Between the groups of one record's first name (nickname_groups, joined with this).

@@ -30,8 +30,8 @@ import jellyfish
 from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 
-from jobs.comparisons import nicknames_of_one_name
 from jobs.link_rules import GENDER_SHOWN_COLUMN
+from jobs.nicknames import nicknames_of_one_name
 
 log = logging.getLogger(__name__)
 

@@ -46,14 +46,19 @@ def test_rules_pairs_deduplicated_and_common_values_ignored(spark: SparkSession)
 
 def test_handle_keys_from_names_and_handles(spark: SparkSession) -> None:
     records = spark.createDataFrame(
-        [("r/1", "matti", "virtanen", None, None), ("s/1", None, None, None, "@matti.virtanen")],
+        [("r/1", "matti", "virtanen", None, None), ("s/1", None, None, None, "@matti.virtanen"),
+         # Familiar forms of the first name make handles too (kasia_nowak).
+         ("r/2", "katarzyna", "nowak", None, None)],
         COLUMNS,
     )
     keys = with_blocking_columns(records).select("record_id", F.col("handle_keys"))
     expected = spark.createDataFrame(
         [
-            ("r/1", ["mattivirtanen", "mvirtanen", "virtanenm", "virtanenmatti"]),
+            ("r/1", ["mattivirtanen", "mvirtanen", "virtanenm", "virtanenmatti", "masavirtanen",
+                     "virtanenmasa"]),
             ("s/1", ["mattivirtanen"]),
+            ("r/2", ["katarzynanowak", "knowak", "nowakk", "nowakkatarzyna", "kasianowak",
+                     "nowakkasia", "kaskanowak", "nowakkaska"]),
         ],
         "record_id string, handle_keys array<string>",
     )
@@ -75,6 +80,9 @@ def test_keys_of_a_rule_mixing_scalar_and_array_columns(spark: SparkSession) -> 
     expected = spark.createDataFrame(
         [(0, f"berg{sep}annaberg", "a/1"), (0, f"berg{sep}aberg", "a/1"),
          (0, f"berg{sep}berga", "a/1"), (0, f"berg{sep}berganna", "a/1"),
+         # Anna's familiar forms (ania, anka) make handles too.
+         (0, f"berg{sep}aniaberg", "a/1"), (0, f"berg{sep}bergania", "a/1"),
+         (0, f"berg{sep}ankaberg", "a/1"), (0, f"berg{sep}berganka", "a/1"),
          (0, f"berg{sep}annaberg", "s/1"),
          (1, f"1984-03-02{sep}anna", "a/1"), (1, f"1984-03-02{sep}anna", "b/1")],
         "rule int, key string, record_id string",

@@ -157,6 +157,8 @@ CASES: list[Case] = [
      {"handle_letters": "mvirtanen"}, {"handle_name": 2}),
     ({"handle_letters": "virtanenm"},
      {"first_name_norm": "matti", "last_name_norm": "virtanen"}, {"handle_name": 2}),
+    ({"first_name_norm": "katarzyna", "last_name_norm": "nowak"},   # a familiar form
+     {"handle_letters": "kasianowak"}, {"handle_name": 2}),
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
      {"handle_letters": "thevirtanenfan"}, {"handle_name": 1}),
     ({"first_name_norm": "matti", "last_name_norm": "virtanen"},
