@@ -335,16 +335,12 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
 # How much more common a full name may be when the birth year a social account shows (in its bio
 # or handle) agrees too.
 HANDLE_YEAR_FACTOR = 20.0
-# How much rarer a full name must be when the two records show places that disagree (the
-# address comparison at its else level): a namesake living elsewhere is what they suggest.
-OTHER_PLACE_FACTOR = 3.0
 
 
 def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
     """Both names exact (or the first name exact and a handle built from the full name), a
     full name so rare in all the data (`namesakes_anywhere` at most `max_namesakes` on both
-    sides, HANDLE_YEAR_FACTOR times that when the year in a handle agrees, a third of it,
-    OTHER_PLACE_FACTOR, when the two records show places that disagree) that a namesake is
+    sides, HANDLE_YEAR_FACTOR times that when the year in a handle agrees) that a namesake is
     unlikely anywhere, and nothing against it: no birth date, email or phone that disagrees.
     What a social account without a location offers: a display name, a handle. `max_namesakes`
     0 turns it off.
@@ -356,18 +352,12 @@ def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
     0.487 at 0.005 and 0.443 without the rule, with 3 false pairs of 7,163 (2 at 0.005); on the
     demo's short name lists it adds 10 true pairs and no false one, where 0.05 would take
     magazine~social precision from 0.987 to 0.973.
-
-    Two places: of the pairs this rule alone linked on six populations (demo, demo-varied and
-    four independently made; 2026-12-05) with a figure between 0.02 / OTHER_PLACE_FACTOR and
-    0.02 and no year agreeing, those whose places disagree were one person's in 48 of 67, the
-    others in 706 of 732; with the handle's year agreeing and places that disagree, 47 of 50.
     """
     if max_namesakes <= 0:
         return F.lit(False)
     left, right = F.col(f"{NAMESAKES_ANYWHERE_COLUMN}_l"), F.col(f"{NAMESAKES_ANYWHERE_COLUMN}_r")
     # A namesake would also need the birth year a handle shows (anna_k84): one in some sixty.
     limit = F.when(levels.top("handle_birth_year"), F.lit(max_namesakes * HANDLE_YEAR_FACTOR)) \
-        .when(levels.disagrees("address"), F.lit(max_namesakes / OTHER_PLACE_FACTOR)) \
         .otherwise(F.lit(max_namesakes))
     # Both names on both sides: both counted (greatest would pass over a null). A first name
     # and a handle built from the full name (Matti, mvirtanen): the other side's count.

@@ -893,9 +893,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"{matching.max_expected_namesakes}, and the same city needed), "
             f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'l')} and "
             f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'r')} records in all the data "
-            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere}, a third of it "
-            "where the two records show places that disagree, twenty times it where the year "
-            "a handle shows agrees)")
+            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere})")
     if scored["_same_ip"]:
         lines.append(
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
