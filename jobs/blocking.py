@@ -10,13 +10,14 @@ identity and would flood the comparison stage with non-matches.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
-from jobs.nicknames import familiar_forms
+from jobs.nicknames import NAME_SEPARATOR, familiar_forms
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,9 @@ def _letters(col: Column) -> Column:
 
 
 def _familiar_forms_map() -> Column:
-    """Folded full name -> its familiar forms joined with `|` (jobs.nicknames), as a map."""
+    """Folded full name -> its familiar forms joined with NAME_SEPARATOR, as a map."""
     return F.create_map(*[F.lit(x) for name, forms in sorted(familiar_forms().items())
-                          for x in (name, "|".join(forms))])
+                          for x in (name, NAME_SEPARATOR.join(forms))])
 
 
 def name_handle_forms(first: Column, last: Column) -> Column:
@@ -51,7 +52,7 @@ def name_handle_forms(first: Column, last: Column) -> Column:
         ),
         F.coalesce(
             F.flatten(F.transform(
-                F.split(familiar, r"\|"),
+                F.split(familiar, re.escape(NAME_SEPARATOR)),
                 lambda n: F.array(F.concat(_letters(n), last_letters),
                                   F.concat(last_letters, _letters(n))))),
             F.array().cast("array<string>"),

@@ -34,7 +34,7 @@ from pyspark.sql.types import DoubleType, StringType
 from jobs.blocking import name_handle_forms
 from jobs.link_rules import LINK_RULE_COLUMNS, slipped
 from jobs.model import ComparisonSpec
-from jobs.nicknames import nickname_groups
+from jobs.nicknames import NAME_SEPARATOR, nickname_groups
 
 # Columns of a standardized record that the comparisons read, then those the link rule reads
 # (with _l / _r suffixes on pairs).
@@ -69,10 +69,6 @@ def metaphone(values: pd.Series) -> pd.Series:
     return values.map(lambda v: jellyfish.metaphone(v) if isinstance(v, str) and v else None)
 
 
-# Between the groups of one record's first name (nickname_groups, joined with this).
-GROUP_SEPARATOR = "|"
-
-
 def with_comparison_features(records: DataFrame) -> DataFrame:
     """Returns the records with per-record features the comparisons need."""
     handle_letters = F.regexp_replace(
@@ -86,14 +82,14 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
               if "birth_year" in records.columns else F.lit(None).cast("string"))
     year = F.coalesce(stated, F.when(F.length(in_handle) == 2, in_handle))
     mapping = F.create_map(*[F.lit(x) for name, heads in sorted(nickname_groups().items())
-                             for x in (name, GROUP_SEPARATOR.join(heads))])
+                             for x in (name, NAME_SEPARATOR.join(heads))])
     return (
         records.withColumn("first_metaphone", metaphone("first_name_norm"))
         .withColumn("last_metaphone", metaphone("last_name_norm"))
         .withColumn("first_name_groups",
                     F.split(F.coalesce(F.element_at(mapping, F.col("first_name_norm")),
                                        F.col("first_name_norm")),
-                            re.escape(GROUP_SEPARATOR)))
+                            re.escape(NAME_SEPARATOR)))
         .withColumn("handle_letters", F.when(F.length(handle_letters) > 0, handle_letters))
         .withColumn("handle_year", F.when(F.col("handle").isNotNull(), year))
     )

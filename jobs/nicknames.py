@@ -6,6 +6,10 @@ import csv
 from functools import cache
 from importlib import resources
 
+# Between the names of one map value of the job's (a first name's groups, a name's familiar
+# forms): no folded name holds it.
+NAME_SEPARATOR = "|"
+
 
 @cache
 def _rows() -> tuple[tuple[str, ...], ...]:
