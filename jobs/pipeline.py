@@ -516,11 +516,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         reliable = _birth_dates_reliable(params)
         _ips, _shared, personal = _ip_sharing(ctx, records)
         shared_emails = _household_emails(ctx, scored, records, params)
-        # Kept: the links and the stored pairs both read the rule's verdict, which would
-        # otherwise be evaluated twice over every scored pair.
         judged = with_household_emails(scored, shared_emails).withColumn(
             _BY_RULE, link_rule(config.matching, params.comparisons, contacts, reliable, personal,
-                                household_emails=True)).persist()
+                                household_emails=True))
         decisions = _link_decisions(ctx)
         must = decision_pairs(decisions, scored, "must_link")
         cannot = decision_pairs(decisions, scored, "cannot_link").persist()
@@ -541,7 +539,6 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
         ctx.metric("score", "cannot_link_decisions", cannot.count())
-        judged.unpersist()  # the links are kept from their count on
     with ctx.stage("cluster"):
         components = connected_components(
             links, vertices=records.select("record_id"),
