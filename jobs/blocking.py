@@ -10,14 +10,13 @@ identity and would flood the comparison stage with non-matches.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
-from jobs.nicknames import NAME_SEPARATOR, familiar_forms
+from jobs.nicknames import familiar_forms, names_map
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +28,6 @@ def _letters(col: Column) -> Column:
     return F.regexp_replace(F.lower(col), r"[^a-z]", "")
 
 
-def _familiar_forms_map() -> Column:
-    """Folded full name -> its familiar forms joined with NAME_SEPARATOR, as a map."""
-    return F.create_map(*[F.lit(x) for name, forms in sorted(familiar_forms().items())
-                          for x in (name, NAME_SEPARATOR.join(forms))])
-
-
 def name_handle_forms(first: Column, last: Column) -> Column:
     """Returns the handles people build from their names: mattivirtanen, mvirtanen, virtanenm,
     virtanenmatti, and the same with each familiar form of the first name (katarzyna nowak:
@@ -42,7 +35,7 @@ def name_handle_forms(first: Column, last: Column) -> Column:
     often."""
     f, last_letters = _letters(first), _letters(last)
     initial = F.substring(f, 1, 1)
-    familiar = F.element_at(_familiar_forms_map(), first)
+    familiar = F.element_at(names_map(familiar_forms()), first)
     forms = F.concat(
         F.array(
             F.concat(f, last_letters),
@@ -52,7 +45,7 @@ def name_handle_forms(first: Column, last: Column) -> Column:
         ),
         F.coalesce(
             F.flatten(F.transform(
-                F.split(familiar, re.escape(NAME_SEPARATOR)),
+                familiar,
                 lambda n: F.array(F.concat(_letters(n), last_letters),
                                   F.concat(last_letters, _letters(n))))),
             F.array().cast("array<string>"),

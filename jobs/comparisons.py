@@ -20,7 +20,6 @@ letters and year, the nickname groups of first names) are computed once per reco
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from pyspark.sql.types import DoubleType, StringType
 from jobs.blocking import name_handle_forms
 from jobs.link_rules import LINK_RULE_COLUMNS, slipped
 from jobs.model import ComparisonSpec
-from jobs.nicknames import NAME_SEPARATOR, nickname_groups
+from jobs.nicknames import names_map, nickname_groups
 
 # Columns of a standardized record that the comparisons read, then those the link rule reads
 # (with _l / _r suffixes on pairs).
@@ -81,15 +80,14 @@ def with_comparison_features(records: DataFrame) -> DataFrame:
     stated = (F.lpad((F.col("birth_year") % 100).cast("string"), 2, "0")
               if "birth_year" in records.columns else F.lit(None).cast("string"))
     year = F.coalesce(stated, F.when(F.length(in_handle) == 2, in_handle))
-    mapping = F.create_map(*[F.lit(x) for name, heads in sorted(nickname_groups().items())
-                             for x in (name, NAME_SEPARATOR.join(heads))])
+    first = F.col("first_name_norm")
     return (
         records.withColumn("first_metaphone", metaphone("first_name_norm"))
         .withColumn("last_metaphone", metaphone("last_name_norm"))
         .withColumn("first_name_groups",
-                    F.split(F.coalesce(F.element_at(mapping, F.col("first_name_norm")),
-                                       F.col("first_name_norm")),
-                            re.escape(NAME_SEPARATOR)))
+                    F.when(first.isNotNull(),
+                           F.coalesce(F.element_at(names_map(nickname_groups()), first),
+                                      F.array(first))))
         .withColumn("handle_letters", F.when(F.length(handle_letters) > 0, handle_letters))
         .withColumn("handle_year", F.when(F.col("handle").isNotNull(), year))
     )

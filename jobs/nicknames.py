@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
-# Between the names of one map value of the job's (a first name's groups, a name's familiar
-# forms): no folded name holds it.
-NAME_SEPARATOR = "|"
+from pyspark.sql import Column
+from pyspark.sql import functions as F
 
 
 @cache
@@ -45,3 +45,10 @@ def nicknames_of_one_name(a: str, b: str) -> bool:
     katarzyna, chris and christopher; not christopher and christian)."""
     groups = nickname_groups()
     return bool(set(groups.get(a, (a,))) & set(groups.get(b, (b,))))
+
+
+def names_map(table: Mapping[str, tuple[str, ...]]) -> Column:
+    """Returns `table` (nickname_groups, familiar_forms) as a Spark map literal: folded name ->
+    array of names; a name the table lacks looks up null."""
+    return F.create_map(*[column for name, names in sorted(table.items())
+                          for column in (F.lit(name), F.array(*[F.lit(n) for n in names]))])
