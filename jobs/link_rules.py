@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
+from jobs.nicknames import names_map, nickname_groups
 
 # Columns of a standardized record that are a person's own contact details or say who they
 # are: a source holding any of them can tell two people of one household apart.
@@ -34,11 +35,14 @@ HANDLE_STEM_COLUMN = "handle_stem_accounts"
 # Per social account: its handle is a first name, a surname's initial (or the reverse) and a
 # year, tobias_k54 (see with_handle_initial_year); on pairs as `handle_initial_year_l` / `_r`.
 HANDLE_INITIAL_YEAR_COLUMN = "handle_initial_year"
+# Per record: its email's local part names another member of its family (see
+# with_email_naming_another); on pairs as `email_names_another_l` / `_r`.
+EMAIL_NAMES_ANOTHER_COLUMN = "email_names_another"
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
 LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "first_name_norm", "city_norm",
                      "house_number", "street_norm", "email_sha256", GENDER_SHOWN_COLUMN, "handle",
-                     HANDLE_STEM_COLUMN, HANDLE_INITIAL_YEAR_COLUMN)
+                     HANDLE_STEM_COLUMN, HANDLE_INITIAL_YEAR_COLUMN, EMAIL_NAMES_ANOTHER_COLUMN)
 # Set on a pair whose shared email is a household's (see household_emails).
 HOUSEHOLD_EMAIL = "household_email"
 
@@ -206,6 +210,61 @@ def with_name_genders(records: DataFrame) -> DataFrame:
     return (records.join(F.broadcast(shown), "first_name_norm", "left")
             .withColumn(GENDER_SHOWN_COLUMN, F.coalesce("gender", "_name_gender"))
             .drop("_name_gender"))
+
+
+# A word of an email's local part is a first name when at least this many register records
+# carry it as theirs.
+MIN_FIRST_NAME_RECORDS = 3
+
+
+def with_email_naming_another(records: DataFrame) -> DataFrame:
+    """Returns the records with `email_names_another`: the record's email (seen in plain text)
+    names its surname with another person's first name, and not its own: Claudia Fischer's
+    telecom subscription with `fischer.sebastian@`. Such a mailbox is a family's, or another
+    member's: the web logins with it were Sebastian's (an independently made data set, where
+    such emails joined wives to their husbands' logins). It counts as a household email on
+    every pair with this record (see with_household_emails): it neither links nor excuses.
+
+    A word of the local part is another's first name when it is the first name of at least
+    MIN_FIRST_NAME_RECORDS register records, is not the record's own first name, a familiar
+    form of it, a spelling two edits from it or part of its surname; the record's own first name
+    must itself be such a name (not an initial, nor a display name such as Stay Curious), and
+    must not appear in the local part. A local part without the surname (gamerguy40, anna1941)
+    says nothing."""
+    if "email" not in records.columns:
+        return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
+    first = F.split(F.col("first_name_norm"), " ").getItem(0)
+    known = (records.where((F.col("source_kind") == "registry")
+                           & F.col("first_name_norm").isNotNull())
+             .groupBy(first.alias("_word")).count()
+             .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
+             .select("_word"))
+    groups = names_map(nickname_groups())
+
+    def group(name: Column) -> Column:
+        return F.coalesce(F.element_at(groups, name), F.array(name))
+
+    local = F.substring_index(F.col("email"), "@", 1)
+    surnames = F.filter(F.split(F.col("last_name_norm"), r"[\s-]+"), lambda w: F.length(w) >= 3)
+    candidates = (
+        records.where(F.col("email").isNotNull() & F.col("last_name_norm").isNotNull()
+                      & (F.length(first) >= 3))
+        .select("record_id", first.alias("_first"), local.alias("_local"),
+                surnames.alias("_surnames"))
+        .where(F.exists("_surnames", lambda w: F.col("_local").contains(w))
+               & ~F.col("_local").contains(F.col("_first")))
+        .join(F.broadcast(known.withColumnRenamed("_word", "_first")), "_first")
+        .select("*", F.explode(F.split("_local", "[^a-z]+")).alias("_word"))
+        .join(F.broadcast(known), "_word")
+    )
+    another = (candidates
+               .where(~F.array_contains("_surnames", F.col("_word"))
+                      & (F.levenshtein("_word", "_first") > 2)
+                      & ~F.arrays_overlap(group(F.col("_word")), group(F.col("_first"))))
+               .select("record_id").distinct()
+               .select("record_id", F.lit(True).alias(EMAIL_NAMES_ANOTHER_COLUMN)))
+    return records.join(another, "record_id", "left").withColumn(
+        EMAIL_NAMES_ANOTHER_COLUMN, F.coalesce(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False)))
 
 
 def namesakes_seen_on_one_platform(records: DataFrame) -> DataFrame:
@@ -424,11 +483,15 @@ def household_emails(pairs: DataFrame, records: DataFrame, levels: Levels) -> Da
 
 def with_household_emails(pairs: DataFrame, emails: DataFrame) -> DataFrame:
     """Returns the pairs with HOUSEHOLD_EMAIL: true where record_l's email (equal to record_r's
-    when the email level is exact) is one of `emails` (see household_emails)."""
+    when the email level is exact) is one of `emails` (see household_emails), or where either
+    record's email names another member of its family (see with_email_naming_another)."""
     marked = emails.select(F.col("email_sha256").alias("email_sha256_l"),
-                           F.lit(True).alias(HOUSEHOLD_EMAIL))
+                           F.lit(True).alias("_shared"))
+    named = [F.coalesce(F.col(f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"), F.lit(False))
+             for side in ("l", "r")]
     return pairs.join(F.broadcast(marked), "email_sha256_l", "left").withColumn(
-        HOUSEHOLD_EMAIL, F.coalesce(F.col(HOUSEHOLD_EMAIL), F.lit(False)))
+        HOUSEHOLD_EMAIL, F.coalesce(F.col("_shared"), F.lit(False)) | named[0] | named[1]
+    ).drop("_shared")
 
 
 def _own_email(levels: Levels) -> Column:

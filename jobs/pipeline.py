@@ -59,6 +59,7 @@ from jobs.ingest import (
 from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
+    EMAIL_NAMES_ANOTHER_COLUMN,
     HOUSEHOLD_EMAIL,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
@@ -78,6 +79,7 @@ from jobs.link_rules import (
     rare_full_name_anywhere,
     rare_full_name_in_one_city,
     shared_handle,
+    with_email_naming_another,
     with_expected_namesakes,
     with_handle_initial_year,
     with_handle_stem_accounts,
@@ -673,8 +675,9 @@ _RECORD_VALUES_SCORED = tuple(dict.fromkeys((*TERM_FREQUENCY_COLUMNS.values(),
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
     rule read."""
-    return with_name_genders(with_expected_namesakes(with_handle_initial_year(
-        with_handle_stem_accounts(with_comparison_features(with_blocking_columns(stored))))))
+    return with_email_naming_another(with_name_genders(with_expected_namesakes(
+        with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
+            with_blocking_columns(stored)))))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
@@ -849,7 +852,12 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             reasons.append(NOT_CORROBORATED)
         lines.append("the identity guard (jobs/link_rules.py) refuses the link: "
                      + "; ".join(reasons))
-    if scored[HOUSEHOLD_EMAIL]:
+    naming = [record for record, side in ((left, "l"), (right, "r"))
+              if scored[f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"]]
+    if naming:
+        lines.append(f"the shared email is a family's: on {' and '.join(naming)} it names the "
+                     "surname with another person's first name, so it counts as no evidence")
+    elif scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and birth date, so it counts as no evidence")
     def figure(column: str, side: str) -> str:

@@ -18,6 +18,7 @@ from jobs.guards import (
     rebuild_cluster,
 )
 from jobs.link_rules import (
+    EMAIL_NAMES_ANOTHER_COLUMN,
     HANDLE_INITIAL_YEAR_COLUMN,
     HANDLE_STEM_COLUMN,
     LINK_RULE_COLUMNS,
@@ -421,7 +422,8 @@ PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "addre
 
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
 LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double",
-                   HANDLE_STEM_COLUMN: "bigint", HANDLE_INITIAL_YEAR_COLUMN: "boolean"}
+                   HANDLE_STEM_COLUMN: "bigint", HANDLE_INITIAL_YEAR_COLUMN: "boolean",
+                   EMAIL_NAMES_ANOTHER_COLUMN: "boolean"}
 
 
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
@@ -937,6 +939,62 @@ def test_a_household_email_neither_links_nor_excuses(spark: SparkSession) -> Non
         [("family login", False, True), ("own login", True, True)],
         "case string, linked boolean, unmarked boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+    # An email that names another member of the family on either record's side is a
+    # household's too (with_email_naming_another), on that pair only.
+    named = scored_pairs(
+        spark.createDataFrame([("names another", True, False), ("reversed", False, True),
+                               ("names no one else", False, False)],
+                              "case string, named_l boolean, named_r boolean"),
+        "crm/7", "web/2", email="1", match_probability="0.99", email_sha256_l="'e7'",
+        email_sha256_r="'e7'", email_names_another_l="named_l",
+        email_names_another_r="named_r")
+    actual = with_household_emails(named, emails).select(
+        "case", "household_email",
+        link_rule(MatchingConfig(), specs, ["crm"], household_emails=True).alias("linked"))
+    expected = spark.createDataFrame(
+        [("names another", True, False), ("reversed", True, False),
+         ("names no one else", False, True)],
+        "case string, household_email boolean, linked boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_email_naming_another
+
+    people = [
+        ("claudia", "fischer", "fischer.sebastian@mail.example"),  # her husband's mailbox
+        ("sebastian", "fischer", "fischer.sebastian@mail.example"),  # his own
+        ("peter", "martin", "jan_martin77@mail.example"),  # Jan's
+        ("katarzyna", "nowak", "kasia.nowak@mail.example"),  # her familiar form
+        ("marie", "durand", "mari.durand@mail.example"),  # a spelling one edit away
+        ("anna", "lehtinen", "anna.lehtinen.jan@mail.example"),  # her own name is there too
+        ("anna", "martin", "martin.m@mail.example"),  # martin: her surname, not Martin's
+        ("anna", "virtanen", "otto.virtanen@mail.example"),  # otto: too few to be a name
+        ("anna", "salo", "sebastian99@mail.example"),  # no surname: says nothing
+        ("h", "wagner", "sebastian.wagner@mail.example"),  # an initial: cannot tell
+        ("stay", "curious", "sebastian.curious@mail.example"),  # a phrase, not a first name
+        ("claudia", "kowalska-fischer", "sebastian.fischer@mail.example"),  # double surname
+        ("claudia", "fischer", None),  # no email seen in plain text
+    ]
+    known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
+             "peter"]
+    rows = [(f"crm/{i}", "registry", *person) for i, person in enumerate(people)] \
+        + [(f"ref/{name}{i}", "registry", name, "x", None) for name in known for i in range(3)] \
+        + [("ref/otto", "registry", "otto", "x", None)] \
+        + [(f"social/{i}", "social", "otto", "x", None) for i in range(3)]
+    records = spark.createDataFrame(rows, "record_id string, source_kind string, "
+                                          "first_name_norm string, last_name_norm string, "
+                                          "email string")
+    actual = {r["record_id"]: r[EMAIL_NAMES_ANOTHER_COLUMN]
+              for r in with_email_naming_another(records).collect()}
+    assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11]
+    assert not any(v for k, v in actual.items() if not k.startswith("crm/"))
+    # Without any plain-text email (online sources only) no record is marked.
+    no_emails = with_email_naming_another(records.drop("email"))
+    assert {r[EMAIL_NAMES_ANOTHER_COLUMN] for r in no_emails.collect()} == {False}
 
 
 def test_a_full_name_two_accounts_of_one_platform_show_has_namesakes(
