@@ -129,39 +129,79 @@ def _present_columns(spark: SparkSession, source: SourceConfig) -> list[str]:
     return reader.format(source.format).load(source.path).columns
 
 
+def _folded_name(name: str) -> str:
+    """A column name as the contract would spell it: `First Name`, ` first_name` and
+    `FIRST-NAME` are all `first_name`."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequence[str]
+                   ) -> dict[str, str]:
+    """Returns the source's column names (header, JSON keys, table columns) that name a contract
+    column, by their contract name: a header written `First_Name` or ` first name ` names
+    `first_name`. A name written exactly as in the contract wins over a spelling of it; two
+    spellings of one column and none exact are ambiguous, and raise SourceReadError."""
+    found: dict[str, list[str]] = {}
+    for name in present:
+        folded = _folded_name(name)
+        if folded in schema.column_names:
+            found.setdefault(folded, []).append(name)
+    names = {}
+    for column, spellings in found.items():
+        if column in spellings:
+            names[column] = column
+        elif len(spellings) == 1:
+            names[column] = spellings[0]
+        else:
+            raise SourceReadError(
+                f"source {source.name!r} ({source.path}): columns "
+                f"{', '.join(repr(s) for s in spellings)} all name contract column {column!r}")
+    return names
+
+
 def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
-                        present: list[str]) -> DataFrame:
+                        present: list[str], names: dict[str, str] | None = None) -> DataFrame:
     """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
 
-    Columns of the contract the source lacks are null; columns outside the contract are dropped.
+    `present` are the source's own column names (header, JSON keys); `names` maps contract
+    columns to the one of them that holds each (see contract_names), by default those spelt as
+    in the contract. Columns of the contract the source lacks are null; columns outside the
+    contract are dropped.
     """
-    wanted = [c for c in schema.column_names if c in present]
+    if names is None:
+        names = {c: c for c in schema.column_names if c in present}
+    wanted = [c for c in schema.column_names if c in names]
     reader = _reader(spark, source)
     if source.format == "csv":
         text_schema = StructType(
             [StructField(c, StringType(), True) for c in present]
             + [StructField(CORRUPT, StringType(), True)]
         )
+        # Renamed by position to the contract's names (a header may repeat a name).
+        contract_of = {own: column for column, own in names.items()}
+        positional = [contract_of.get(c, f"_other{i}") for i, c in enumerate(present)]
         df = (
             reader.option("header", True)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT)
             .schema(text_schema)
             .csv(source.path)
+            .toDF(*positional, CORRUPT)
         )
-        raw = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(c) for c in present])))
+        raw = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(
+            *[F.col(c).alias(own) for c, own in zip(positional, present, strict=True)])))
     elif source.format == "json":
         # Every value as its JSON text, lists too: a list written as one string ("travel|food")
         # is then read as text_list reads a CSV field, not rejected as an unparseable row.
         text_schema = StructType(
-            [StructField(c, StringType(), True) for c in wanted]
+            [StructField(names[c], StringType(), True) for c in wanted]
             + [StructField(CORRUPT, StringType(), True)]
         )
         lines = reader.text(source.path).where(F.trim("value") != "")
         parsed = F.from_json("value", text_schema, {"columnNameOfCorruptRecord": CORRUPT})
         df = lines.select(F.col("value").alias("_line"), parsed.alias("_row")).select(
-            "_line", "_row.*"
-        )
+            "_line", *[F.col("_row").getField(names[c]).alias(c) for c in wanted],
+            F.col("_row").getField(CORRUPT).alias(CORRUPT))
         # A line that is not a JSON object at all parses to a null struct: corrupt too.
         df = df.withColumn(
             CORRUPT,
@@ -173,8 +213,11 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         )
         raw = F.col("_line")
     else:
-        df = reader.format(source.format).load(source.path).withColumn(CORRUPT, F.lit(None))
-        raw = F.to_json(F.struct(*[F.col(c) for c in df.columns if c != CORRUPT]))
+        table = reader.format(source.format).load(source.path)
+        raw = F.to_json(F.struct(*[F.col(c) for c in table.columns]))
+        df = table.select(*[F.col(names[c]).alias(c) for c in wanted],
+                          raw.alias("_raw"), F.lit(None).alias(CORRUPT))
+        raw = F.col("_raw")
     read_types = dict(df.dtypes)
 
     def as_text(column: str) -> Column:
@@ -395,14 +438,19 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
         log.warning("source %s: no JSON object in %s: read as a source without rows",
                     source.name, source.path)
         present = list(schema.required)
+    names = contract_names(source, schema, present)
     for column in schema.required:
-        if column not in present:
+        if column not in names:
             raise MissingColumnError(source.name, source.path, column)
-    missing = tuple(c for c in schema.column_names if c not in present)
+    respelt = [f"{own!r} as {column}" for column, own in names.items() if own != column]
+    if respelt:
+        log.info("source %s: columns read as the contract spells them: %s",
+                 source.name, ", ".join(respelt))
+    missing = tuple(c for c in schema.column_names if c not in names)
     if missing:
         log.warning("source %s: contract columns absent, read as empty: %s",
                     source.name, ", ".join(missing))
-    text_rows = read_source_as_text(spark, source, schema, present)
+    text_rows = read_source_as_text(spark, source, schema, present, names)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
     return IngestedSource(source, accepted, rejected, missing, text_rows)
 

@@ -258,3 +258,77 @@ def test_run_with_a_missing_source_fails_before_spark_starts(
     assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"input error: source 'web': no such file or folder: {tmp_path / 'data/web.jsonl'}")
+
+
+def test_one_registry_in_every_format_and_spelling_reads_alike(spark: SparkSession,
+                                                               tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    kept = ["S1", "S2"]  # every value readable, in each format's own types
+    columns = [c for c in plain.accepted.columns if c not in ("source", "run_id")]
+
+    def rows(result: IngestedSource) -> list[tuple]:
+        return sorted(tuple(r) for r in result.accepted.where(
+            F.col("source_record_id").isin(kept)).select(*columns).collect())
+
+    lines = (tmp_path / "registry.csv").read_text(encoding="utf-8").splitlines()[:3]
+    header = HEADER.split(",")
+    # A spreadsheet's export: a byte-order mark, CRLF line ends, the header in its own spelling.
+    spelt = ["Subscriber_ID", " First Name ", "LAST-NAME", *header[3:]]
+    (tmp_path / "spelt.csv").write_bytes(
+        ("\ufeff" + "\r\n".join([",".join(spelt), *lines[1:]]) + "\r\n").encode("utf-8"))
+    records = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    (tmp_path / "registry.jsonl").write_text("\n".join(
+        json.dumps({("First_Name" if k == "first_name" else k): v or None
+                    for k, v in record.items()}) for record in records) + "\n", encoding="utf-8")
+    # Parquet as pandas or another tool writes it: dates, booleans and timestamps typed.
+    typed = {
+        **{k: [r[k] or None for r in records] for k in header},
+        "birth_date": [dt.date(1985, 3, 7), None],
+        "consent_marketing": [True, False], "consent_partner_sharing": [False, True],
+        "updated_at": pa.array([dt.datetime(2026, 1, 1)] * 2, pa.timestamp("us")),
+    }
+    table = pa.table(typed).rename_columns(["FIRST_NAME" if c == "first_name" else c
+                                            for c in typed])
+    pq.write_table(table, tmp_path / "registry.parquet")
+    spark.read.parquet(str(tmp_path / "registry.parquet")).write.format("delta").save(
+        str(tmp_path / "registry_delta"))
+    expected = rows(plain)
+    for fmt, path in [("csv", "spelt.csv"), ("json", "registry.jsonl"),
+                      ("parquet", "registry.parquet"), ("delta", "registry_delta")]:
+        result = ingest_source(spark, SourceConfig("magazine", "registry", fmt,
+                                                   str(tmp_path / path)), "r1", 2026)
+        actual = rows(result)
+        if fmt in ("parquet", "delta"):  # S2's birth date 07.03.1990 has no typed spelling
+            expected_typed = [row if row[1] == "S1" else
+                              tuple(None if c == "birth_date" else v
+                                    for c, v in zip(columns, row, strict=True))
+                              for row in expected]
+            assert actual == expected_typed, fmt
+        else:
+            assert actual == expected, fmt
+        assert result.missing_columns == () and result.rejected.count() == 0, fmt
+
+
+def test_two_spellings_of_one_contract_column_are_refused_unless_one_is_exact(
+        spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text("subscriber_id,First_Name,first name\nS1,Matti,Matias\n", encoding="utf-8")
+    with pytest.raises(SourceReadError) as error:
+        ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)), "r1", 2026)
+    assert str(error.value) == (
+        f"source 'magazine' ({path}): columns 'First_Name', 'first name' all name contract "
+        "column 'first_name'")
+    # The one spelt as in the contract is the contract's column.
+    from jobs.ingest import contract_names
+    from jobs.schemas import source_schema
+
+    names = contract_names(SourceConfig("magazine", "registry", "csv", str(path)),
+                           source_schema("registry"),
+                           ["subscriber_id", "First_Name", "first_name", "Last Name", "notes"])
+    assert names == {"subscriber_id": "subscriber_id", "first_name": "first_name",
+                     "last_name": "Last Name"}
