@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
-from jobs.nicknames import names_map, nickname_groups
+from jobs.nicknames import nicknames_of_one_name
 
 # Columns of a standardized record that are a person's own contact details or say who they
 # are: a source holding any of them can tell two people of one household apart.
@@ -230,40 +230,41 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     form of it, a spelling two edits from it or part of its surname; the record's own first name
     must itself be such a name (not an initial, nor a display name such as Stay Curious), and
     must not appear in the local part. A local part without the surname (gamerguy40, anna1941)
-    says nothing."""
+    says nothing.
+
+    The few records that can qualify are collected and checked against the nickname list in
+    the driver; the records then only join the (usually empty) list of those that do. The
+    checks as Spark expressions (the names and the nickname list as literals) doubled the time
+    to prepare the demo's records: every later query over them carried and re-optimized those
+    literals."""
+    no = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     if "email" not in records.columns:
-        return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
+        return no
     first = F.split(F.col("first_name_norm"), " ").getItem(0)
-    known = (records.where((F.col("source_kind") == "registry")
-                           & F.col("first_name_norm").isNotNull())
-             .groupBy(first.alias("_word")).count()
-             .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
-             .select("_word"))
-    groups = names_map(nickname_groups())
-
-    def group(name: Column) -> Column:
-        return F.coalesce(F.element_at(groups, name), F.array(name))
-
+    names = [row["_word"] for row in (
+        records.where((F.col("source_kind") == "registry") & F.col("first_name_norm").isNotNull())
+        .groupBy(first.alias("_word")).count()
+        .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
+        .collect())]
+    if not names:
+        return no
     local = F.substring_index(F.col("email"), "@", 1)
     surnames = F.filter(F.split(F.col("last_name_norm"), r"[\s-]+"), lambda w: F.length(w) >= 3)
-    candidates = (
-        records.where(F.col("email").isNotNull() & F.col("last_name_norm").isNotNull()
-                      & (F.length(first) >= 3))
-        .select("record_id", first.alias("_first"), local.alias("_local"),
-                surnames.alias("_surnames"))
-        .where(F.exists("_surnames", lambda w: F.col("_local").contains(w))
-               & ~F.col("_local").contains(F.col("_first")))
-        .join(F.broadcast(known.withColumnRenamed("_word", "_first")), "_first")
-        .select("*", F.explode(F.split("_local", "[^a-z]+")).alias("_word"))
-        .join(F.broadcast(known), "_word")
-    )
-    another = (candidates
-               .where(~F.array_contains("_surnames", F.col("_word"))
-                      & (F.levenshtein("_word", "_first") > 2)
-                      & ~F.arrays_overlap(group(F.col("_word")), group(F.col("_first"))))
-               .select("record_id").distinct()
-               .select("record_id", F.lit(True).alias(EMAIL_NAMES_ANOTHER_COLUMN)))
-    return records.join(another, "record_id", "left").withColumn(
+    others = F.filter(F.split(local, "[^a-z]+"),
+                      lambda w: w.isin(names) & (F.levenshtein(w, first) > 2)
+                      & ~F.array_contains(surnames, w))
+    candidates = (records.where(F.col("email").isNotNull() & first.isin(names)
+                                & F.exists(surnames, lambda w: local.contains(w))
+                                & ~local.contains(first))
+                  .select("record_id", first.alias("first"), others.alias("others"))
+                  .where(F.size("others") > 0).collect())
+    flagged = [(row["record_id"],) for row in candidates
+               if any(not nicknames_of_one_name(word, row["first"]) for word in row["others"])]
+    if not flagged:
+        return no
+    marked = records.sparkSession.createDataFrame(flagged, "record_id string").select(
+        "record_id", F.lit(True).alias(EMAIL_NAMES_ANOTHER_COLUMN))
+    return records.join(F.broadcast(marked), "record_id", "left").withColumn(
         EMAIL_NAMES_ANOTHER_COLUMN, F.coalesce(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False)))
 
 

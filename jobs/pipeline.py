@@ -675,9 +675,9 @@ _RECORD_VALUES_SCORED = tuple(dict.fromkeys((*TERM_FREQUENCY_COLUMNS.values(),
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
     rule read."""
-    return with_email_naming_another(with_name_genders(with_expected_namesakes(
-        with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
-            with_blocking_columns(stored)))))))
+    return with_name_genders(with_expected_namesakes(with_handle_initial_year(
+        with_handle_stem_accounts(with_comparison_features(with_blocking_columns(
+            with_email_naming_another(stored)))))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
