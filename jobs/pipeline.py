@@ -85,6 +85,7 @@ from jobs.link_rules import (
     with_handle_stem_accounts,
     with_household_emails,
     with_name_genders,
+    without_phrase_names,
 )
 from jobs.model import (
     ModelParameters,
@@ -677,7 +678,7 @@ def comparison_records(stored: DataFrame) -> DataFrame:
     rule read."""
     return with_name_genders(with_expected_namesakes(with_handle_initial_year(
         with_handle_stem_accounts(with_comparison_features(with_blocking_columns(
-            with_email_naming_another(stored)))))))
+            with_email_naming_another(without_phrase_names(stored))))))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:

@@ -1368,3 +1368,30 @@ def test_handle_stem_accounts_count_a_platforms_accounts_with_the_same_letters(
               for r in with_handle_stem_accounts(records).collect()}
     assert actual == {"x/x:nightowl61": 2, "x/x:night.owl7": 2, "ig/instagram:nightowl61": 1,
                       "x/x:pixelpunk47": 1, "crm/1": None}
+
+
+def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import without_phrase_names
+
+    social = [("coffee", "addict")] * 3 + [("stay", "curious")] * 2 + [("gamerguy", None)] * 3 \
+        + [("anna", "virtanen")] * 3 + [("matti", "coffee")] * 3 + [("pixel", "punk")] * 3
+    rows = [(f"social/x:{i}", "social", first, last) for i, (first, last) in enumerate(social)] \
+        + [("crm/1", "registry", "anna", "virtanen"), ("crm/2", "registry", "matti", "aho"),
+           ("web/1", "online", "punk", None),
+           # A register's record is a person's, whatever its name.
+           ("crm/3", "registry", "gamerguy", None)]
+    records = spark.createDataFrame(rows, "record_id string, source_kind string, "
+                                          "first_name_norm string, last_name_norm string")
+    actual = without_phrase_names(records)
+    # Coffee Addict: three accounts, no word a name. Stay Curious: two accounts only. Gamerguy:
+    # a register carries it. Anna Virtanen and Matti Coffee: names a register carries (matti).
+    # Pixel Punk: a web login's name (punk).
+    expected = [(record_id, kind, None, None) if (first, last) == ("coffee", "addict") else
+                (record_id, kind, first, last) for record_id, kind, first, last in rows]
+    assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
+    assert actual.columns == records.columns
+    # Without social accounts, or with no name shown often enough, nothing changes.
+    assert without_phrase_names(records.where("source_kind != 'social'")).collect() == \
+        records.where("source_kind != 'social'").collect()
