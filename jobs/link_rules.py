@@ -8,6 +8,7 @@ the configuration dropped counts as null on every pair.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 
 from pyspark.sql import Column, DataFrame
@@ -16,6 +17,8 @@ from pyspark.sql import functions as F
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
 from jobs.nicknames import nicknames_of_one_name
+
+log = logging.getLogger(__name__)
 
 # Columns of a standardized record that are a person's own contact details or say who they
 # are: a source holding any of them can tell two people of one household apart.
@@ -260,6 +263,7 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
                   .where(F.size("others") > 0).collect())
     flagged = [(row["record_id"],) for row in candidates
                if any(not nicknames_of_one_name(word, row["first"]) for word in row["others"])]
+    log.info("emails naming another member of the family: %d records", len(flagged))
     if not flagged:
         return no
     marked = records.sparkSession.createDataFrame(flagged, "record_id string").select(
@@ -300,6 +304,7 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
              .where(F.col("_word").isin(words)).distinct().collect()}
     phrases = [(first, last) for first, last in shown
                if not any(w in names for part in (first, last) if part for w in part.split())]
+    log.info("social display names read as phrases, not names: %d", len(phrases))
     if not phrases:
         return records
     marked = records.sparkSession.createDataFrame(

@@ -853,12 +853,14 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             reasons.append(NOT_CORROBORATED)
         lines.append("the identity guard (jobs/link_rules.py) refuses the link: "
                      + "; ".join(reasons))
+    shared_email = scored["email_sha256_l"] is not None \
+        and scored["email_sha256_l"] == scored["email_sha256_r"]
     naming = [record for record, side in ((left, "l"), (right, "r"))
               if scored[f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"]]
-    if naming:
+    if shared_email and naming:
         lines.append(f"the shared email is a family's: on {' and '.join(naming)} it names the "
                      "surname with another person's first name, so it counts as no evidence")
-    elif scored[HOUSEHOLD_EMAIL]:
+    elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and birth date, so it counts as no evidence")
     def figure(column: str, side: str) -> str:
