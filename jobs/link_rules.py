@@ -236,7 +236,7 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     says nothing.
 
     The few records that can qualify are collected and checked against the nickname list in
-    the driver; the records then only join the (usually empty) list of those that do. The
+    the driver; the records then carry the (usually empty) list of those that do. The
     checks as Spark expressions (the names and the nickname list as literals) doubled the time
     to prepare the demo's records: every later query over them carried and re-optimized those
     literals."""
@@ -261,15 +261,13 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
                                 & ~local.contains(first))
                   .select("record_id", first.alias("first"), others.alias("others"))
                   .where(F.size("others") > 0).collect())
-    flagged = [(row["record_id"],) for row in candidates
+    flagged = [row["record_id"] for row in candidates
                if any(not nicknames_of_one_name(word, row["first"]) for word in row["others"])]
     log.info("emails naming another member of the family: %d records", len(flagged))
     if not flagged:
         return no
-    marked = records.sparkSession.createDataFrame(flagged, "record_id string").select(
-        "record_id", F.lit(True).alias(EMAIL_NAMES_ANOTHER_COLUMN))
-    return records.join(F.broadcast(marked), "record_id", "left").withColumn(
-        EMAIL_NAMES_ANOTHER_COLUMN, F.coalesce(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False)))
+    return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
+                              F.coalesce(F.col("record_id").isin(flagged), F.lit(False)))
 
 
 # A social display name is a phrase, not a name, when at least this many accounts show it and
@@ -286,7 +284,8 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     (minna.hamalainen showing Coffee Addict) below the floor where pairs are kept; 287 of
     4,034 accounts showed one of two phrases in an independently made data set.
 
-    The phrases are few: found in the driver, and joined as a small list (none on most data)."""
+    The phrases are few: found in the driver, and matched as a small list (none on most
+    data)."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
@@ -307,19 +306,15 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     log.info("social display names read as phrases, not names: %d", len(phrases))
     if not phrases:
         return records
-    marked = records.sparkSession.createDataFrame(
-        phrases, "first_name_norm string, last_name_norm string").select(
-        F.col("first_name_norm").alias("_phrase_first"),
-        F.col("last_name_norm").alias("_phrase_last"), F.lit(True).alias("_phrase"))
-    joined = records.join(
-        F.broadcast(marked),
-        social & (F.col("first_name_norm") == F.col("_phrase_first"))
-        & F.col("last_name_norm").eqNullSafe(F.col("_phrase_last")), "left")
-    phrase = F.coalesce(F.col("_phrase"), F.lit(False))
+    # Matched as one text (first and last name, the last possibly empty), few enough to be
+    # literals (Spark's InSet, a hash look-up).
+    full = F.concat_ws("\u241f", "first_name_norm", F.coalesce("last_name_norm", F.lit("")))
+    phrase = F.coalesce(social & full.isin([f"{first}\u241f{last or ''}"
+                                            for first, last in phrases]), F.lit(False))
     named = [c for c in ("first_name", "last_name", "first_name_norm", "last_name_norm")
              if c in records.columns]
-    return joined.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
-                           for c in records.columns])
+    return records.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
+                            for c in records.columns])
 
 
 def namesakes_seen_on_one_platform(records: DataFrame) -> DataFrame:
