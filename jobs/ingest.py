@@ -160,16 +160,13 @@ def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequen
 
 
 def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
-                        present: list[str], names: dict[str, str] | None = None) -> DataFrame:
+                        present: list[str], names: dict[str, str]) -> DataFrame:
     """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
 
     `present` are the source's own column names (header, JSON keys); `names` maps contract
-    columns to the one of them that holds each (see contract_names), by default those spelt as
-    in the contract. Columns of the contract the source lacks are null; columns outside the
-    contract are dropped.
+    columns to the one of them that holds each (see contract_names). Columns of the contract the
+    source lacks are null; columns outside the contract are dropped.
     """
-    if names is None:
-        names = {c: c for c in schema.column_names if c in present}
     wanted = [c for c in schema.column_names if c in names]
     reader = _reader(spark, source)
     if source.format == "csv":
