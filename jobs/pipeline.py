@@ -675,10 +675,17 @@ _RECORD_VALUES_SCORED = tuple(dict.fromkeys((*TERM_FREQUENCY_COLUMNS.values(),
 
 def comparison_records(stored: DataFrame) -> DataFrame:
     """Returns the standardized records with everything blocking, comparisons and the link
-    rule read."""
-    return with_name_genders(with_expected_namesakes(with_handle_initial_year(
-        with_handle_stem_accounts(with_comparison_features(with_blocking_columns(
-            with_email_naming_another(without_phrase_names(stored))))))))
+    rule read.
+
+    The name counts behind the namesake figures and the name genders read the records seven
+    and three times, and each read would carry the whole plan that derived them: Spark's
+    analyzer then spent seconds on every step's plan (and ran the derivation again for each
+    read). So the records are materialized before each of those two steps: on the demo data
+    the features take about 5 s instead of 10 (jobs.clustering.cut_lineage; see README
+    "Sizing")."""
+    features = with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
+        with_blocking_columns(with_email_naming_another(without_phrase_names(stored))))))
+    return with_name_genders(cut_lineage(with_expected_namesakes(cut_lineage(features))))
 
 
 def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import re
 
-from jobs.nicknames import familiar_forms, nickname_groups, nicknames_of_one_name
+from pyspark.sql import Row, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.nicknames import familiar_forms, names_map, nickname_groups, nicknames_of_one_name
 from jobs.standardize import _fold_one
 
 
@@ -26,3 +29,14 @@ def test_a_familiar_form_of_several_names_meets_each_but_joins_none() -> None:
     assert not nicknames_of_one_name("anna", "anni")       # two full names
     assert nicknames_of_one_name("zdzislaw", "zdzislaw")   # in no group: itself
     assert not nicknames_of_one_name("zdzislaw", "zbigniew")
+
+
+def test_the_names_map_looks_up_each_name_and_keeps_any_character(spark: SparkSession) -> None:
+    table = {"chris": ("christian", "christopher"), "o'neil": ("back\\slash",), "kasia": ("kaś",)}
+    rows = spark.createDataFrame([("chris",), ("o'neil",), ("kasia",), ("anna",), (None,)],
+                                 "name string")
+    found = rows.select("name", F.element_at(names_map(table), F.col("name")).alias("names"))
+    assert sorted(found.collect(), key=lambda r: str(r["name"])) == [
+        Row(name=None, names=None), Row(name="anna", names=None),
+        Row(name="chris", names=["christian", "christopher"]),
+        Row(name="kasia", names=["kaś"]), Row(name="o'neil", names=["back\\slash"])]
