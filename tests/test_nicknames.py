@@ -40,3 +40,6 @@ def test_the_names_map_looks_up_each_name_and_keeps_any_character(spark: SparkSe
         Row(name=None, names=None), Row(name="anna", names=None),
         Row(name="chris", names=["christian", "christopher"]),
         Row(name="kasia", names=["kaś"]), Row(name="o'neil", names=["back\\slash"])]
+    nothing = rows.select(F.element_at(names_map({}), F.col("name")).alias("names"))
+    assert nothing.schema.simpleString() == "struct<names:array<string>>"
+    assert nothing.collect() == [Row(names=None)] * 5
