@@ -71,16 +71,17 @@ def test_hash_sample_is_the_same_however_the_records_are_partitioned(
     assert hash_sample(records, 1_000, seed=42).count() == 300
 
 
-def test_local_sessions_start_from_the_class_archive_only_when_it_exists(
+def test_local_sessions_use_the_parallel_collector_and_the_class_archive_when_it_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "spark-classes.jsa"
     monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
     monkeypatch.setenv("IDRES_CLASS_ARCHIVE", str(archive))
-    assert "spark.driver.extraJavaOptions" not in session_settings()
+    assert session_settings()["spark.driver.extraJavaOptions"] == "-XX:+UseParallelGC"
     archive.write_bytes(b"archive")
     settings = session_settings()
-    assert settings["spark.driver.extraJavaOptions"] == f"-XX:SharedArchiveFile={archive}"
+    assert settings["spark.driver.extraJavaOptions"] == (
+        f"-XX:+UseParallelGC -XX:SharedArchiveFile={archive}")
     # The configuration's own JVM options win (and must name the archive to keep it).
     assert session_settings({"spark.driver.extraJavaOptions": "-Dx=1"})[
         "spark.driver.extraJavaOptions"] == "-Dx=1"
