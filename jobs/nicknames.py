@@ -10,6 +10,8 @@ from importlib import resources
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from jobs.tables import sql_string
+
 
 @cache
 def _rows() -> tuple[tuple[str, ...], ...]:
@@ -47,11 +49,6 @@ def nicknames_of_one_name(a: str, b: str) -> bool:
     return bool(set(groups.get(a, (a,))) & set(groups.get(b, (b,))))
 
 
-def _sql_text(text: str) -> str:
-    """Returns `text` as a Spark SQL string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def names_map(table: Mapping[str, tuple[str, ...]]) -> Column:
     """Returns `table` (nickname_groups, familiar_forms) as a Spark map literal: folded name ->
     array of names; a name the table lacks looks up null.
@@ -60,7 +57,8 @@ def names_map(table: Mapping[str, tuple[str, ...]]) -> Column:
     1,500 calls into the JVM and 1.2 s of every run (py-spy, 2026-12-05). Cast, so an empty
     table or an empty list of names is still typed as names."""
     items = sorted(table.items())
-    keys = ", ".join(_sql_text(name) for name, _names in items)
-    values = ", ".join(f"array({', '.join(_sql_text(n) for n in names)})" for _name, names in items)
+    keys = ", ".join(sql_string(name) for name, _names in items)
+    values = ", ".join(f"array({', '.join(sql_string(n) for n in names)})"
+                       for _name, names in items)
     return F.expr(f"CAST(map_from_arrays(array({keys}), array({values})) "
                   "AS map<string, array<string>>)")

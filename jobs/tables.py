@@ -74,9 +74,9 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
             raise ValueError(f"table {table} is run-scoped: a run_id is needed to write it")
         if "run_id" not in df.columns:
             raise ValueError(f"table {table}: the rows to write have no run_id column")
-        condition = f"run_id = {_sql_string(run_id)}"
+        condition = f"run_id = {sql_string(run_id)}"
         if stages:
-            condition += f" AND stage IN ({', '.join(_sql_string(s) for s in stages)})"
+            condition += f" AND stage IN ({', '.join(sql_string(s) for s in stages)})"
         writer = writer.option("replaceWhere", condition)
         if not DeltaTable.isDeltaTable(df.sparkSession, path):
             writer = df.write.format("delta").mode("append")
@@ -91,6 +91,7 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
     log.info("wrote Delta table %s", table)
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
+    """Returns `value` as a Spark SQL string literal."""
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
