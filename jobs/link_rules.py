@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
 from jobs.nicknames import nicknames_of_one_name
+from jobs.tables import sql_string
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,8 @@ def with_name_genders(records: DataFrame) -> DataFrame:
 # A word of an email's local part is a first name when at least this many register records
 # carry it as theirs.
 MIN_FIRST_NAME_RECORDS = 3
+# The surname's parts, as split for with_email_naming_another (a SQL string literal).
+_NAME_PARTS = sql_string(r"[\s-]+")
 
 
 def with_email_naming_another(records: DataFrame) -> DataFrame:
@@ -239,35 +242,39 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     the driver, and the (usually empty) list of those that do is matched as a literal set.
     The checks as Spark expressions (the names and the nickname list as literals) doubled the
     time to prepare the demo's records, and joining the list as a frame made the later stages
-    of a run on an independent data set some 8 s slower (see 18e3524)."""
+    of a run on an independent data set some 8 s slower (see 18e3524). The known names are
+    written into one SQL expression (`IN (...)`, which Spark looks up in a hash set): as a
+    literal Column each they cost one call into the JVM per name, about 0.8 ms, and there are
+    as many as the register has common first names."""
     no = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     if "email" not in records.columns:
         return no
-    first = F.split(F.col("first_name_norm"), " ").getItem(0)
+    first = "split(first_name_norm, ' ')[0]"
     names = [row["_word"] for row in (
         records.where((F.col("source_kind") == "registry") & F.col("first_name_norm").isNotNull())
-        .groupBy(first.alias("_word")).count()
+        .groupBy(F.expr(first).alias("_word")).count()
         .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
         .collect())]
     if not names:
         return no
-    local = F.substring_index(F.col("email"), "@", 1)
-    surnames = F.filter(F.split(F.col("last_name_norm"), r"[\s-]+"), lambda w: F.length(w) >= 3)
-    others = F.filter(F.split(local, "[^a-z]+"),
-                      lambda w: w.isin(names) & (F.levenshtein(w, first) > 2)
-                      & ~F.array_contains(surnames, w))
-    candidates = (records.where(F.col("email").isNotNull() & first.isin(names)
-                                & F.exists(surnames, lambda w: local.contains(w))
-                                & ~local.contains(first))
-                  .select("record_id", first.alias("first"), others.alias("others"))
+    known = ", ".join(sql_string(name) for name in names)
+    local = "substring_index(email, '@', 1)"
+    surnames = f"filter(split(last_name_norm, {_NAME_PARTS}), part -> length(part) >= 3)"
+    others = (f"filter(split({local}, '[^a-z]+'), word -> word IN ({known}) "
+              f"AND levenshtein(word, {first}) > 2 AND NOT array_contains({surnames}, word))")
+    qualifies = (f"email IS NOT NULL AND {first} IN ({known}) AND NOT contains({local}, {first})"
+                 f" AND exists({surnames}, part -> contains({local}, part))")
+    candidates = (records.where(F.expr(qualifies))
+                  .select("record_id", F.expr(first).alias("first"), F.expr(others).alias("others"))
                   .where(F.size("others") > 0).collect())
     flagged = [row["record_id"] for row in candidates
                if any(not nicknames_of_one_name(word, row["first"]) for word in row["others"])]
     log.info("emails naming another member of the family: %d records", len(flagged))
     if not flagged:
         return no
+    listed = ", ".join(sql_string(record_id) for record_id in flagged)
     return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
-                              F.coalesce(F.col("record_id").isin(flagged), F.lit(False)))
+                              F.expr(f"coalesce(record_id IN ({listed}), false)"))
 
 
 # A social display name is a phrase, not a name, when at least this many accounts show it and

@@ -979,8 +979,9 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
         ("claudia", "kowalska-fischer", "sebastian.fischer@mail.example"),  # double surname
         ("claudia", "fischer", None),  # no email seen in plain text
     ]
+    # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
-             "peter"]
+             "peter", "d'arcy"]
     rows = [(f"crm/{i}", "registry", *person) for i, person in enumerate(people)] \
         + [(f"ref/{name}{i}", "registry", name, "x", None) for name in known for i in range(3)] \
         + [("ref/otto", "registry", "otto", "x", None)] \
