@@ -197,7 +197,12 @@ def test_erased_records_and_their_orders_are_rejected_without_their_rows(
     orders = ingest_orders(spark, tmp_path, "S2")
     # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
     keys = {hashlib.sha256(k.encode()).hexdigest() for k in ("magazine/S1", "magazine/S3")}
+    # Erasures accumulate over the years: thousands of other records' keys change nothing.
+    keys |= {hashlib.sha256(f"cable/C{i}".encode()).hexdigest() for i in range(3000)}
     erased = reject_erased(registry, keys)
+    assert (erased.accepted.columns, erased.rejected.columns) == (
+        registry.accepted.columns, registry.rejected.columns)
+    assert reject_erased(registry, set()) is registry
     kept_before = {r["source_record_id"] for r in registry.accepted.collect()}
     kept = {r["source_record_id"] for r in erased.accepted.collect()}
     assert kept == kept_before - {"S1", "S3"} and "S2" in kept
