@@ -40,7 +40,7 @@ from jobs.config import SourceConfig, local_path
 from jobs.privacy import ERASED, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.standardize import parse_date
-from jobs.tables import sql_string
+from jobs.tables import sql_in
 
 log = logging.getLogger(__name__)
 
@@ -492,12 +492,12 @@ def reject_erased(part: IngestedSource, erased_keys: Collection[str]) -> Ingeste
     written as one SQL expression (see _with_listed): erasures only ever accumulate."""
     if not erased_keys:
         return part
-    listed = ", ".join(sql_string(key) for key in sorted(erased_keys))
+    keys = sorted(erased_keys)
     if part.source.kind == "orders":
         owner = F.concat_ws("/", F.lit(part.source.registry), F.col("subscriber_id"))
     else:
         owner = F.concat_ws("/", F.col("source"), F.col("source_record_id"))
-    accepted = _with_listed(part.accepted, _ERASED_FLAG, record_key(owner), listed)
+    accepted = _with_listed(part.accepted, _ERASED_FLAG, record_key(owner), keys)
     erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
     newly_rejected = accepted.where(erased).select(
@@ -508,11 +508,11 @@ def reject_erased(part: IngestedSource, erased_keys: Collection[str]) -> Ingeste
     # erased subscriber with an unreadable amount) keeps no raw row either: it is rejected as
     # erased.
     rejected = _with_listed(part.rejected, _ERASED_FLAG, record_key(
-        F.concat_ws("/", F.col("source"), F.col("source_record_id"))), listed)
+        F.concat_ws("/", F.col("source"), F.col("source_record_id"))), keys)
     rejected_erased = erased
     if part.source.kind == "orders":
         rejected = _with_listed(rejected, _OWNER_ERASED_FLAG,
-                                order_owner_key(part.source.registry or "", F.col("raw")), listed)
+                                order_owner_key(part.source.registry or "", F.col("raw")), keys)
         rejected_erased = erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
     rejected = rejected.select(
         "source", "source_file", "source_record_id",
@@ -534,9 +534,10 @@ _ERASED_FLAG = "_erased"
 _OWNER_ERASED_FLAG = "_owner_erased"
 
 
-def _with_listed(frame: DataFrame, flag: str, value: Column, listed: str) -> DataFrame:
-    """Returns `frame` with the boolean column `flag`: `value` is one of `listed` (SQL string
-    literals, comma-separated; null where `value` is null). One SQL `IN` expression, which
-    Spark looks up in a hash set: as a literal Column each (Column.isin), every value costs a
-    call into the JVM, some 1.4 s for 5,000 keys at each of the two or three uses per source."""
-    return frame.withColumn(flag, value).withColumn(flag, F.expr(f"`{flag}` IN ({listed})"))
+def _with_listed(frame: DataFrame, flag: str, value: Column, values: Sequence[str]
+                 ) -> DataFrame:
+    """Returns `frame` with the boolean column `flag`: `value` is one of `values` (null where
+    `value` is null), as one SQL condition (jobs.tables.sql_in). With Column.isin each value
+    was a call into the JVM: the demo's six sources took 31 to 33 s to split against 5,000
+    keys, now 2 s (README "Erasure on request")."""
+    return frame.withColumn(flag, value).withColumn(flag, F.expr(sql_in(f"`{flag}`", values)))

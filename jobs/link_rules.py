@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
 from jobs.nicknames import nicknames_of_one_name
-from jobs.tables import sql_string
+from jobs.tables import sql_in, sql_string
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +243,9 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     The checks as Spark expressions (the names and the nickname list as literals) doubled the
     time to prepare the demo's records, and joining the list as a frame made the later stages
     of a run on an independent data set some 8 s slower (see 18e3524). The known names are
-    written into one SQL expression (`IN (...)`, which Spark looks up in a hash set): as a
-    literal Column each they cost one call into the JVM per name, about 0.8 ms, and there are
-    as many as the register has common first names."""
+    written into one SQL condition (jobs.tables.sql_in): as a literal Column each they cost
+    one call into the JVM per name, and there are as many as the register has common first
+    names."""
     no = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     if "email" not in records.columns:
         return no
@@ -257,12 +257,11 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
         .collect())]
     if not names:
         return no
-    known = ", ".join(sql_string(name) for name in names)
     local = "substring_index(email, '@', 1)"
     surnames = f"filter(split(last_name_norm, {_NAME_PARTS}), part -> length(part) >= 3)"
-    others = (f"filter(split({local}, '[^a-z]+'), word -> word IN ({known}) "
+    others = (f"filter(split({local}, '[^a-z]+'), word -> {sql_in('word', names)} "
               f"AND levenshtein(word, {first}) > 2 AND NOT array_contains({surnames}, word))")
-    qualifies = (f"email IS NOT NULL AND {first} IN ({known}) AND NOT contains({local}, {first})"
+    qualifies = (f"email IS NOT NULL AND {sql_in(first, names)} AND NOT contains({local}, {first})"
                  f" AND exists({surnames}, part -> contains({local}, part))")
     candidates = (records.where(F.expr(qualifies))
                   .select("record_id", F.expr(first).alias("first"), F.expr(others).alias("others"))
@@ -272,9 +271,8 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     log.info("emails naming another member of the family: %d records", len(flagged))
     if not flagged:
         return no
-    listed = ", ".join(sql_string(record_id) for record_id in flagged)
     return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
-                              F.expr(f"coalesce(record_id IN ({listed}), false)"))
+                              F.expr(f"coalesce({sql_in('record_id', flagged)}, false)"))
 
 
 # A social display name is a phrase, not a name, when at least this many accounts show it and

@@ -221,6 +221,21 @@ def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         ("O1", "erased", None, None), ("O3", "erased", None, None)]
 
 
+def test_a_listed_values_condition_matches_exactly_its_values(spark: SparkSession) -> None:
+    from jobs.tables import sql_in
+
+    values = ["a'b", "back\\slash", "plain", "Ünïcode", "new\nline"]
+    rows = [(v,) for v in values] + [("other",), ("ab",), ("back\\\\slash",), (None,)]
+    frame = spark.createDataFrame(rows, "v string")
+    matched = {r["v"]: r["m"] for r in frame.select(
+        "v", F.expr(sql_in("v", values)).alias("m")).collect()}
+    assert matched == {**{v: True for v in values}, "other": False, "ab": False,
+                       "back\\\\slash": False, None: None}
+    # No values: a condition that is false for every row, not a syntax error.
+    assert sql_in("v", []) == "false"
+    assert {r[0] for r in frame.select(F.expr(sql_in("v", []))).collect()} == {False}
+
+
 def test_missing_local_sources_are_named_before_spark_starts(tmp_path: Path) -> None:
     (tmp_path / "day1.jsonl").write_text("{}\n", encoding="utf-8")
     (tmp_path / "registry.csv").write_text("subscriber_id\n", encoding="utf-8")
