@@ -539,5 +539,5 @@ def _with_listed(frame: DataFrame, flag: str, value: Column, values: Sequence[st
     """Returns `frame` with the boolean column `flag`: `value` is one of `values` (null where
     `value` is null), as one SQL condition (jobs.tables.sql_in). With Column.isin each value
     was a call into the JVM: the demo's six sources took 31 to 33 s to split against 5,000
-    keys, now 2 s (README "Erasure on request")."""
+    keys, now 2 to 3 s (README "Erasure on request")."""
     return frame.withColumn(flag, value).withColumn(flag, F.expr(sql_in(f"`{flag}`", values)))
