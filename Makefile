@@ -12,7 +12,7 @@ DEMO_PERSONS ?= 10000
 DEMO_DIR := demo
 MVN_COPY := org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy
 
-.PHONY: setup run test lint bench-components bench-accuracy bench-scale demo-data clean
+.PHONY: setup run test lint bench-components bench-accuracy bench-scale bench-erasure demo-data clean
 
 CLASS_ARCHIVE := $(JARS)/spark-classes.jsa
 
@@ -77,6 +77,10 @@ lint: setup
 
 bench-components: setup
 	$(PY) benchmarks/bench_components.py
+
+# Ingest's check of the demo's sources against 1,000 to 20,000 erased records' keys.
+bench-erasure: setup demo-data
+	$(PY) benchmarks/bench_erasure.py
 
 # The whole job on demo populations of several sizes: time per stage and peak memory.
 # SCALE_PERSONS lists the sizes, e.g. SCALE_PERSONS="10000 100000 300000".
