@@ -78,7 +78,7 @@ lint: setup
 bench-components: setup
 	$(PY) benchmarks/bench_components.py
 
-# Ingest's check of the demo's sources against 1,000 to 20,000 erased records' keys.
+# Ingest's check of the demo's sources against 1,000 to 100,000 erased records' keys.
 bench-erasure: setup demo-data
 	$(PY) benchmarks/bench_erasure.py
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import glob
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession, Window
@@ -37,10 +37,9 @@ from pyspark.sql.types import (
 )
 
 from jobs.config import SourceConfig, local_path
-from jobs.privacy import ERASED, order_owner_key, record_key
+from jobs.privacy import ERASED, ErasedKeys, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.standardize import parse_date
-from jobs.tables import sql_in
 
 log = logging.getLogger(__name__)
 
@@ -481,39 +480,37 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
     )
 
 
-def reject_erased(part: IngestedSource, erased_keys: Collection[str]) -> IngestedSource:
+def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     """Returns the source split again: the rows of records erased on request (jobs.privacy;
-    `erased_keys` their `record_key`s) are rejected as `erased`, with no raw row and no value
+    `erased` their `record_key`s) are rejected as `erased`, with no raw row and no value
     kept; an order goes with its subscriber's registry record.
 
     Run before reject_orphan_orders: an erased subscriber's orders are erased, not orphans.
-    The keys are a set in the query (a hash look-up per row): on the demo data joining a table
-    of them made ingest some 10 s slower, the set some 3 to 7 s (two runs each way). The set is
-    written as one SQL expression (see _with_listed): erasures only ever accumulate."""
-    if not erased_keys:
+    Erasures only accumulate: a few thousand keys are a list in the query, more a broadcast
+    join (ErasedKeys.mark)."""
+    if not erased:
         return part
-    keys = sorted(erased_keys)
     if part.source.kind == "orders":
         owner = F.concat_ws("/", F.lit(part.source.registry), F.col("subscriber_id"))
     else:
         owner = F.concat_ws("/", F.col("source"), F.col("source_record_id"))
-    accepted = _with_listed(part.accepted, _ERASED_FLAG, record_key(owner), keys)
-    erased = F.col(_ERASED_FLAG)
+    accepted = erased.mark(part.accepted, _ERASED_FLAG, record_key(owner))
+    is_erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
-    newly_rejected = accepted.where(erased).select(
+    newly_rejected = accepted.where(is_erased).select(
         "source", F.lit(part.source.path).alias("source_file"), "source_record_id",
         F.lit(ERASED).alias("reason"), withheld.alias("column"), withheld.alias("raw"),
         "run_id")
     # A row rejected for another reason (a duplicate of the erased record, an order of the
     # erased subscriber with an unreadable amount) keeps no raw row either: it is rejected as
     # erased.
-    rejected = _with_listed(part.rejected, _ERASED_FLAG, record_key(
-        F.concat_ws("/", F.col("source"), F.col("source_record_id"))), keys)
-    rejected_erased = erased
+    rejected = erased.mark(part.rejected, _ERASED_FLAG, record_key(
+        F.concat_ws("/", F.col("source"), F.col("source_record_id"))))
+    rejected_erased = is_erased
     if part.source.kind == "orders":
-        rejected = _with_listed(rejected, _OWNER_ERASED_FLAG,
-                                order_owner_key(part.source.registry or "", F.col("raw")), keys)
-        rejected_erased = erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
+        rejected = erased.mark(rejected, _OWNER_ERASED_FLAG,
+                               order_owner_key(part.source.registry or "", F.col("raw")))
+        rejected_erased = is_erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
     rejected = rejected.select(
         "source", "source_file", "source_record_id",
         F.when(rejected_erased, F.lit(ERASED)).otherwise(F.col("reason")).alias("reason"),
@@ -522,7 +519,7 @@ def reject_erased(part: IngestedSource, erased_keys: Collection[str]) -> Ingeste
         "run_id")
     return IngestedSource(
         part.source,
-        accepted.where(~erased).drop(_ERASED_FLAG),
+        accepted.where(~is_erased).drop(_ERASED_FLAG),
         rejected.unionByName(newly_rejected),
         part.missing_columns,
         part.read,
@@ -532,12 +529,3 @@ def reject_erased(part: IngestedSource, erased_keys: Collection[str]) -> Ingeste
 # reject_erased's working columns: the row's record, or its order's subscriber, was erased.
 _ERASED_FLAG = "_erased"
 _OWNER_ERASED_FLAG = "_owner_erased"
-
-
-def _with_listed(frame: DataFrame, flag: str, value: Column, values: Sequence[str]
-                 ) -> DataFrame:
-    """Returns `frame` with the boolean column `flag`: `value` is one of `values` (null where
-    `value` is null), as one SQL condition (jobs.tables.sql_in). With Column.isin each value
-    was a call into the JVM: the demo's six sources took 31 to 33 s to split against 5,000
-    keys, now 2 to 3 s (README "Erasure on request")."""
-    return frame.withColumn(flag, value).withColumn(flag, F.expr(sql_in(f"`{flag}`", values)))

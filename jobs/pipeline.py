@@ -223,6 +223,7 @@ def ingest_stage(ctx: RunContext) -> None:
                            tables.REJECTED_RECORDS, run_id=ctx.run_id)
         for part in ingested.values():
             part.rejected.unpersist()
+        erased.release()
         _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
         frames = [standardize(part.accepted, part.source.kind, ctx.run_date.year)

@@ -26,7 +26,7 @@ import csv
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,12 +84,66 @@ def order_owner_key(registry: str, raw: Column) -> Column:
     return F.when(subscriber != "", record_key(F.concat_ws("/", F.lit(registry), subscriber)))
 
 
-def erased_record_keys(spark: SparkSession, warehouse: str) -> set[str]:
-    """Returns the `record_key`s of every erasure (empty when nothing was erased)."""
+# Up to this many erased records' keys, ingest writes them into its query as one list (a hash
+# set; jobs.tables.sql_in); beyond, it joins a frame of them, broadcast. A list is analyzed
+# again by every plan built on it. `make bench-erasure` (2026-12-05), the demo's six sources
+# split and counted: 1,000 keys 3.4 s listed, 3.9 s joined; 5,000 keys 3.3 and 4.1 s; 20,000
+# keys 9.5 and 3.7 s; 100,000 keys 66 and 6.4 s.
+MAX_LISTED_ERASURES = 5_000
+
+
+@dataclass(frozen=True)
+class ErasedKeys:
+    """The `record_key`s of every erasure, as ingest matches them (jobs.ingest.reject_erased):
+    `listed` (sorted) when they are few, else `frame` (one column, `record_key`, distinct)."""
+    listed: tuple[str, ...] = ()
+    frame: DataFrame | None = None
+
+    @classmethod
+    def of(cls, spark: SparkSession, keys: Collection[str],
+           max_listed: int = MAX_LISTED_ERASURES) -> ErasedKeys:
+        """Returns `keys` (record keys) held as erased_record_keys holds the stored ones."""
+        distinct = sorted(set(keys))
+        if len(distinct) <= max_listed:
+            return cls(listed=tuple(distinct))
+        return cls(frame=spark.createDataFrame([(key,) for key in distinct],
+                                               "record_key string").persist())
+
+    def __bool__(self) -> bool:
+        return bool(self.listed) or self.frame is not None
+
+    def mark(self, frame: DataFrame, flag: str, key: Column) -> DataFrame:
+        """Returns `frame` with the boolean column `flag`: `key` (a record key) was erased; null
+        where `key` is null."""
+        with_key = frame.withColumn(flag, key)
+        if self.frame is None:
+            return with_key.withColumn(flag, F.expr(tables.sql_in(f"`{flag}`", self.listed)))
+        found, matched = f"{flag}_found", f"{flag}_key"
+        erased = F.broadcast(self.frame.select(F.col("record_key").alias(matched),
+                                               F.lit(True).alias(found)))
+        return (with_key.join(erased, F.col(flag) == F.col(matched), "left")
+                .withColumn(flag, F.when(F.col(flag).isNotNull(),
+                                         F.coalesce(F.col(found), F.lit(False))))
+                .drop(matched, found))
+
+    def release(self) -> None:
+        """Frees the frame's cached keys, if any."""
+        if self.frame is not None:
+            self.frame.unpersist()
+
+
+def erased_record_keys(spark: SparkSession, warehouse: str,
+                       max_listed: int = MAX_LISTED_ERASURES) -> ErasedKeys:
+    """Returns the `record_key`s of every erasure (none when nothing was erased): listed when
+    there are at most `max_listed`, else as a persisted frame (release it after use)."""
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
     if stored is None:
-        return set()
-    return {row["record_key"] for row in stored.select("record_key").distinct().collect()}
+        return ErasedKeys()
+    keys = stored.select("record_key").distinct()
+    few = [row["record_key"] for row in keys.limit(max_listed + 1).collect()]
+    if len(few) <= max_listed:
+        return ErasedKeys(listed=tuple(sorted(few)))
+    return ErasedKeys(frame=keys.persist())
 
 
 def find_customers(spark: SparkSession, warehouse: str, identifier: Identifier) -> list[str]:

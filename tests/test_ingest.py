@@ -191,18 +191,24 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
         ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
 
 
+@pytest.mark.parametrize("max_listed", [0, 10_000], ids=["joined", "listed"])
 def test_erased_records_and_their_orders_are_rejected_without_their_rows(
-        spark: SparkSession, tmp_path: Path) -> None:
+        spark: SparkSession, tmp_path: Path, max_listed: int) -> None:
+    from jobs.privacy import ErasedKeys
+
     registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
     orders = ingest_orders(spark, tmp_path, "S2")
     # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
     keys = {hashlib.sha256(k.encode()).hexdigest() for k in ("magazine/S1", "magazine/S3")}
     # Erasures accumulate over the years: thousands of other records' keys change nothing.
     keys |= {hashlib.sha256(f"cable/C{i}".encode()).hexdigest() for i in range(3000)}
-    erased = reject_erased(registry, keys)
+    # Matched as a list in the query or, beyond max_listed keys, joined as a frame.
+    held = ErasedKeys.of(spark, keys, max_listed=max_listed)
+    assert (held.frame is None) == (max_listed > len(keys))
+    erased = reject_erased(registry, held)
     assert (erased.accepted.columns, erased.rejected.columns) == (
         registry.accepted.columns, registry.rejected.columns)
-    assert reject_erased(registry, set()) is registry
+    assert reject_erased(registry, ErasedKeys()) is registry
     kept_before = {r["source_record_id"] for r in registry.accepted.collect()}
     kept = {r["source_record_id"] for r in erased.accepted.collect()}
     assert kept == kept_before - {"S1", "S3"} and "S2" in kept
@@ -215,10 +221,11 @@ def test_erased_records_and_their_orders_are_rejected_without_their_rows(
 
     assert in_order([tuple(r[c] for c in columns) for r in erased.rejected.collect()]) == \
         in_order(expected)
-    erased_orders = reject_erased(orders, keys)
+    erased_orders = reject_erased(orders, held)
     assert [r["order_id"] for r in erased_orders.accepted.collect()] == ["O2"]
     assert sorted(tuple(r[c] for c in columns) for r in erased_orders.rejected.collect()) == [
         ("O1", "erased", None, None), ("O3", "erased", None, None)]
+    held.release()
 
 
 def test_a_listed_values_condition_matches_exactly_its_values(spark: SparkSession) -> None:

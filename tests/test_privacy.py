@@ -161,6 +161,20 @@ def test_the_erasure_keeps_hashes_of_record_ids_only(spark: SparkSession,
         (hashlib.sha256(i.encode()).hexdigest(), erasure.customer, REQUEST) for i in ids)
 
 
+def test_the_erased_keys_are_listed_when_few_and_a_frame_when_many(
+        spark: SparkSession, erasure: Erasure) -> None:
+    from jobs.privacy import erased_record_keys
+
+    stored = sorted({r["record_key"] for r in rows(spark, erasure.warehouse, tables.ERASURES)})
+    assert len(stored) > 1
+    few = erased_record_keys(spark, str(erasure.warehouse))
+    assert few.frame is None and list(few.listed) == stored
+    many = erased_record_keys(spark, str(erasure.warehouse), max_listed=len(stored) - 1)
+    assert many.listed == () and many.frame is not None
+    assert sorted(r["record_key"] for r in many.frame.collect()) == stored
+    many.release()
+
+
 def personal_values(erasure: Erasure) -> set[str]:
     """The person's identifying values: record ids, keys, email, hashes, phone."""
     values: set[str] = set()
