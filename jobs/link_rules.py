@@ -278,6 +278,8 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
 # A social display name is a phrase, not a name, when at least this many accounts show it and
 # none of its words is a name that a register or a web login carries (see without_phrase_names).
 MIN_PHRASE_ACCOUNTS = 3
+# Joins a first and a last name into one text to match phrases by (a character no name holds).
+_PHRASE_JOINER = "\u241f"
 
 
 def without_phrase_names(records: DataFrame) -> DataFrame:
@@ -305,17 +307,17 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
         F.coalesce(F.split("first_name_norm", " "), F.array().cast("array<string>")),
         F.coalesce(F.split("last_name_norm", " "), F.array().cast("array<string>"))))
     names = {row["_word"] for row in records.where(~social).select(name_words.alias("_word"))
-             .where(F.col("_word").isin(words)).distinct().collect()}
+             .where(F.expr(sql_in("_word", words))).distinct().collect()}
     phrases = [(first, last) for first, last in shown
                if not any(w in names for part in (first, last) if part for w in part.split())]
     log.info("social display names read as phrases, not names: %d", len(phrases))
     if not phrases:
         return records
-    # Matched as one text (first and last name, the last possibly empty), few enough to be
-    # literals (Spark's InSet, a hash look-up).
-    full = F.concat_ws("\u241f", "first_name_norm", F.coalesce("last_name_norm", F.lit("")))
-    phrase = F.coalesce(social & full.isin([f"{first}\u241f{last or ''}"
-                                            for first, last in phrases]), F.lit(False))
+    # Matched as one text (first and last name, the last possibly empty), as a list in the
+    # query (jobs.tables.sql_in; Spark's InSet, a hash look-up).
+    full = f"concat_ws({sql_string(_PHRASE_JOINER)}, first_name_norm, coalesce(last_name_norm, ''))"
+    shown_as = [f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases]
+    phrase = F.expr(f"coalesce(source_kind = 'social' AND {sql_in(full, shown_as)}, false)")
     named = [c for c in ("first_name", "last_name", "first_name_norm", "last_name_norm")
              if c in records.columns]
     return records.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)

@@ -1377,7 +1377,8 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
     from jobs.link_rules import without_phrase_names
 
     social = [("coffee", "addict")] * 3 + [("stay", "curious")] * 2 + [("gamerguy", None)] * 3 \
-        + [("anna", "virtanen")] * 3 + [("matti", "coffee")] * 3 + [("pixel", "punk")] * 3
+        + [("anna", "virtanen")] * 3 + [("matti", "coffee")] * 3 + [("pixel", "punk")] * 3 \
+        + [("selfie", None)] * 3 + [("don't", "panic")] * 3
     rows = [(f"social/x:{i}", "social", first, last) for i, (first, last) in enumerate(social)] \
         + [("crm/1", "registry", "anna", "virtanen"), ("crm/2", "registry", "matti", "aho"),
            ("web/1", "online", "punk", None),
@@ -1388,8 +1389,10 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
     actual = without_phrase_names(records)
     # Coffee Addict: three accounts, no word a name. Stay Curious: two accounts only. Gamerguy:
     # a register carries it. Anna Virtanen and Matti Coffee: names a register carries (matti).
-    # Pixel Punk: a web login's name (punk).
-    expected = [(record_id, kind, None, None) if (first, last) == ("coffee", "addict") else
+    # Pixel Punk: a web login's name (punk). Selfie (no last name) and Don't Panic (a quote in
+    # the list the query is given): phrases.
+    phrases = {("coffee", "addict"), ("selfie", None), ("don't", "panic")}
+    expected = [(record_id, kind, None, None) if (first, last) in phrases else
                 (record_id, kind, first, last) for record_id, kind, first, last in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
