@@ -77,7 +77,7 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
             raise ValueError(f"table {table}: the rows to write have no run_id column")
         condition = f"run_id = {sql_string(run_id)}"
         if stages:
-            condition += f" AND stage IN ({', '.join(sql_string(s) for s in stages)})"
+            condition += f" AND {sql_in('stage', stages)}"
         writer = writer.option("replaceWhere", condition)
         if not DeltaTable.isDeltaTable(df.sparkSession, path):
             writer = df.write.format("delta").mode("append")
