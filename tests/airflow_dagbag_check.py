@@ -11,15 +11,20 @@ Exits 0 when every check passes, 1 otherwise, after a closing line "N passed, M 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-# Before Airflow is imported: a throw-away home (its config and SQLite file) and no examples.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="idres-airflow-"))
+# Before Airflow is imported: a throw-away home (its config and SQLite file), removed at exit,
+# and no examples.
+if "AIRFLOW_HOME" not in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="idres-airflow-")
+    atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 from airflow.models import DagBag  # noqa: E402
