@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 from datasets import Dataset, prepare, prepare_labelled
 from deltalake import DeltaTable
 from diagnose import error_causes, what_if_thresholds
@@ -398,6 +399,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     notes: dict[str, Any] = {}
     spark_conf = dict(args.spark_conf)
+    # The labelled data sets are checked before anything runs: a wrong path or a missing
+    # ground_truth: key should not surface after the built-in data sets' runs.
+    labelled = []
+    taken = set(args.datasets)
+    for name, conf in args.labelled:
+        if name in taken:
+            log.error("labelled data set %r: the name is taken; give NAME=CONF", name)
+            return 2
+        taken.add(name)
+        try:
+            labelled.append(prepare_labelled(name, conf, args.work_dir.resolve(), spark_conf))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            log.error("%s", exc)
+            return 2
     for name in args.datasets:
         if name.startswith("demo") and not _demo_generator_ready():
             log.warning("[demo] skipped: jobs.demo_data has no generate_demo_data yet")
@@ -410,11 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                       args.splink_location)
         rows += dataset_rows
         log.info("[%s] done\n%s", name, format_table(dataset_rows))
-    for name, conf in args.labelled:
-        if name in notes:
-            log.error("labelled data set %r: the name is taken; give NAME=CONF", name)
-            return 2
-        dataset = prepare_labelled(name, conf, args.work_dir.resolve(), spark_conf)
+    for dataset in labelled:
+        name = dataset.name
         dataset_rows, notes[name] = benchmark_dataset(dataset, args.tools, args.splink_threshold,
                                                       args.error_samples, spark_conf,
                                                       args.splink_location)
