@@ -682,8 +682,8 @@ def comparison_records(stored: DataFrame) -> DataFrame:
     and three times, and each read would carry the whole plan that derived them: Spark's
     analyzer then spent seconds on every step's plan (and ran the derivation again for each
     read). So the records are materialized before each of those two steps: on the demo data
-    the features take about 5 s instead of 10 (jobs.clustering.cut_lineage; see README
-    "Sizing")."""
+    the features take about 5 s instead of 10 (jobs.clustering.cut_lineage; see
+    benchmarks/README.md, "Sizing")."""
     features = with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
         with_blocking_columns(with_email_naming_another(without_phrase_names(stored))))))
     return with_name_genders(cut_lineage(with_expected_namesakes(cut_lineage(features))))

@@ -52,7 +52,7 @@ CLASS_ARCHIVE_OPTION = "-XX:SharedArchiveFile={path}"
 # JVM options of local runs. The parallel collector instead of G1: a batch run on two cores
 # wants throughput, not short pauses, and G1's concurrent work and write barriers cost CPU the
 # JIT and the job need. Whole demo runs, alternating, four each (2026-12-05): 83.8, 86.6, 84.2
-# and 86.4 s against 94.1, 95.9, 86.8 and 91.6 s with G1 (README "Sizing").
+# and 86.4 s against 94.1, 95.9, 86.8 and 91.6 s with G1 (benchmarks/README.md, "Sizing").
 LOCAL_JAVA_OPTIONS = ("-XX:+UseParallelGC",)
 
 # Settings the job relies on wherever it runs.
@@ -65,7 +65,7 @@ ALWAYS: dict[str, str] = {
     # Delta writes each file's minimum and maximum values into its transaction log, where an
     # erasure's VACUUM does not reach (jobs.privacy): a person's name or email could stay there
     # as some file's minimum. They serve only data skipping, which these reads do not need
-    # (FEBRL4 ran as fast without them, see the README's Sizing).
+    # (FEBRL4 ran as fast without them, see benchmarks/README.md, "Sizing").
     "spark.databricks.delta.stats.collect": "false",
 }
 
