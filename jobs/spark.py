@@ -54,6 +54,14 @@ CLASS_ARCHIVE_OPTION = "-XX:SharedArchiveFile={path}"
 # JIT and the job need. Whole demo runs, alternating, four each (2026-12-05): 83.8, 86.6, 84.2
 # and 86.4 s against 94.1, 95.9, 86.8 and 91.6 s with G1 (benchmarks/README.md, "Sizing").
 LOCAL_JAVA_OPTIONS = ("-XX:+UseParallelGC",)
+# HotSpot compiler directives of local runs (compiler_directives.json): Spark's generated
+# classes and Janino, which compiles them, are compiled by C1 only, not C2. Every query brings
+# new generated classes, and C2 spent about a quarter of a run's compiling CPU on them, on the
+# two cores the job runs on. 100,000 persons ran in 281 and 300 s against 347 and 317 s; on the
+# demo the gain is within the spread of runs (README "Sizing").
+COMPILER_DIRECTIVES = Path(__file__).resolve().parent / "compiler_directives.json"
+COMPILER_DIRECTIVES_OPTIONS = ("-XX:+UnlockDiagnosticVMOptions",
+                               "-XX:CompilerDirectivesFile={path}")
 
 # Settings the job relies on wherever it runs.
 ALWAYS: dict[str, str] = {
@@ -102,6 +110,8 @@ def session_settings(overrides: Mapping[str, str] | None = None) -> dict[str, st
         # PySpark reads the worker interpreter from the environment, not from the session conf.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         options = list(LOCAL_JAVA_OPTIONS)
+        if COMPILER_DIRECTIVES.is_file():  # a JVM given a missing directives file won't start
+            options += [o.format(path=COMPILER_DIRECTIVES) for o in COMPILER_DIRECTIVES_OPTIONS]
         archive = class_archive_path()
         if archive.is_file():
             options.append(CLASS_ARCHIVE_OPTION.format(path=archive))

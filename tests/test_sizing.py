@@ -11,8 +11,10 @@ import pyspark.daemon
 import pytest
 from pyspark.sql import SparkSession
 
+import jobs.spark as spark_module
 from jobs.pipeline import hash_sample
 from jobs.spark import (
+    COMPILER_DIRECTIVES,
     LOCAL_DEFAULTS,
     RECORDS_PER_PARTITION,
     fit_shuffle_partitions,
@@ -71,16 +73,22 @@ def test_hash_sample_is_the_same_however_the_records_are_partitioned(
     assert hash_sample(records, 1_000, seed=42).count() == 300
 
 
-def test_local_sessions_use_the_parallel_collector_and_the_class_archive_when_it_exists(
+def test_local_sessions_use_the_parallel_collector_the_directives_and_the_class_archive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "spark-classes.jsa"
     monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
     monkeypatch.setenv("IDRES_CLASS_ARCHIVE", str(archive))
-    assert session_settings()["spark.driver.extraJavaOptions"] == "-XX:+UseParallelGC"
+    directives = f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}"
+    assert session_settings()["spark.driver.extraJavaOptions"] == (
+        f"-XX:+UseParallelGC {directives}")
     archive.write_bytes(b"archive")
     settings = session_settings()
     assert settings["spark.driver.extraJavaOptions"] == (
+        f"-XX:+UseParallelGC {directives} -XX:SharedArchiveFile={archive}")
+    # Without the directives file (a JVM given a missing one does not start), none.
+    monkeypatch.setattr(spark_module, "COMPILER_DIRECTIVES", tmp_path / "missing.json")
+    assert session_settings()["spark.driver.extraJavaOptions"] == (
         f"-XX:+UseParallelGC -XX:SharedArchiveFile={archive}")
     # The configuration's own JVM options win (and must name the archive to keep it).
     assert session_settings({"spark.driver.extraJavaOptions": "-Dx=1"})[
