@@ -317,7 +317,7 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     # query (jobs.tables.sql_in; Spark's InSet, a hash look-up).
     full = f"concat_ws({sql_string(_PHRASE_JOINER)}, first_name_norm, coalesce(last_name_norm, ''))"
     shown_as = [f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases]
-    phrase = F.expr(f"coalesce(source_kind = 'social' AND {sql_in(full, shown_as)}, false)")
+    phrase = F.coalesce(social & F.expr(sql_in(full, shown_as)), F.lit(False))
     named = [c for c in ("first_name", "last_name", "first_name_norm", "last_name_norm")
              if c in records.columns]
     return records.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)

@@ -139,11 +139,14 @@ def erased_record_keys(spark: SparkSession, warehouse: str,
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
     if stored is None:
         return ErasedKeys()
-    keys = stored.select("record_key").distinct()
+    # Kept before it is first read: the count up to the limit and, when there are many, the
+    # joins then read the same distinct keys, not each the erasures table again.
+    keys = stored.select("record_key").distinct().persist()
     few = [row["record_key"] for row in keys.limit(max_listed + 1).collect()]
     if len(few) <= max_listed:
+        keys.unpersist()
         return ErasedKeys(listed=tuple(sorted(few)))
-    return ErasedKeys(frame=keys.persist())
+    return ErasedKeys(frame=keys)
 
 
 def find_customers(spark: SparkSession, warehouse: str, identifier: Identifier) -> list[str]:
