@@ -5,7 +5,9 @@
         [--labelled [NAME=]CONF ...]
 
 For each data set (the synthetic demo sources, the same with varied names and personal IPs,
-FEBRL4 as two registries, FEBRL3 as one registry with duplicates; see datasets.py, and any
+FEBRL4 as two registries, FEBRL3 as one registry with duplicates, three populations made
+without reading the job's code: independent and independent-hard of independent_data.py,
+independent-b of independent_data_b.py; see datasets.py, and any
 labelled data set of your own given by a job configuration with a `ground_truth:` key) it runs,
 each in a subprocess of its own and timed by the wall clock from start to exit:
 
@@ -56,7 +58,8 @@ log = logging.getLogger("bench")
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATASETS = ("demo", "demo-varied", "febrl4", "febrl3", "independent", "independent-hard")
+DATASETS = ("demo", "demo-varied", "febrl4", "febrl3", "independent", "independent-hard",
+            "independent-b")
 TOOLS = ("idres", "splink-spark", "splink-duckdb")
 RUN_DATE = "2026-11-22"
 ERROR_COLUMNS = ("first_name_norm", "last_name_norm", "birth_date", "email_sha256", "phone_e164",

@@ -209,9 +209,12 @@ def prepare_labelled(name: str, conf: Path, work: Path,
 
 
 # The independent populations: 8,000 persons; `independent-hard` has larger households, more
-# twins and more namesakes (see independent_data.py).
+# twins and more namesakes (see independent_data.py); `independent-b` is another population of
+# another make (independent_data_b.py: Sweden, the Netherlands, Spain and Italy, namesakes of
+# one origin, juniors, family mailboxes, business accounts).
 INDEPENDENT_PERSONS = 8_000
 INDEPENDENT = {"independent": (1, False), "independent-hard": (2, True)}
+INDEPENDENT_B = {"independent-b": 1}
 
 
 def prepare_independent(name: str, work: Path, spark_conf: dict[str, str] | None = None
@@ -220,17 +223,23 @@ def prepare_independent(name: str, work: Path, spark_conf: dict[str, str] | None
     demo generator), generated once into `work`/`name`/data and configured like a labelled
     data set of your own (prepare_labelled)."""
     import independent_data
+    import independent_data_b
 
-    seed, hard = INDEPENDENT[name]
+    if name in INDEPENDENT_B:
+        seed, hard, module = INDEPENDENT_B[name], False, "independent_data_b.py"
+    else:
+        (seed, hard), module = INDEPENDENT[name], "independent_data.py"
     data = work / name / "data"
-    generator = hashlib.sha1((REPO / "benchmarks" / "independent_data.py").read_bytes()
-                             ).hexdigest()[:12]
+    generator = hashlib.sha1((REPO / "benchmarks" / module).read_bytes()).hexdigest()[:12]
     marker = data / f".complete-{INDEPENDENT_PERSONS}-{seed}-{hard}-{generator}"
     if not marker.is_file():
         shutil.rmtree(data, ignore_errors=True)
         log.info("%s: generating %d persons (seed %d%s) into %s", name, INDEPENDENT_PERSONS,
                  seed, ", hard" if hard else "", data)
-        independent_data.generate(data, INDEPENDENT_PERSONS, seed, hard)
+        if name in INDEPENDENT_B:
+            independent_data_b.generate(data, INDEPENDENT_PERSONS, seed)
+        else:
+            independent_data.generate(data, INDEPENDENT_PERSONS, seed, hard)
         marker.touch()
     return prepare_labelled(name, data / "conf.yaml", work, spark_conf)
 
@@ -249,7 +258,7 @@ def prepare(name: str, work: Path, demo_persons: int,
     if name == "demo-varied":
         return prepare_demo(folder, demo_persons, demo_seed, spark_conf=spark_conf,
                             name_variety=VARIED_NAMES, personal_ips=True)
-    if name in INDEPENDENT:
+    if name in INDEPENDENT or name in INDEPENDENT_B:
         return prepare_independent(name, work, spark_conf)
     raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4, febrl3, "
-                     f"independent or independent-hard")
+                     f"independent, independent-hard or independent-b")
