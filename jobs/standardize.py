@@ -3,8 +3,9 @@
 Each `standardize_<kind>` turns the ingest stage's typed rows of one source into the columns of
 schemas/tables/standardized_records.yaml, in order. Values are kept as written (NFKC, trimmed)
 beside a folded form for matching (`*_norm`): lower case, accents removed, punctuation dropped.
-Placeholders that data entry uses for "unknown" (`noemail@...`, `0000000`, `1900-01-01`,
-`00000`) become null, so that they never look like evidence of identity.
+Placeholders that data entry uses for "unknown" (`noemail@...`, `0000000`, `1900-01-01` and
+other systems' zero dates, `00000`) become null, so that they never look like evidence of
+identity, nor of two identities.
 
 Everything here is a Column expression or a pure `DataFrame -> DataFrame` function. Spark has
 no Unicode normalization and no phone-number library, so those two (and only those) are
@@ -172,7 +173,12 @@ _DATE_FORMATS = (
     (r"^[A-Za-z]{3,9} \d{1,2}, \d{4}$", "MMMM d, yyyy"),
     (r"^[A-Za-z]{3} \d{1,2}, \d{4}$", "MMM d, yyyy"),
 )
-PLACEHOLDER_BIRTH_DATES = ("1900-01-01",)
+# Dates systems write when they know no birth date: their zero dates (1900-01-01, Excel's
+# 1899-12-30 and -31, the Unix epoch 1970-01-01) and the first of a century or of 1901. Read
+# as dates they disagree with the person's real one elsewhere and keep true matches apart:
+# 1901-01-01 and 1970-01-01 on independent-b cost 11 and 15 true pairs (seeds 1 and 2).
+PLACEHOLDER_BIRTH_DATES = ("1900-01-01", "1901-01-01", "1899-12-30", "1899-12-31", "1800-01-01",
+                           "1970-01-01")
 
 
 def parse_date(col: Column) -> Column:
@@ -189,7 +195,7 @@ def parse_date(col: Column) -> Column:
 
 
 def standardize_birth_date(col: Column) -> Column:
-    """Returns the parsed birth date; placeholders (1900-01-01) become null."""
+    """Returns the parsed birth date; placeholders (PLACEHOLDER_BIRTH_DATES) become null."""
     date = parse_date(col)
     return F.when(~date.isin(*[F.lit(d).cast("date") for d in PLACEHOLDER_BIRTH_DATES]), date)
 

@@ -349,7 +349,9 @@ def test_link_rules_veto_households_namesakes_and_let_shared_emails_decide(
                              "CAST(NULL AS boolean) AS handle_initial_year_l",
                              "CAST(NULL AS boolean) AS handle_initial_year_r",
                              "CAST(NULL AS string) AS first_name_norm_l",
-                             "CAST(NULL AS string) AS first_name_norm_r")
+                             "CAST(NULL AS string) AS first_name_norm_r",
+                             "CAST(NULL AS date) AS birth_date_l",
+                             "CAST(NULL AS date) AS birth_date_r")
     levels = Levels(comparison_specs())
     actual = frame.select("case", identity_guard(levels, ["crm"]).alias("guard"),
                           decisive_email(levels, True).alias("decisive"),
@@ -423,7 +425,7 @@ PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "addre
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
 LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double",
                    HANDLE_STEM_COLUMN: "bigint", HANDLE_INITIAL_YEAR_COLUMN: "boolean",
-                   EMAIL_NAMES_ANOTHER_COLUMN: "boolean"}
+                   EMAIL_NAMES_ANOTHER_COLUMN: "boolean", "birth_date": "date"}
 
 
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
@@ -462,6 +464,35 @@ def test_birth_dates_no_typo_explains_veto_only_where_matches_rarely_disagree_on
     expected = spark.createDataFrame(
         [("same name", False, True, False), ("a letter apart", False, True, False)],
         "case string, reliable boolean, keyed_in boolean, contacts boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_birth_dates_differing_in_the_year_and_in_day_and_month_are_two_peoples(
+    spark: SparkSession,
+) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, identity_guard
+
+    # Names, address and an email of their own agree, the birth dates do not (level 0): where
+    # dates are typed with slips, the email lifts the birth-date veto, unless the dates differ
+    # in the year and in the day and month (a father and a son of one name and one mailbox).
+    frame = scored_pairs(
+        spark.createDataFrame(
+            [("father and son", "1975-03-05", "1995-07-29"),
+             ("a wrong year", "1975-03-05", "1957-03-05"),
+             ("a wrong day", "1975-03-05", "1975-03-25"),
+             ("a wrong year, day and month transposed", "1975-03-05", "1976-05-03")],
+            "case string, born_l string, born_r string"),
+        "crm/1", "reg/2", first_name="3", last_name="4", birth_date="0", email="1",
+        address="4", birth_date_l="CAST(born_l AS date)", birth_date_r="CAST(born_r AS date)")
+    levels = Levels(comparison_specs())
+    actual = frame.select("case", identity_guard(levels, ["crm"], False).alias("contacts"),
+                          identity_guard(levels, [], False).alias("keyed_in"))
+    # Without contact details in either source the score decides (FEBRL's keyed-in dates).
+    expected = spark.createDataFrame(
+        [("father and son", False, True), ("a wrong year", True, True),
+         ("a wrong day", True, True), ("a wrong year, day and month transposed", True, True)],
+        "case string, contacts boolean, keyed_in boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
@@ -530,7 +561,8 @@ def with_source_keys(records: DataFrame) -> DataFrame:
     source_record_id (the id after the slash: one account per platform, no name seen twice)."""
     return records.selectExpr(
         "*", "CASE WHEN record_id LIKE 's/%' THEN 'social' ELSE 'registry' END AS source_kind",
-        "substring_index(record_id, '/', -1) AS source_record_id")
+        "substring_index(record_id, '/', -1) AS source_record_id",
+        "CAST(NULL AS date) AS birth_date")
 
 
 def test_expected_namesakes_count_names_in_the_city_country(spark: SparkSession) -> None:
@@ -998,6 +1030,53 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
     assert {r[EMAIL_NAMES_ANOTHER_COLUMN] for r in no_emails.collect()} == {False}
 
 
+def test_a_full_name_registers_show_with_two_peoples_birth_dates_has_namesakes(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import namesakes_seen_in_registers, with_expected_namesakes
+
+    columns = "record_id string, first_name_norm string, last_name_norm string, " \
+              "city_norm string, country string, source_kind string, source_record_id string, " \
+              "birth_date string"
+    records = spark.createDataFrame([
+        # Two people: the year differs and so do day and month.
+        ("crm/1", "thu ha", "tran", "stockholm", "SE", "registry", "1", "1990-09-30"),
+        ("reg/2", "thu ha", "tran", "malmo", "SE", "registry", "2", "1998-01-12"),
+        ("social/x:thu", "thu ha", "tran", None, None, "social", "x:thu", None),
+        # Slips of one person's date: a wrong year; a wrong year with day and month
+        # transposed; a wrong day.
+        ("crm/3", "lars", "berg", "lund", "SE", "registry", "3", "1975-03-05"),
+        ("reg/4", "lars", "berg", "lund", "SE", "registry", "4", "1957-03-05"),
+        ("crm/5", "eva", "ek", "lund", "SE", "registry", "5", "1980-03-12"),
+        ("reg/6", "eva", "ek", "lund", "SE", "registry", "6", "1981-12-03"),
+        ("crm/7", "ida", "holm", "lund", "SE", "registry", "7", "1980-01-01"),
+        ("reg/8", "ida", "holm", "lund", "SE", "registry", "8", "1980-01-21"),
+        # One date known; two dates on social accounts (which have none in the contract).
+        ("crm/9", "per", "ahl", "lund", "SE", "registry", "9", "1960-02-02"),
+        ("reg/10", "per", "ahl", "lund", "SE", "registry", "10", None),
+        ("social/x:ola", "ola", "by", None, None, "social", "x:ola", "1960-02-02"),
+        ("social/tiktok:ola", "ola", "by", None, None, "social", "tiktok:ola", "1990-09-30"),
+        # Two people of one name in one city.
+        ("crm/11", "stina", "berg", "lund", "SE", "registry", "11", "1950-05-05"),
+        ("reg/12", "stina", "berg", "lund", "SE", "registry", "12", "1985-11-20"),
+    ], columns).withColumn("birth_date", F.col("birth_date").cast("date"))
+    assert_df_equality(namesakes_seen_in_registers(records), spark.createDataFrame(
+        [("thu ha", "tran", 1.0), ("stina", "berg", 1.0)],
+        "first_name_norm string, last_name_norm string, _seen double"),
+        ignore_nullable=True, ignore_row_order=True)
+    assert_df_equality(namesakes_seen_in_registers(records, in_one_city=True),
+                       spark.createDataFrame([("stina", "berg", "lund", 1.0)],
+                                             "first_name_norm string, last_name_norm string, "
+                                             "city_norm string, _seen double"),
+                       ignore_nullable=True)
+    figures = with_expected_namesakes(records).collect()
+    # Two Thu Ha Trans in two cities: namesakes somewhere, but none in Stockholm seen.
+    assert {r["record_id"] for r in figures if r["namesakes_anywhere"] == 1.0} \
+        == {"crm/1", "reg/2", "social/x:thu", "crm/11", "reg/12"}
+    assert {r["record_id"] for r in figures if r["namesakes_expected"] == 1.0} \
+        == {"crm/11", "reg/12"}
+
+
 def test_a_full_name_two_accounts_of_one_platform_show_has_namesakes(
     spark: SparkSession,
 ) -> None:
@@ -1014,7 +1093,7 @@ def test_a_full_name_two_accounts_of_one_platform_show_has_namesakes(
         # One person's accounts on two platforms: no namesake seen.
         ("social/x:kalle", "kalle", "aho", "oulu", None, "social", "x:kalle"),
         ("social/tiktok:kalle", "kalle", "aho", "oulu", None, "social", "tiktok:kalle"),
-    ], columns)
+    ], columns).withColumn("birth_date", F.lit(None).cast("date"))
     actual = {r["record_id"]: (r["namesakes_expected"], r["namesakes_anywhere"])
               for r in with_expected_namesakes(records).collect()}
     # Oulu's country is FI (r/1): 5 named records there; 6 with both names anywhere.

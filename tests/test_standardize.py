@@ -235,6 +235,10 @@ def test_parse_date_reads_each_format_and_nulls_bad_input(spark: SparkSession) -
     assert_maps(spark, standardize_birth_date, [
         ("1900-01-01", None),
         ("01.01.1900", None),
+        ("1901-01-01", None),
+        ("1970-01-01", None),
+        ("30/12/1899", None),
+        ("1970-01-02", date(1970, 1, 2)),
         ("1985-03-12", date(1985, 3, 12)),
     ], out_type="date")
 
