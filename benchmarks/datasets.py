@@ -16,6 +16,7 @@ it), `country` is AU. FEBRL has no phone, email or gender; its social security n
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import shutil
 import subprocess
@@ -213,33 +214,30 @@ def prepare_labelled(name: str, conf: Path, work: Path,
 # another make (independent_data_b.py: Sweden, the Netherlands, Spain and Italy, namesakes of
 # one origin, juniors, family mailboxes, business accounts).
 INDEPENDENT_PERSONS = 8_000
-INDEPENDENT = {"independent": (1, False), "independent-hard": (2, True)}
-INDEPENDENT_B = {"independent-b": 1}
+# Name -> the generator module, its seed, and its other arguments.
+INDEPENDENT: dict[str, tuple[str, int, dict[str, bool]]] = {
+    "independent": ("independent_data", 1, {"hard": False}),
+    "independent-hard": ("independent_data", 2, {"hard": True}),
+    "independent-b": ("independent_data_b", 1, {}),
+}
 
 
 def prepare_independent(name: str, work: Path, spark_conf: dict[str, str] | None = None
                         ) -> Dataset:
-    """A population of benchmarks/independent_data.py (written without reading the job's own
-    demo generator), generated once into `work`/`name`/data and configured like a labelled
-    data set of your own (prepare_labelled)."""
-    import independent_data
-    import independent_data_b
-
-    if name in INDEPENDENT_B:
-        seed, hard, module = INDEPENDENT_B[name], False, "independent_data_b.py"
-    else:
-        (seed, hard), module = INDEPENDENT[name], "independent_data.py"
+    """A population of benchmarks/independent_data.py or independent_data_b.py (written without
+    reading the job's own demo generator), generated once into `work`/`name`/data and
+    configured like a labelled data set of your own (prepare_labelled)."""
+    module, seed, options = INDEPENDENT[name]
+    hard = options.get("hard", False)
     data = work / name / "data"
-    generator = hashlib.sha1((REPO / "benchmarks" / module).read_bytes()).hexdigest()[:12]
+    generator = hashlib.sha1((REPO / "benchmarks" / f"{module}.py").read_bytes()
+                             ).hexdigest()[:12]
     marker = data / f".complete-{INDEPENDENT_PERSONS}-{seed}-{hard}-{generator}"
     if not marker.is_file():
         shutil.rmtree(data, ignore_errors=True)
         log.info("%s: generating %d persons (seed %d%s) into %s", name, INDEPENDENT_PERSONS,
                  seed, ", hard" if hard else "", data)
-        if name in INDEPENDENT_B:
-            independent_data_b.generate(data, INDEPENDENT_PERSONS, seed)
-        else:
-            independent_data.generate(data, INDEPENDENT_PERSONS, seed, hard)
+        importlib.import_module(module).generate(data, INDEPENDENT_PERSONS, seed, **options)
         marker.touch()
     return prepare_labelled(name, data / "conf.yaml", work, spark_conf)
 
@@ -258,7 +256,7 @@ def prepare(name: str, work: Path, demo_persons: int,
     if name == "demo-varied":
         return prepare_demo(folder, demo_persons, demo_seed, spark_conf=spark_conf,
                             name_variety=VARIED_NAMES, personal_ips=True)
-    if name in INDEPENDENT or name in INDEPENDENT_B:
+    if name in INDEPENDENT:
         return prepare_independent(name, work, spark_conf)
     raise ValueError(f"unknown data set {name!r}; expected demo, demo-varied, febrl4, febrl3, "
                      f"independent, independent-hard or independent-b")

@@ -390,7 +390,7 @@ def namesakes_seen_in_registers(records: DataFrame, in_one_city: bool = False) -
     differ = two_peoples_birth_dates("a", "b")
     two_people = F.expr(f"exists(_dates, a -> exists(_dates, b -> {differ}))")
     return (named.groupBy(*keys)
-            .agg(F.slice(F.sort_array(F.collect_set(F.col("birth_date").cast("date"))), 1,
+            .agg(F.slice(F.sort_array(F.collect_set("birth_date")), 1,
                          MAX_BIRTH_DATES_PER_NAME).alias("_dates"))
             .where(two_people)
             .select(*keys, F.lit(1.0).alias("_seen")))
