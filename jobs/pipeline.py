@@ -60,6 +60,7 @@ from jobs.link_rules import (
     CONTACT_COLUMNS,
     DECISIVE_MIN_PROBABILITY,
     EMAIL_NAMES_ANOTHER_COLUMN,
+    GENDER_SHOWN_COLUMN,
     HOUSEHOLD_EMAIL,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
@@ -74,6 +75,7 @@ from jobs.link_rules import (
     initial_year_handle,
     ip_sharing,
     ips_are_personal,
+    is_role_mailbox,
     link_rule,
     personal_ip,
     rare_full_name_anywhere,
@@ -805,7 +807,9 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     # read their customers' records; each read would count all names again.
     features = comparison_records(records).persist()
     wanted = cut_lineage(features.where(F.col("record_id").isin(record_a, record_b)))
-    found = {row["record_id"] for row in wanted.select("record_id").collect()}
+    emails = F.col("email") if "email" in wanted.columns else F.lit(None).cast("string")
+    found = {row["record_id"]: row["email"]
+             for row in wanted.select("record_id", emails.alias("email")).collect()}
     for record in (record_a, record_b):
         if record not in found:
             raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
@@ -816,10 +820,14 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     ips, shared, personal_ips = _ip_sharing(ctx, records)
     levels, reliable = Levels(params.comparisons, True), _birth_dates_reliable(params)
     vetoes = guard_vetoes(levels, contacts, reliable)
-    # Household emails are found among the stored pairs of the last run.
+    # Household emails are found among the stored pairs of the last run, with the genders
+    # their records show (the pairs are stored with their levels only).
     stored = tables.read_table(ctx.spark, ctx.warehouse, tables.MATCH_PAIRS)
-    shared_emails = (household_emails(stored, records, levels) if stored is not None
-                     else records.select("email_sha256").limit(0))
+    genders = features.select("record_id", GENDER_SHOWN_COLUMN)
+    shared_emails = (household_emails(
+        stored.join(genders.toDF("record_l", f"{GENDER_SHOWN_COLUMN}_l"), "record_l", "left")
+        .join(genders.toDF("record_r", f"{GENDER_SHOWN_COLUMN}_r"), "record_r", "left"),
+        records, levels) if stored is not None else records.select("email_sha256").limit(0))
     scored = with_household_emails(score_pairs(with_term_frequency_adjustments(
         compared, _term_frequencies(records), params), params), shared_emails).select(
         "*", corroborated(levels, contacts, reliable).alias("_corroborated"),
@@ -865,12 +873,16 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         and scored["email_sha256_l"] == scored["email_sha256_r"]
     naming = [record for record, side in ((left, "l"), (right, "r"))
               if scored[f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"]]
-    if shared_email and naming:
+    roles = [record for record in naming if is_role_mailbox(found[record])]
+    if shared_email and roles:
+        lines.append(f"the shared email is a role's mailbox (on {' and '.join(roles)}): whoever "
+                     "answers it, not one person, so it counts as no evidence")
+    elif shared_email and naming:
         lines.append(f"the shared email is a family's: on {' and '.join(naming)} it names the "
                      "surname with another person's first name, so it counts as no evidence")
     elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
-                     "name and birth date, so it counts as no evidence")
+                     "name and on birth date or gender, so it counts as no evidence")
     def figure(column: str, side: str) -> str:
         value = scored[f"{column}_{side}"]
         return "not counted" if value is None else f"{value:.4f}"

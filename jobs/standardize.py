@@ -99,6 +99,10 @@ _TITLES = r"(?i)^(?:(?:dr|prof|mr|mrs|ms|miss|mx|sir|dame|herr|frau|mme|mlle|hra
 _SUFFIXES = r"(?i)(?:[,\s]+(?:phd|msc|mba|jr|sr|ii|iii))+\.?$"
 # Emoji and their glue (variation selectors, zero-width joiners, skin tones, flags).
 _SYMBOLS = r"[\p{So}\p{Sk}\p{Cf}\x{FE00}-\x{FE0F}]+"
+# What follows a name in a display name: a tagline after a bar, a dot or a dash between spaces
+# (Jan van den Berg | Fotograaf), and remarks in brackets (she/her).
+_TAGLINE = r"\s*(?:[|•·]|\s[-–—]\s).*$"
+_REMARK = r"[(\[][^)\]]*[)\]]"
 # Particles start a family name: "Ludwig van Beethoven" -> Ludwig / van Beethoven.
 _PARTICLES = "van|von|de|del|della|der|den|di|da|das|dos|du|la|le|af|zu|ten|ter"
 _FIRST_LAST = rf"(?i)^(.+?)\s+((?:(?:{_PARTICLES})\s+)*\S+)$"
@@ -115,8 +119,14 @@ def standardize_name_norm(col: Column) -> Column:
 
 
 def clean_display_name(col: Column) -> Column:
-    """Returns a display name with emoji, digits, titles (Dr., Herr) and suffixes (PhD) removed."""
-    text = F.regexp_replace(_nfkc(col), _SYMBOLS, " ")
+    """Returns a display name with emoji, digits, titles (Dr., Herr) and suffixes (PhD) removed,
+    and without what follows the name: a tagline after a separator (Jan van den Berg |
+    Fotograaf, Laura Gil · Coach) or a remark in brackets (Anna Svensson (she/her))."""
+    text = F.regexp_replace(_nfkc(col), _REMARK, " ")
+    # Nothing but symbols before the separator (🌸 | Gian Luca): the name is what follows.
+    name = F.regexp_replace(text, _TAGLINE, "")
+    text = F.when(name.rlike(r"\p{L}"), name).otherwise(text)
+    text = F.regexp_replace(text, _SYMBOLS, " ")
     text = F.regexp_replace(text, r"[^\p{L}\p{M}\s'’.,\-]+", " ")
     text = F.regexp_replace(F.trim(F.regexp_replace(text, r"\s+", " ")), _TITLES, "")
     return _collapse_spaces(F.regexp_replace(text, _SUFFIXES, ""))

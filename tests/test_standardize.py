@@ -96,6 +96,17 @@ def test_display_names_split_into_first_and_last(spark: SparkSession) -> None:
         ("Svensson, Anna", "Anna", "Svensson"),
         ("Anna Svensson, PhD", "Anna", "Svensson"),
         ("Matti 🇫🇮", "Matti", None),
+        # A tagline after a bar, a middle dot or a spaced dash, and remarks in brackets, are
+        # not the name; a dash within a name is.
+        ("Jan van den Berg | Fotograaf", "Jan", "van den Berg"),
+        ("Laura Gil · Coach", "Laura", "Gil"),
+        ("Matti Virtanen - Helsinki", "Matti", "Virtanen"),
+        ("Matti Virtanen — Helsinki", "Matti", "Virtanen"),
+        ("Anna Svensson (she/her)", "Anna", "Svensson"),
+        ("Anna [Annie] Svensson", "Anna", "Svensson"),
+        ("Anna-Liisa Mäki-Petäjä", "Anna-Liisa", "Mäki-Petäjä"),
+        ("Jean–Pierre Martin", "Jean Pierre", "Martin"),
+        ("🌸 | Gian Luca", "Gian", "Luca"),  # nothing but a symbol before the bar: all kept
         ("🎉🎉", None, None),
         (None, None, None),
     ]
