@@ -99,8 +99,9 @@ _TITLES = r"(?i)^(?:(?:dr|prof|mr|mrs|ms|miss|mx|sir|dame|herr|frau|mme|mlle|hra
 _SUFFIXES = r"(?i)(?:[,\s]+(?:phd|msc|mba|jr|sr|ii|iii))+\.?$"
 # Emoji and their glue (variation selectors, zero-width joiners, skin tones, flags).
 _SYMBOLS = r"[\p{So}\p{Sk}\p{Cf}\x{FE00}-\x{FE0F}]+"
-# What follows a name in a display name: a tagline after a bar, a dot or a dash between spaces
-# (Jan van den Berg | Fotograaf), and remarks in brackets (she/her).
+# What follows a name in a display name: a tagline after a bar, a middle dot, a bullet or a
+# dash between spaces (Jan van den Berg | Fotograaf), and remarks in brackets (she/her). A
+# dash within a name (Anna-Liisa, Jean–Pierre) is kept.
 _TAGLINE = r"\s*(?:[|•·]|\s[-–—]\s).*$"
 _REMARK = r"[(\[][^)\]]*[)\]]"
 # Particles start a family name: "Ludwig van Beethoven" -> Ludwig / van Beethoven.
