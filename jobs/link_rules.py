@@ -612,12 +612,15 @@ def household_emails(pairs: DataFrame, records: DataFrame, levels: Levels) -> Da
 
     A family's mailbox carries both parents' subscriptions (Satu and Tuomas Hakala, born 1955
     and 1958, one email). Such an email says nothing about which of them a record is: it
-    neither links (a login with it could be either) nor excuses another disagreement. A
-    social account shows no birth date: Mariarosaria's, with the family's `casaferrari@`, met
-    Raffaele's subscription with it, and a web login with it joined the two. Genders were
-    added for that (2026-12-06): on independent-b seed 1 the job's false pairs went from 59
-    to 47 (2 true pairs fewer), seed 2 kept its 36 false pairs (2 true fewer), independent and
-    independent-hard lost 5 and 6 true pairs of some 6,400 each, the demos none."""
+    neither links (a login with it could be either) nor excuses another disagreement. Where
+    a birth date is missing (a social account, a subscription without one) the genders tell:
+    Louise Johansson's subscription, with no birth date, shows `louiselars@` as Lars
+    Stengren's do, and through it father and son Stengren (1975 and 1995) and a web login
+    were one customer. With genders (2026-12-06) independent-b seed 1 went from 59 false
+    pairs to 47 (12 of them that family and one more, 2 true pairs fewer), seed 2 kept its 36
+    (2 true fewer), independent and independent-hard lost 5 and 6 true pairs of some 6,400
+    each, the demos none. A first name too rare in the data to show a gender (Mariarosaria,
+    on a social account with her family's mailbox) still says nothing."""
     two_genders = F.coalesce(
         F.col(f"{GENDER_SHOWN_COLUMN}_l") != F.col(f"{GENDER_SHOWN_COLUMN}_r"), F.lit(False))
     two_people = pairs.where(levels.top("email") & levels.disagrees("first_name")
