@@ -617,10 +617,11 @@ def household_emails(pairs: DataFrame, records: DataFrame, levels: Levels) -> Da
     Louise Johansson's subscription, with no birth date, shows `louiselars@` as Lars
     Stengren's do, and through it father and son Stengren (1975 and 1995) and a web login
     were one customer. With genders (2026-12-06) independent-b seed 1 went from 59 false
-    pairs to 47 (12 of them that family and one more, 2 true pairs fewer), seed 2 kept its 36
-    (2 true fewer), independent and independent-hard lost 5 and 6 true pairs of some 6,400
-    each, the demos none. A first name too rare in the data to show a gender (Mariarosaria,
-    on a social account with her family's mailbox) still says nothing."""
+    pairs to 47 (9 of them that family's, 3 a web visit no longer joined to another
+    family's records; 2 true pairs fewer), seed 2 kept its 36 (2 true fewer), independent
+    and independent-hard lost 5 and 6 true pairs of some 6,400 each, the demos none. A first
+    name too rare in the data to show a gender (Mariarosaria, on a social account with her
+    family's mailbox) still says nothing."""
     two_genders = F.coalesce(
         F.col(f"{GENDER_SHOWN_COLUMN}_l") != F.col(f"{GENDER_SHOWN_COLUMN}_r"), F.lit(False))
     two_people = pairs.where(levels.top("email") & levels.disagrees("first_name")
