@@ -237,10 +237,12 @@ ROLE_MAILBOXES = (
 )
 
 
-def is_role_mailbox(email: str | None) -> bool:
-    """True for an email whose local part is a role's (ROLE_MAILBOXES), as
-    with_email_naming_another marks it."""
-    return email is not None and email.split("@")[0].lower() in ROLE_MAILBOXES
+def role_mailbox(email: str = "email") -> str:
+    """Returns SQL that is true where the email column `email` is a role's mailbox (its local
+    part one of ROLE_MAILBOXES), false where not or null: what with_email_naming_another marks
+    and `explain` names."""
+    local = f"lower(substring_index({email}, '@', 1))"
+    return f"coalesce({sql_in(local, ROLE_MAILBOXES)}, false)"
 
 
 # A word of an email's local part is a first name when at least this many register records
@@ -282,7 +284,7 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     if "email" not in records.columns:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     local = "lower(substring_index(email, '@', 1))"
-    role = f"coalesce({sql_in(local, ROLE_MAILBOXES)}, false)"
+    role = role_mailbox()
     roles_only = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(role))
     first = "split(first_name_norm, ' ')[0]"
     names = [row["_word"] for row in (

@@ -75,11 +75,11 @@ from jobs.link_rules import (
     initial_year_handle,
     ip_sharing,
     ips_are_personal,
-    is_role_mailbox,
     link_rule,
     personal_ip,
     rare_full_name_anywhere,
     rare_full_name_in_one_city,
+    role_mailbox,
     shared_handle,
     with_email_naming_another,
     with_expected_namesakes,
@@ -807,9 +807,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     # read their customers' records; each read would count all names again.
     features = comparison_records(records).persist()
     wanted = cut_lineage(features.where(F.col("record_id").isin(record_a, record_b)))
-    emails = F.col("email") if "email" in wanted.columns else F.lit(None).cast("string")
-    found = {row["record_id"]: row["email"]
-             for row in wanted.select("record_id", emails.alias("email")).collect()}
+    # Whether each record's email is a role's mailbox, for the reason printed below.
+    role = F.expr(role_mailbox()) if "email" in wanted.columns else F.lit(False)
+    found = {row["record_id"]: row["_role"]
+             for row in wanted.select("record_id", role.alias("_role")).collect()}
     for record in (record_a, record_b):
         if record not in found:
             raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
@@ -873,7 +874,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         and scored["email_sha256_l"] == scored["email_sha256_r"]
     naming = [record for record, side in ((left, "l"), (right, "r"))
               if scored[f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"]]
-    roles = [record for record in naming if is_role_mailbox(found[record])]
+    roles = [record for record in naming if found[record]]
     if shared_email and roles:
         lines.append(f"the shared email is a role's mailbox (on {' and '.join(roles)}): whoever "
                      "answers it, not one person, so it counts as no evidence")
