@@ -528,6 +528,45 @@ def standardize_online(df: DataFrame) -> DataFrame:
     ).transform(with_derived_columns).transform(to_contract)
 
 
+# A company's legal form (AB, S.L., srl, GmbH, B.V., Ltd), written without dots: anywhere in a
+# display name, and the short ones, which could be initials, only as its last word after another
+# (not ASA: Åsa is a Swedish first name).
+_LEGAL_FORMS = ("gmbh", "mbh", "srl", "srls", "spa", "snc", "sarl", "eurl", "ltd", "llc", "llp",
+                "plc", "inc", "corp", "bv", "bvba", "vof", "oy", "oyj", "aps", "slu",
+                "sll", "lda")
+_SHORT_LEGAL_FORMS = ("ab", "hb", "kb", "as", "sa", "sl", "ag", "kg", "nv")
+# Words for shops, trades and services in the sources' languages (English, Swedish, Finnish,
+# Dutch, German, Spanish, Italian), folded: not surnames (Store, Ferrer, Bakker and Müller are,
+# and are left out).
+_TRADES = (
+    "pizzeria", "trattoria", "ristorante", "osteria", "taverna", "restaurant", "restaurante",
+    "restaurang", "ravintola", "cafe", "caffe", "kahvila", "cafeteria", "bistro", "brasserie",
+    "bakery", "bageri", "bakkerij", "backerei", "leipomo", "panaderia", "panificio",
+    "pasticceria", "pasteleria", "konditori", "patisserie", "catering", "salon", "kapsalon",
+    "frisor", "friseur", "kampaamo", "peluqueria", "parrucchiere", "barbershop", "barberia",
+    "ferreteria", "ferramenta", "jarnhandel", "ijzerwaren", "talleres", "autoverkstad",
+    "carrozzeria", "bygg", "byggservice", "rakennus", "construcciones", "costruzioni",
+    "edilizia", "bouwbedrijf", "aannemersbedrijf", "maleri", "schildersbedrijf", "installatie",
+    "installatietechniek", "loodgietersbedrijf", "fontaneria", "idraulica", "elektriker",
+    "elettricista", "hotel", "hostel", "apotek", "apotheek", "apotheke", "farmacia", "apteekki",
+    "shop", "boutique", "kiosk", "bloemist", "floristeria", "fioraio", "blomsterhandel",
+    "tandarts", "tandlakare", "dentista", "fysiotherapie", "fisioterapia", "immobiliare",
+    "inmobiliaria", "makelaardij", "fastighetsmaklare", "kiinteistovalitys", "autohaus",
+)
+_ORGANISATION = (rf"(^|\s)({'|'.join(_LEGAL_FORMS + _TRADES)})(\s|$)"
+                 rf"|\S\s({'|'.join(_SHORT_LEGAL_FORMS)})$")
+
+
+def names_an_organisation(display_name: Column) -> Column:
+    """True where a display name is a business's (Bianchi Costruzioni srl, Pizzeria da Maria,
+    Kapsalon Johanna): it carries a company's legal form or a word for a shop or trade
+    (_LEGAL_FORMS, _TRADES). Its words are a trade and, often, its owner's name, which a
+    customer of that name, or another business of that name in another register, would
+    match. False where not, or without a display name."""
+    words = fold_text(F.regexp_replace(display_name, r"\.", ""))
+    return F.coalesce(words.rlike(_ORGANISATION), F.lit(False))
+
+
 def _letters_only(col: Column) -> Column:
     return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^a-z]", "")
 
@@ -538,12 +577,13 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
 
     A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
     surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
-    as names."""
+    as names. Nor does a business's (names_an_organisation)."""
     first, last = split_display_name(F.col("display_name"))
     one_word = ~F.trim(clean_display_name(F.col("display_name"))).contains(" ")
     is_handle = one_word & (_letters_only(F.col("display_name")) == _letters_only(F.col("handle")))
-    first_name = F.when(~is_handle, first)
-    last_name = F.when(~is_handle & (F.length(_letters_only(last)) > 1), last)
+    nobody = is_handle | names_an_organisation(F.col("display_name"))
+    first_name = F.when(~nobody, first)
+    last_name = F.when(~nobody & (F.length(_letters_only(last)) > 1), last)
     return df.select(
         *_identity(),
         first_name.alias("first_name"),

@@ -20,6 +20,7 @@ from jobs.standardize import (
     city_norm,
     fold_text,
     house_number,
+    names_an_organisation,
     parse_date,
     split_display_name,
     standardize,
@@ -456,7 +457,9 @@ def test_social_record(spark: SparkSession) -> None:
 def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSession) -> None:
     rows = {"kinnunene": ("kinnunene", "Kinnunene"),      # the handle again
             "laura_k": ("laura_k", "Laura K."),             # a one-letter surname: an initial
-            "tiina.k": ("tiina.k", "Tiina Kinnunen")}
+            "tiina.k": ("tiina.k", "Tiina Kinnunen"),
+            # a business's: its trade and its owner's surname name no customer
+            "bianchicostruzioni": ("bianchicostruzioni", "Bianchi Costruzioni srl")}
     given = None
     for key, (handle, display) in rows.items():
         row = ingested(spark, "social", "x", f"x:{key}", {
@@ -467,9 +470,29 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
               .select("handle", "first_name_norm", "last_name_norm"))
     expected = spark.createDataFrame(
         [("kinnunene", None, None), ("laura_k", "laura", None),
-         ("tiina.k", "tiina", "kinnunen")],
+         ("tiina.k", "tiina", "kinnunen"), ("bianchicostruzioni", None, None)],
         "handle string, first_name_norm string, last_name_norm string")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_business_display_names_are_organisations(spark: SparkSession) -> None:
+    assert_maps(spark, names_an_organisation, [
+        ("Bianchi Costruzioni srl", True),       # a legal form
+        ("Talleres Rodríguez S.L.", True),        # written with dots
+        ("GmbH Schmidt", True),                   # anywhere
+        ("Johanssons Bygg AB", True),             # a short legal form last, after another word
+        ("Pizzeria da Maria", True),              # a trade's word
+        ("Frisör Anna 💇", True),                 # folded
+        ("KAPSALON JOHANNA", True),
+        ("Ab", False),                            # a short legal form alone, or first
+        ("Ab Svensson", False),
+        ("Åsa Eriksson", False),                  # Åsa folds to asa, Norway's ASA: not a form
+        ("Jonas Gahr Støre", False),              # a surname that is also a word (store)
+        ("Hans Bär", False),
+        ("Anna Bakker", False),
+        ("Pizzeriaman", False),                   # whole words only
+        (None, False),
+    ], out_type="boolean")
 
 
 def test_standardize_rejects_unknown_kinds(spark: SparkSession) -> None:
