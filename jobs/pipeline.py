@@ -81,6 +81,7 @@ from jobs.link_rules import (
     rare_full_name_in_one_city,
     role_mailbox,
     shared_handle,
+    with_compound_first_names,
     with_email_naming_another,
     with_expected_namesakes,
     with_handle_initial_year,
@@ -687,7 +688,8 @@ def comparison_records(stored: DataFrame) -> DataFrame:
     the features take about 5 s instead of 10 (jobs.clustering.cut_lineage; see
     benchmarks/README.md, "Sizing")."""
     features = with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
-        with_blocking_columns(with_email_naming_another(without_phrase_names(stored))))))
+        with_blocking_columns(with_email_naming_another(
+            with_compound_first_names(without_phrase_names(stored)))))))
     return with_name_genders(cut_lineage(with_expected_namesakes(cut_lineage(features))))
 
 

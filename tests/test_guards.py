@@ -1499,3 +1499,36 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
     # Without social accounts, or with no name shown often enough, nothing changes.
     assert without_phrase_names(records.where("source_kind != 'social'")).collect() == \
         records.where("source_kind != 'social'").collect()
+
+
+def test_a_display_name_that_is_a_compound_first_name_is_one_first_name(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import with_compound_first_names
+
+    rows = [("social/x:1", "social", "Gian", "Luca", "gian", "luca"),
+            ("social/x:2", "social", "María", "José", "maria", "jose"),
+            # De Luca is a surname, Luca is not: the whole surname counts.
+            ("social/x:3", "social", "Anna", "Virtanen", "anna", "virtanen"),
+            # Maria Garcia: a register carries garcia as a surname.
+            ("social/x:4", "social", "Maria", "Garcia", "maria", "garcia"),
+            # Ida Maria: no register carries it as a first name.
+            ("social/x:5", "social", "Ida", "Maria", "ida", "maria"),
+            ("social/x:6", "social", "Gian", None, "gian", None),
+            ("crm/1", "registry", "Gian Luca", "De Luca", "gian luca", "de luca"),
+            ("crm/2", "registry", "María José", "Garcia", "maria jose", "garcia"),
+            ("crm/3", "registry", "Anna", "Virtanen", "anna", "virtanen"),
+            ("crm/4", "registry", "Maria Garcia", "Lopez", "maria garcia", "lopez"),
+            ("web/1", "online", "anna", None, "anna", None)]
+    records = spark.createDataFrame(rows, "record_id string, source_kind string, "
+                                          "first_name string, last_name string, "
+                                          "first_name_norm string, last_name_norm string")
+    actual = with_compound_first_names(records)
+    expected = [(r, k, f"{f} {last}", None, f"{fn} {ln}", None)
+                if r in ("social/x:1", "social/x:2") else (r, k, f, last, fn, ln)
+                for r, k, f, last, fn, ln in rows]
+    assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
+    assert actual.columns == records.columns
+    # Without social accounts nothing changes.
+    others = records.where("source_kind != 'social'")
+    assert with_compound_first_names(others).collect() == others.collect()
