@@ -319,14 +319,25 @@ MIN_PHRASE_ACCOUNTS = 3
 _PHRASE_JOINER = "\u241f"
 
 
+# A display name written as one word that spells the handle's letters (cosmic_wild of
+# cosmic_wild88, rickard_eriksson): split at its underscore or dot into two names.
+_REPEATS_HANDLE = (
+    "coalesce(NOT trim(display_name) RLIKE '\\\\s' AND regexp_replace(lower(handle), '[^a-z]', '')"
+    " = regexp_replace(concat_ws('', first_name_norm, last_name_norm), '[^a-z]', ''), false)")
+
+
 def without_phrase_names(records: DataFrame) -> DataFrame:
     """Returns the records with the names of social accounts whose display name is a phrase
     (Coffee Addict, Stay Curious, Gamerguy) taken out (null): at least MIN_PHRASE_ACCOUNTS
-    accounts show it, and none of its words is a first or last name of any record of another
+    accounts show it, or one whose display name is its handle written again (cosmic_wild of
+    cosmic_wild88), and none of its words is a first or last name of any record of another
     kind. Read as a name, a phrase disagrees with the name of every person it is compared
     with, and that penalty sank true pairs whose handle spells the person's name
     (minna.hamalainen showing Coffee Addict) below the floor where pairs are kept; 287 of
-    4,034 accounts showed one of two phrases in an independently made data set.
+    4,034 accounts showed one of two phrases in an independently made data set. Handles read
+    as names (cosmic_wild and cosmic_wild88, chef_green and green_chef, swapped) linked two
+    strangers' accounts as a rare full name, once in each of two such data sets; a handle
+    that spells a name a register carries (rickard_eriksson) keeps it.
 
     The phrases are few: found in the driver, and matched as a small list (none on most
     data)."""
@@ -335,8 +346,11 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     social = F.col("source_kind") == "social"
     shown = [(row["first_name_norm"], row["last_name_norm"]) for row in (
         records.where(social & F.col("first_name_norm").isNotNull())
-        .groupBy("first_name_norm", "last_name_norm").count()
-        .where(F.col("count") >= MIN_PHRASE_ACCOUNTS).collect())]
+        .groupBy("first_name_norm", "last_name_norm")
+        .agg(F.count(F.lit(1)).alias("_accounts"),
+             F.max(F.expr(_REPEATS_HANDLE) if {"display_name", "handle"} <= set(records.columns)
+                   else F.lit(False)).alias("_handle"))
+        .where((F.col("_accounts") >= MIN_PHRASE_ACCOUNTS) | F.col("_handle")).collect())]
     if not shown:
         return records
     words = sorted({w for name in shown for part in name if part for w in part.split()})

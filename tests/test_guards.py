@@ -1501,6 +1501,33 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
         records.where("source_kind != 'social'").collect()
 
 
+def test_a_display_name_that_spells_the_handle_is_no_name_unless_a_person_carries_it(
+    spark: SparkSession,
+) -> None:
+    from jobs.link_rules import without_phrase_names
+
+    rows = [
+        # One account each; the display name is the handle written again.
+        ("social/x:1", "social", "cosmic_wild88", "cosmic_wild", "cosmic", "wild"),
+        ("social/x:2", "social", "green_chef", "green_chef", "green", "chef"),
+        # A register carries the name: kept.
+        ("social/x:3", "social", "rickard_eriksson", "rickard_eriksson", "rickard", "eriksson"),
+        # Written as a name, or another handle's: kept.
+        ("social/x:4", "social", "cosmicwild", "Cosmic Wild", "cosmic", "wild"),
+        ("social/x:5", "social", "sunny42", "sunny_side", "sunny", "side"),
+        ("crm/1", "registry", None, None, "rickard", "eriksson"),
+    ]
+    records = spark.createDataFrame(rows, "record_id string, source_kind string, handle string, "
+                                          "display_name string, first_name_norm string, "
+                                          "last_name_norm string")
+    actual = without_phrase_names(records)
+    # Cosmic Wild is then no name wherever it is shown (x:4 too), as a phrase is.
+    nobody = {"social/x:1", "social/x:2", "social/x:4"}
+    expected = [(r, k, h, d, None, None) if r in nobody else (r, k, h, d, f, last)
+                for r, k, h, d, f, last in rows]
+    assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
+
+
 def test_a_display_name_that_is_a_compound_first_name_is_one_first_name(
     spark: SparkSession,
 ) -> None:
