@@ -139,7 +139,13 @@ def split_display_name(col: Column) -> tuple[Column, Column]:
     "Last, First" is swapped; otherwise the order is kept as written (a "Virtanen Matti" stays
     first=Virtanen: the comparison stage scores swapped names). One word is a first name.
     """
-    name = clean_display_name(col)
+    return split_clean_name(clean_display_name(col))
+
+
+def split_clean_name(name: Column) -> tuple[Column, Column]:
+    """Returns (first_name, last_name) of a display name that clean_display_name has cleaned
+    (see split_display_name). Each part reads `name` several times: a column, not the cleaning
+    expression itself, keeps the generated code small."""
     comma = name.contains(",")
     before, after = F.substring_index(name, ",", 1), F.substring_index(name, ",", -1)
     first = F.regexp_extract(name, _FIRST_LAST, 1)
@@ -578,8 +584,12 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
     A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
     surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
     as names. Nor does a business's (names_an_organisation)."""
-    first, last = split_display_name(F.col("display_name"))
-    one_word = ~F.trim(clean_display_name(F.col("display_name"))).contains(" ")
+    # The cleaned display name once, as a column: split, it is read six times, and written out
+    # each time the query's generated code outgrew Java's 64 KB limit on a method (Spark then
+    # logged the compiler's failure and ran the query without whole-stage code generation).
+    df = df.withColumn("_shown", clean_display_name(F.col("display_name")))
+    first, last = split_clean_name(F.col("_shown"))
+    one_word = ~F.trim(F.col("_shown")).contains(" ")
     is_handle = one_word & (_letters_only(F.col("display_name")) == _letters_only(F.col("handle")))
     nobody = is_handle | names_an_organisation(F.col("display_name"))
     first_name = F.when(~nobody, first)
