@@ -378,7 +378,7 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
 def with_compound_first_names(records: DataFrame) -> DataFrame:
     """Returns the records with a social account's display name read as one first name where
     it is one (Gian Luca, María José, Thu Ha): the first and last name it was split into are,
-    joined, the first name of a record of another kind, and its last word is no other kind of
+    joined, the first name of a record of another kind, and its last part is no other kind of
     record's surname (De Luca is one, Luca is not). Split as first and last name, two Gian
     Lucas in Bari and in Bologna were namesakes seen once ("luca" is nobody's surname), and
     linked. In an independently made data set (benchmarks/independent_data_b.py) 37 and 34 of
