@@ -535,12 +535,12 @@ def standardize_online(df: DataFrame) -> DataFrame:
 
 
 # A company's legal form (AB, S.L., srl, GmbH, B.V., Ltd), written without dots: anywhere in a
-# display name, and the short ones, which could be initials, only as its last word after another
-# (not ASA: Åsa is a Swedish first name).
+# display name (not ASA: Åsa is a Swedish first name), and the short ones only as its last word
+# after another and in capitals, as companies write them (Le As and de Sá are surnames).
 _LEGAL_FORMS = ("gmbh", "mbh", "srl", "srls", "spa", "snc", "sarl", "eurl", "ltd", "llc", "llp",
                 "plc", "inc", "corp", "bv", "bvba", "vof", "oy", "oyj", "aps", "slu",
                 "sll", "lda")
-_SHORT_LEGAL_FORMS = ("ab", "hb", "kb", "as", "sa", "sl", "ag", "kg", "nv")
+_SHORT_LEGAL_FORMS = ("AB", "HB", "KB", "AS", "SA", "SL", "AG", "KG", "NV")
 # Words for shops, trades and services in the sources' languages (English, Swedish, Finnish,
 # Dutch, German, Spanish, Italian), folded: not surnames (Store, Ferrer, Bakker and Müller are,
 # and are left out).
@@ -559,8 +559,8 @@ _TRADES = (
     "tandarts", "tandlakare", "dentista", "fysiotherapie", "fisioterapia", "immobiliare",
     "inmobiliaria", "makelaardij", "fastighetsmaklare", "kiinteistovalitys", "autohaus",
 )
-_ORGANISATION = (rf"(^|\s)({'|'.join(_LEGAL_FORMS + _TRADES)})(\s|$)"
-                 rf"|\S\s({'|'.join(_SHORT_LEGAL_FORMS)})$")
+_ORGANISATION = rf"(^|\s)({'|'.join(_LEGAL_FORMS + _TRADES)})(\s|$)"
+_SHORT_ORGANISATION = rf"\S\s({'|'.join(_SHORT_LEGAL_FORMS)})$"
 
 
 def names_an_organisation(display_name: Column) -> Column:
@@ -569,8 +569,10 @@ def names_an_organisation(display_name: Column) -> Column:
     (_LEGAL_FORMS, _TRADES). Its words are a trade and, often, its owner's name, which a
     customer of that name, or another business of that name in another register, would
     match. False where not, or without a display name."""
-    words = fold_text(F.regexp_replace(display_name, r"\.", ""))
-    return F.coalesce(words.rlike(_ORGANISATION), F.lit(False))
+    undotted = F.regexp_replace(display_name, r"\.", "")
+    short_form = _collapse_spaces(F.regexp_replace(undotted, r"[^\p{L}\p{N}]+", " "))
+    return F.coalesce(fold_text(undotted).rlike(_ORGANISATION), F.lit(False)) \
+        | F.coalesce(short_form.rlike(_SHORT_ORGANISATION), F.lit(False))
 
 
 def _letters_only(col: Column) -> Column:

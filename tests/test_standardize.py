@@ -484,8 +484,12 @@ def test_business_display_names_are_organisations(spark: SparkSession) -> None:
         ("Pizzeria da Maria", True),              # a trade's word
         ("Frisör Anna 💇", True),                 # folded
         ("KAPSALON JOHANNA", True),
+        ("Johanssons Bygg AB 🔨", True),
         ("Ab", False),                            # a short legal form alone, or first
-        ("Ab Svensson", False),
+        ("AB Svensson", False),
+        ("Michis Le as", False),                  # or not in capitals: surnames
+        ("Maria de Sá", False),
+        ("Maria de Sa", False),
         ("Åsa Eriksson", False),                  # Åsa folds to asa, Norway's ASA: not a form
         ("Jonas Gahr Støre", False),              # a surname that is also a word (store)
         ("Hans Bär", False),
