@@ -322,7 +322,8 @@ _PHRASE_JOINER = "\u241f"
 # A display name written as one word that spells the handle's letters (cosmic_wild of
 # cosmic_wild88, rickard_eriksson): split at its underscore or dot into two names.
 _REPEATS_HANDLE = (
-    "coalesce(NOT trim(display_name) RLIKE '\\\\s' AND regexp_replace(lower(handle), '[^a-z]', '')"
+    "coalesce(NOT contains(trim(display_name), ' ')"
+    " AND regexp_replace(lower(handle), '[^a-z]', '')"
     " = regexp_replace(concat_ws('', first_name_norm, last_name_norm), '[^a-z]', ''), false)")
 
 

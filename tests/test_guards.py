@@ -1515,6 +1515,7 @@ def test_a_display_name_that_spells_the_handle_is_no_name_unless_a_person_carrie
         # Written as a name, or another handle's: kept.
         ("social/x:4", "social", "cosmicwild", "Cosmic Wild", "cosmic", "wild"),
         ("social/x:5", "social", "sunny42", "sunny_side", "sunny", "side"),
+        ("social/x:6", "social", "sunnyside", "Sunny Side", "sunny", "side"),
         ("crm/1", "registry", None, None, "rickard", "eriksson"),
     ]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, handle string, "
