@@ -539,11 +539,11 @@ def standardize_online(df: DataFrame) -> DataFrame:
 # after another and in capitals, as companies write them (Le As and de Sá are surnames).
 _LEGAL_FORMS = ("gmbh", "mbh", "srl", "srls", "spa", "snc", "sarl", "eurl", "ltd", "llc", "llp",
                 "plc", "inc", "corp", "bv", "bvba", "vof", "oy", "oyj", "aps", "slu",
-                "sll", "lda")
+                "sll", "lda", "sp z oo")
 _SHORT_LEGAL_FORMS = ("AB", "HB", "KB", "AS", "SA", "SL", "AG", "KG", "NV")
 # Words for shops, trades and services in the sources' languages (English, Swedish, Finnish,
-# Dutch, German, Spanish, Italian), folded: not surnames (Store, Ferrer, Bakker and Müller are,
-# and are left out).
+# Dutch, German, French, Polish, Spanish, Italian), folded: not surnames (Store, Ferrer, Bakker,
+# Barber and Müller are, and are left out).
 _TRADES = (
     "pizzeria", "trattoria", "ristorante", "osteria", "taverna", "restaurant", "restaurante",
     "restaurang", "ravintola", "cafe", "caffe", "kahvila", "cafeteria", "bistro", "brasserie",
@@ -558,6 +558,10 @@ _TRADES = (
     "shop", "boutique", "kiosk", "bloemist", "floristeria", "fioraio", "blomsterhandel",
     "tandarts", "tandlakare", "dentista", "fysiotherapie", "fisioterapia", "immobiliare",
     "inmobiliaria", "makelaardij", "fastighetsmaklare", "kiinteistovalitys", "autohaus",
+    "pizza", "plumbing", "roofing", "consulting", "solutions", "services", "clinic", "dental",
+    "fitness", "gym", "pharmacy", "florist", "hairdresser", "hardware", "realty", "metzgerei",
+    "gasthaus", "gasthof", "schreinerei", "tischlerei", "boulangerie", "boucherie", "coiffure",
+    "pharmacie", "traiteur", "piekarnia", "kwiaciarnia", "apteka", "warsztat",
 )
 _ORGANISATION = rf"(^|\s)({'|'.join(_LEGAL_FORMS + _TRADES)})(\s|$)"
 _SHORT_ORGANISATION = rf"\S\s({'|'.join(_SHORT_LEGAL_FORMS)})$"

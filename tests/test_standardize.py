@@ -484,6 +484,8 @@ def test_business_display_names_are_organisations(spark: SparkSession) -> None:
         ("Pizzeria da Maria", True),              # a trade's word
         ("Frisör Anna 💇", True),                 # folded
         ("KAPSALON JOHANNA", True),
+        ("Nowak Sp. z o.o.", True),
+        ("Boulangerie Martin", True),
         ("Johanssons Bygg AB 🔨", True),
         ("Ab", False),                            # a short legal form alone, or first
         ("AB Svensson", False),
