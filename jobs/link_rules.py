@@ -9,7 +9,8 @@ the configuration dropped counts as null on every pair.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -410,6 +411,31 @@ def with_compound_first_names(records: DataFrame) -> DataFrame:
                  "first_name": joined_as_written, "last_name": F.lit(None).cast("string")}
     return records.select(*[F.when(compound, rewritten[c]).otherwise(F.col(c)).alias(c)
                             if c in rewritten else F.col(c) for c in records.columns])
+
+
+def how_names_were_read(shown: Mapping[str, Any], matched: Mapping[str, Any],
+                        business: bool) -> str | None:
+    """Returns how matching read a social account's display name where that is not the first
+    and last name standardize split it into, for `explain`; None where it is. `shown`: the
+    standardized record (source_kind, display_name, first_name_norm, last_name_norm);
+    `matched`: its comparison record (the names as compared); `business`: its display name is
+    a business's (jobs.standardize.names_an_organisation). No name is repeated."""
+    if shown["source_kind"] != "social" or shown["display_name"] is None:
+        return None
+    first, last = shown["first_name_norm"], shown["last_name_norm"]
+    if business:
+        return ("its display name is a business's (a company's legal form or a trade's word): "
+                "it names nobody, so no names are compared")
+    if first is None:
+        return ("its display name names nobody (the handle written again, or no letters), so "
+                "no names are compared")
+    if matched["first_name_norm"] is None:
+        return ("its display name is read as a phrase or as its handle, not a name (no register "
+                "record or web login carries its words), so no names are compared")
+    if last is not None and matched["last_name_norm"] is None:
+        return ("its display name is read as one first name, a compound one that the registers "
+                "carry, and no surname")
+    return None
 
 
 def namesakes_seen_on_one_platform(records: DataFrame) -> DataFrame:

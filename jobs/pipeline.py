@@ -72,6 +72,7 @@ from jobs.link_rules import (
     corroborated,
     guard_vetoes,
     household_emails,
+    how_names_were_read,
     initial_year_handle,
     ip_sharing,
     ips_are_personal,
@@ -110,7 +111,7 @@ from jobs.report import (
 )
 from jobs.schemas import table_schema
 from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
-from jobs.standardize import standardize
+from jobs.standardize import names_an_organisation, standardize
 
 log = logging.getLogger(__name__)
 
@@ -809,14 +810,21 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     # read their customers' records; each read would count all names again.
     features = comparison_records(records).persist()
     wanted = cut_lineage(features.where(F.col("record_id").isin(record_a, record_b)))
-    # Whether each record's email is a role's mailbox, for the reason printed below.
+    # Whether each record's email is a role's mailbox, and the names as compared, for the
+    # reasons printed below.
     role = F.expr(role_mailbox()) if "email" in wanted.columns else F.lit(False)
-    found = {row["record_id"]: row["_role"]
-             for row in wanted.select("record_id", role.alias("_role")).collect()}
+    found = {row["record_id"]: row.asDict() for row in wanted.select(
+        "record_id", role.alias("_role"), "first_name_norm", "last_name_norm").collect()}
     for record in (record_a, record_b):
         if record not in found:
             raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
     left, right = sorted((record_a, record_b))
+    # The names as standardized, to tell how matching read a social display name.
+    business = names_an_organisation(F.col("display_name")).alias("_business")
+    shown = {row["record_id"]: row.asDict() for row in records
+             .where(F.col("record_id").isin(left, right))
+             .select("record_id", "source_kind", "display_name", "first_name_norm",
+                     "last_name_norm", business).collect()}
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
     contacts = contact_sources(records)
@@ -866,6 +874,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         f"match weight {scored['match_weight']:+.2f}, probability "
         f"{scored['match_probability']:.6f} (link threshold {threshold})",
     ]
+    for record in (left, right):
+        reading = how_names_were_read(shown[record], found[record], shown[record]["_business"])
+        if reading:
+            lines.append(f"{record}: {reading}")
     if not guard:
         reasons = [VETO_REASONS[name] for name in refusals]
         if not scored["_corroborated"]:
@@ -876,7 +888,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         and scored["email_sha256_l"] == scored["email_sha256_r"]
     naming = [record for record, side in ((left, "l"), (right, "r"))
               if scored[f"{EMAIL_NAMES_ANOTHER_COLUMN}_{side}"]]
-    roles = [record for record in naming if found[record]]
+    roles = [record for record in naming if found[record]["_role"]]
     if shared_email and roles:
         lines.append(f"the shared email is a role's mailbox (on {' and '.join(roles)}): whoever "
                      "answers it, not one person, so it counts as no evidence")

@@ -1560,3 +1560,39 @@ def test_a_display_name_that_is_a_compound_first_name_is_one_first_name(
     # Without social accounts nothing changes.
     others = records.where("source_kind != 'social'")
     assert with_compound_first_names(others).collect() == others.collect()
+
+
+def test_explain_tells_how_a_social_display_name_was_read() -> None:
+    from jobs.link_rules import how_names_were_read
+
+    def shown(kind: str, display: str | None, first: str | None,
+              last: str | None) -> dict[str, str | None]:
+        return {"source_kind": kind, "display_name": display, "first_name_norm": first,
+                "last_name_norm": last}
+
+    def matched(first: str | None, last: str | None) -> dict[str, str | None]:
+        return {"first_name_norm": first, "last_name_norm": last}
+
+    cases = [
+        # As split: nothing to tell.
+        (shown("social", "Anna Virtanen", "anna", "virtanen"), matched("anna", "virtanen"),
+         False, None),
+        (shown("registry", None, "anna", "virtanen"), matched("anna", "virtanen"), False, None),
+        (shown("social", "Pizzeria da Maria", None, None), matched(None, None), True,
+         "a business's"),
+        (shown("social", "kinnunene", None, None), matched(None, None), False,
+         "the handle written again"),
+        (shown("social", "Coffee Addict", "coffee", "addict"), matched(None, None), False,
+         "a phrase"),
+        (shown("social", "Gian Luca", "gian", "luca"), matched("gian luca", None), False,
+         "one first name"),
+        # No display name at all: nothing read.
+        (shown("social", None, None, None), matched(None, None), False, None),
+    ]
+    for record, compared, business, expected in cases:
+        reading = how_names_were_read(record, compared, business)
+        if expected is None:
+            assert reading is None, record
+        else:
+            assert reading is not None and expected in reading, (record, reading)
+            assert record["display_name"] not in reading  # no name repeated
