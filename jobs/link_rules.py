@@ -238,12 +238,17 @@ ROLE_MAILBOXES = (
 )
 
 
+def local_part(email: str = "email") -> str:
+    """Returns SQL for the local part of the email column `email`, lower case (anna.k of
+    Anna.K@mail.example)."""
+    return f"lower(substring_index({email}, '@', 1))"
+
+
 def role_mailbox(email: str = "email") -> str:
     """Returns SQL that is true where the email column `email` is a role's mailbox (its local
     part one of ROLE_MAILBOXES), false where not or null: what with_email_naming_another marks
     and `explain` names."""
-    local = f"lower(substring_index({email}, '@', 1))"
-    return f"coalesce({sql_in(local, ROLE_MAILBOXES)}, false)"
+    return f"coalesce({sql_in(local_part(email), ROLE_MAILBOXES)}, false)"
 
 
 # A word of an email's local part is a first name when at least this many register records
@@ -284,7 +289,7 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     names."""
     if "email" not in records.columns:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
-    local = "lower(substring_index(email, '@', 1))"
+    local = local_part()
     role = role_mailbox()
     roles_only = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(role))
     first = "split(first_name_norm, ' ')[0]"
@@ -391,7 +396,8 @@ def with_compound_first_names(records: DataFrame) -> DataFrame:
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
-    joined = F.concat_ws(" ", "first_name_norm", "last_name_norm")
+    joined_sql = "concat_ws(' ', first_name_norm, last_name_norm)"
+    joined = F.expr(joined_sql)
     shown = (records.where(social & F.col("first_name_norm").isNotNull()
                            & F.col("last_name_norm").isNotNull())
              .select(joined.alias("_name"), F.col("last_name_norm").alias("_word")).distinct())
@@ -404,8 +410,7 @@ def with_compound_first_names(records: DataFrame) -> DataFrame:
     log.info("social display names read as one first name: %d", len(names))
     if not names:
         return records
-    compound = F.coalesce(social & F.expr(sql_in(
-        "concat_ws(' ', first_name_norm, last_name_norm)", names)), F.lit(False))
+    compound = F.coalesce(social & F.expr(sql_in(joined_sql, names)), F.lit(False))
     joined_as_written = F.concat_ws(" ", "first_name", "last_name")
     rewritten = {"first_name_norm": joined, "last_name_norm": F.lit(None).cast("string"),
                  "first_name": joined_as_written, "last_name": F.lit(None).cast("string")}
