@@ -39,7 +39,7 @@ from pyspark.sql.types import (
 from jobs.config import SourceConfig, local_path
 from jobs.privacy import ERASED, ErasedKeys, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
-from jobs.standardize import parse_date
+from jobs.standardize import parse_date, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,25 @@ def text_list(text: Column) -> Column:
             .when(trimmed != "", F.split(trimmed, r"\s*[|;,]\s*")))
 
 
+# Amounts as people and spreadsheets write them: a decimal comma (8,90; 1.234,56), thousands
+# grouped by commas (1,234.56), by spaces or apostrophes (1 234,56; 1'234.56), a currency sign
+# or code before or after (€8.90, 8.90 EUR).
+_CURRENCY = r"^(?:[€$£]|[A-Z]{3})|(?:[€$£]|[A-Z]{3})$"
+_DECIMAL_COMMA = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$"
+_THOUSANDS_COMMA = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+
+
+def decimal_text(text: Column) -> Column:
+    """Returns an amount's text as Spark reads a decimal (1234.56): see _DECIMAL_COMMA and
+    _THOUSANDS_COMMA. A comma followed by three digits and no point groups thousands (1,234 is
+    1234); a lone point is a decimal point (1.234). Anything else is returned as it is."""
+    bare = F.regexp_replace(F.regexp_replace(text, r"[\s\u00a0'’]", ""), _CURRENCY, "")
+    return (F.when(bare.rlike(_THOUSANDS_COMMA), F.regexp_replace(bare, ",", ""))
+            .when(bare.rlike(_DECIMAL_COMMA),
+                  F.regexp_replace(F.regexp_replace(bare, r"\.", ""), ",", "."))
+            .otherwise(bare))
+
+
 def _typed(column: str, data_type: DataType) -> Column:
     """Returns the text column converted to its declared type; null when it does not convert."""
     text = F.trim(F.col(column))
@@ -255,16 +274,16 @@ def _typed(column: str, data_type: DataType) -> Column:
         lowered = F.lower(text)
         return F.when(lowered.isin(*TRUE_TEXTS), True).when(lowered.isin(*FALSE_TEXTS), False)
     if isinstance(data_type, TimestampType):
-        return F.try_to_timestamp(text)
+        return parse_timestamp(text)
     if isinstance(data_type, DateType):
-        return text.try_cast(DateType())
+        return F.coalesce(text.try_cast(DateType()), F.to_date(parse_timestamp(text)))
     if isinstance(data_type, IntegerType | LongType):
         # A whole number written with a decimal point (12.0: JSON from a float column) counts.
         number = text.try_cast("double")
         return F.coalesce(text.try_cast(data_type),
                           F.when(number == F.floor(number), number.try_cast(data_type)))
     if isinstance(data_type, DecimalType):
-        return text.try_cast(data_type)
+        return decimal_text(text).try_cast(data_type)
     if isinstance(data_type, ArrayType):
         return F.col(column)
     return F.when(text != "", F.col(column))
@@ -280,10 +299,17 @@ DROPPED_VALUES = "dropped_values"
 PARSED_BIRTH_DATE = "_birth_date_parsed"
 
 
+def _typed_column(column: str) -> str:
+    """The name under which validate keeps a column's value in its declared type (see _typed),
+    computed once for the checks, the choice among duplicates and the accepted row."""
+    return f"_typed_{column}"
+
+
 def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column, str, str | None]]:
     """Returns (condition, reason, column) for each way a row or a value can be unusable, in
     priority order; a check with a column other than a key is about that one value. The rows
-    checked carry PARSED_BIRTH_DATE when the schema has a birth date."""
+    checked carry PARSED_BIRTH_DATE when the schema has a birth date, and each column of a type
+    other than text in that type (_typed_column)."""
     checks: list[tuple[Column, str, str | None]] = [(F.col("_corrupt"), "unparseable_row", None)]
     for key in schema.required:
         checks.append(
@@ -294,9 +320,10 @@ def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column,
         if isinstance(data_type, StringType | ArrayType):
             continue
         given = F.coalesce(F.trim(F.col(column)), F.lit("")) != ""
-        checks.append((given & _typed(column, data_type).isNull(), f"invalid_{column}", column))
+        typed = F.col(_typed_column(column))
+        checks.append((given & typed.isNull(), f"invalid_{column}", column))
         if isinstance(data_type, IntegerType | LongType):
-            checks.append((_typed(column, data_type) < 0, f"invalid_{column}", column))
+            checks.append((typed < 0, f"invalid_{column}", column))
     if "birth_date" in schema.column_names:
         given = F.coalesce(F.trim(F.col("birth_date")), F.lit("")) != ""
         parsed = F.col(PARSED_BIRTH_DATE)
@@ -334,6 +361,9 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     # registry), all analyzed, optimized and compiled anew in every run.
     if "birth_date" in schema.column_names:
         text_rows = text_rows.withColumn(PARSED_BIRTH_DATE, parse_date(F.col("birth_date")))
+    text_rows = text_rows.select("*", *[
+        _typed(c, schema.data_type(c)).alias(_typed_column(c)) for c in schema.column_names
+        if not isinstance(schema.data_type(c), StringType | ArrayType)])
     found = _problem_checks(schema, run_year)
     text_rows = text_rows.select(
         "*", *[condition.alias(f"_check{i}") for i, (condition, _, _) in enumerate(found)])
@@ -363,7 +393,7 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     )
     order = [F.col("raw")]
     if recency:
-        order.insert(0, _typed(recency, schema.data_type(recency)).desc_nulls_last())
+        order.insert(0, F.col(_typed_column(recency)).desc_nulls_last())
     checked = (
         text_rows.withColumn("source_record_id", _source_record_id(source.kind))
         .withColumn("_problem", F.get(problems, 0))
@@ -396,8 +426,13 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     )
     def value(column: str) -> Column:
         # Birth and subscription dates stay text: standardize reads their several formats.
-        typed = (F.col(column) if column in ("birth_date", "subscription_start")
-                 else _typed(column, schema.data_type(column)).cast(schema.data_type(column)))
+        data_type = schema.data_type(column)
+        if column in ("birth_date", "subscription_start"):
+            typed = F.col(column)
+        elif isinstance(data_type, StringType | ArrayType):
+            typed = _typed(column, data_type)
+        else:
+            typed = F.col(_typed_column(column)).cast(data_type)
         if column in unreadable:
             typed = F.when(~unreadable[column], typed)
         return typed.alias(column)

@@ -211,6 +211,30 @@ def parse_date(col: Column) -> Column:
     )
 
 
+# Dates with an optional time of day as systems export them: day first (28.06.2026 00:23,
+# 13/02/2026 21:48:01), month first where day first is impossible (02/13/2026), year first
+# (2026/06/28 00:23), and yyyyMMdd; each rewritten as ISO text and read with one pattern.
+_TIME = r"(?:[ T]+(\d{1,2}:\d{2}(?::\d{2})?))?"
+_DAY_FIRST = rf"^(\d{{1,2}})[./-](\d{{1,2}})[./-](\d{{4}}){_TIME}$"
+_YEAR_FIRST = rf"^(\d{{4}})[./](\d{{1,2}})[./](\d{{1,2}}){_TIME}$"
+_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
+_AS_ISO = ((_DAY_FIRST, "$3-$2-$1 $4"), (_DAY_FIRST, "$3-$1-$2 $4"),
+           (_YEAR_FIRST, "$1-$2-$3 $4"), (_COMPACT, "$1-$2-$3"))
+
+
+def parse_timestamp(col: Column) -> Column:
+    """Returns the timestamp of a string: ISO 8601 (2026-06-28T00:23:00Z, 2026-06-28 00:23), or a
+    date with an optional time in one of the shapes of _AS_ISO; a time without a zone is UTC
+    (the session's zone), a date alone is midnight. Null when unparseable, never an error."""
+    text = F.trim(col.cast("string"))
+    rewritten = [F.try_to_timestamp(F.trim(F.regexp_replace(text, shape, iso)),
+                                    F.lit("yyyy-M-d[ H:mm[:ss]]"))
+                 for shape, iso in _AS_ISO]
+    return F.coalesce(F.try_to_timestamp(text), *[
+        F.when(text.rlike(shape), parsed)
+        for (shape, _), parsed in zip(_AS_ISO, rewritten, strict=True)])
+
+
 def standardize_birth_date(col: Column) -> Column:
     """Returns the parsed birth date; placeholders (PLACEHOLDER_BIRTH_DATES) become null."""
     date = parse_date(col)

@@ -191,6 +191,59 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
         ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
 
 
+def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSession,
+                                                                 tmp_path: Path) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,subscriber_id,order_date,amount,currency,product_category\n"
+        'O1,S1,28.06.2026,"8,90",EUR,books\n'
+        'O2,S1,2026/06/28,"1.234,56",EUR,books\n'
+        'O3,S1,20260628,"1,234.50",EUR,books\n'
+        "O4,S1,06/13/2026,€12.00,EUR,books\n"
+        "O5,S1,1.7.2026 09:30,8.90 EUR,EUR,books\n"
+        "O6,S1,31.02.2026,1.00,EUR,books\n"
+        'O7,S1,2026-06-28,"8,9O",EUR,books\n',
+        encoding="utf-8")
+    result = ingest_source(
+        spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026)
+    june = dt.date(2026, 6, 28)
+    assert sorted((r["order_id"], r["order_date"], r["amount"])
+                  for r in result.accepted.collect()) == [
+        ("O1", june, Decimal("8.90")), ("O2", june, Decimal("1234.56")),
+        ("O3", june, Decimal("1234.50")), ("O4", dt.date(2026, 6, 13), Decimal("12.00")),
+        ("O5", dt.date(2026, 7, 1), Decimal("8.90"))]
+    assert sorted((r["source_record_id"], r["reason"], r["column"])
+                  for r in result.rejected.collect()) == [
+        ("O6", "invalid_order_date", "order_date"), ("O7", "invalid_amount", "amount")]
+
+
+def test_timestamps_in_other_formats_are_read_and_pick_the_latest_duplicate(
+        spark: SparkSession, tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "registry.csv"
+    blank = "," * (len(HEADER.split(",")) - 4)
+    path.write_text("\n".join([
+        HEADER,
+        f"S1,Old,Row{blank},28.06.2026 00:23",
+        f"S1,New,Row{blank},13/07/2026 21:48:01",
+        f"S2,Some,One{blank},2026/01/02 7:05",
+        f"S3,No,Time{blank},yesterday",
+    ]) + "\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)),
+                           "r1", 2026)
+    assert sorted((r["source_record_id"], r["first_name"], r["updated_at"], r["dropped_values"])
+                  for r in result.accepted.collect()) == [
+        ("S1", "New", dt.datetime(2026, 7, 13, 21, 48, 1), None),
+        ("S2", "Some", dt.datetime(2026, 1, 2, 7, 5), None),
+        ("S3", "No", None, ["invalid_updated_at"])]
+    assert [(r["reason"], json.loads(r["raw"])["first_name"])
+            for r in result.rejected.collect()] == [("duplicate_key", "Old")]
+
+
 @pytest.mark.parametrize("max_listed", [0, 10_000], ids=["joined", "listed"])
 def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         spark: SparkSession, tmp_path: Path, max_listed: int) -> None:
