@@ -19,6 +19,7 @@ import glob
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession, Window
 from pyspark.sql import functions as F
@@ -114,14 +115,65 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
     return spark.read.options(**{**defaults, **source.options})
 
 
-def _present_columns(spark: SparkSession, source: SourceConfig) -> list[str]:
+def _first_file(path: str) -> str | None:
+    """Returns the first file (in name order) Spark would read for a local `path` (a file, a
+    folder or a pattern), None for a remote path or when there is none."""
+    local = local_path(path)
+    if local is None:
+        return None
+    text = str(local)
+    if _GLOB_CHARACTERS & set(text):
+        candidates = sorted(glob.glob(text))
+    elif local.is_dir():
+        candidates = sorted(str(f) for f in local.iterdir())
+    else:
+        candidates = [text]
+    # Spark skips files whose names start with _ or . (_SUCCESS, .crc).
+    files = [f for f in candidates
+             if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
+    return files[0] if files else None
+
+
+def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
+    """True when the source's (first) file holds one JSON array of records (`[{...}, {...}]`,
+    as many tools export JSON) rather than JSON lines (one object a line)."""
+    first = _first_file(source.path)
+    if first is not None:
+        with open(first, encoding="utf-8", errors="replace") as handle:
+            start = handle.read(4096).lstrip("\ufeff \t\r\n")
+        return start.startswith("[")
+    lines = (_reader(spark, source).text(source.path).select(F.ltrim("value").alias("value"))
+             .where(F.col("value") != "").limit(1).collect())
+    return bool(lines) and lines[0]["value"].lstrip("\ufeff").startswith("[")
+
+
+def _json_records(reader: DataFrameReader, source: SourceConfig, arrays: bool) -> DataFrame:
+    """Returns one row per JSON record of the source (`value`, its text): the non-blank lines of
+    JSON lines files or, with `arrays`, the elements of files that each hold one JSON array. A
+    file that is not one JSON array then (cut short, say) raises SourceReadError naming it."""
+    if not arrays:
+        return reader.text(source.path).where(F.trim("value") != "")
+    files = reader.text(source.path, wholetext=True).select(
+        F.input_file_name().alias("file"),
+        F.from_json(F.regexp_replace("value", "^\ufeff", ""), ArrayType(StringType()))
+        .alias("records"))
+    broken = [row["file"] for row in files.where(F.col("records").isNull()).collect()]
+    if broken:
+        raise SourceReadError(
+            f"source {source.name!r}: {', '.join(broken)}: starts as a JSON array but is not "
+            "one (cut short?); expected one JSON array of records, or JSON lines")
+    return files.select(F.explode("records").alias("value"))
+
+
+def _present_columns(spark: SparkSession, source: SourceConfig, json_arrays: bool = False
+                     ) -> list[str]:
     """Returns the column names the source's files actually hold (header or JSON keys)."""
     reader = _reader(spark, source)
     if source.format == "csv":
         return reader.option("header", True).csv(source.path).columns
     if source.format == "json":
         keys = (
-            reader.text(source.path)
+            _json_records(reader, source, json_arrays)
             .select(F.explode(F.json_object_keys(F.col("value"))).alias("key"))
             .distinct()
         )
@@ -160,12 +212,14 @@ def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequen
 
 
 def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
-                        present: list[str], names: dict[str, str]) -> DataFrame:
+                        present: list[str], names: dict[str, str], json_arrays: bool = False
+                        ) -> DataFrame:
     """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
 
     `present` are the source's own column names (header, JSON keys); `names` maps contract
     columns to the one of them that holds each (see contract_names). Columns of the contract the
-    source lacks are null; columns outside the contract are dropped.
+    source lacks are null; columns outside the contract are dropped. `json_arrays`: the JSON
+    source's files each hold one array of records (see is_json_array).
     """
     wanted = [c for c in schema.column_names if c in names]
     reader = _reader(spark, source)
@@ -194,7 +248,7 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
             [StructField(names[c], StringType(), True) for c in wanted]
             + [StructField(CORRUPT, StringType(), True)]
         )
-        lines = reader.text(source.path).where(F.trim("value") != "")
+        lines = _json_records(reader, source, json_arrays)
         parsed = F.from_json("value", text_schema, {"columnNameOfCorruptRecord": CORRUPT})
         df = lines.select(F.col("value").alias("_line"), parsed.alias("_row")).select(
             "_line", *[F.col("_row").getField(names[c]).alias(c) for c in wanted],
@@ -458,7 +512,12 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     """
     schema = source_schema(source.kind)
     try:
-        present = _present_columns(spark, source)
+        arrays = source.format == "json" and is_json_array(spark, source)
+        if arrays:
+            log.info("source %s: read as JSON arrays of records", source.name)
+        present = _present_columns(spark, source, arrays)
+    except SourceReadError:
+        raise
     except Exception as exc:  # Spark raises AnalysisException subclasses for missing paths
         raise SourceReadError(
             f"source {source.name!r}: cannot read {source.format} at {source.path}: "
@@ -482,7 +541,7 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     if missing:
         log.warning("source %s: contract columns absent, read as empty: %s",
                     source.name, ", ".join(missing))
-    text_rows = read_source_as_text(spark, source, schema, present, names)
+    text_rows = read_source_as_text(spark, source, schema, present, names, arrays)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
     return IngestedSource(source, accepted, rejected, missing, text_rows)
 

@@ -114,6 +114,37 @@ def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
     assert "profile_id" not in result.missing_columns
 
 
+def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSession,
+                                                                tmp_path: Path) -> None:
+    records = [
+        {"platform": "x", "handle": "matti85", "display_name": "Matti V", "followers": 12,
+         "bio": "Born 1985, \"Helsinki\""},
+        {"platform": "instagram", "handle": "anna.k", "followers": "many"},
+    ]
+    lines, array = tmp_path / "social.jsonl", tmp_path / "social.json"
+    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n5\n", encoding="utf-8")
+    # As tools export JSON: one indented array (a byte-order mark first), a stray element.
+    array.write_text("\ufeff" + json.dumps([*records, 5], indent=2), encoding="utf-8")
+    columns = ["source_record_id", "display_name", "bio", "followers", "dropped_values"]
+
+    def read(path: Path) -> tuple[list[tuple], list[tuple]]:
+        result = ingest_source(spark, SourceConfig("social", "social", "json", str(path)), "r1",
+                               2026)
+        return (sorted(tuple(r) for r in result.accepted.select(*columns).collect()),
+                [(r["reason"], r["raw"]) for r in result.rejected.collect()])
+
+    accepted, rejected = read(array)
+    assert accepted == [
+        ("instagram:anna.k", None, None, None, ["invalid_followers"]),
+        ("x:matti85", "Matti V", 'Born 1985, "Helsinki"', 12, None)]
+    assert rejected == [("unparseable_row", "5")]
+    assert read(lines) == (accepted, rejected)
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps(records, indent=2)[:-10], encoding="utf-8")
+    with pytest.raises(SourceReadError, match="cut.json: starts as a JSON array but is not one"):
+        ingest_source(spark, SourceConfig("social", "social", "json", str(cut)), "r1", 2026)
+
+
 def test_csv_online_source_reads_interests_written_as_text_and_booleans_as_exports_write_them(
     spark: SparkSession, tmp_path: Path,
 ) -> None:
