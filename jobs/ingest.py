@@ -147,6 +147,26 @@ def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
     return bool(lines) and lines[0]["value"].lstrip("\ufeff").startswith("[")
 
 
+# Spark reads a Parquet column of nanosecond timestamps (pandas and pyarrow write them by
+# default) only as its number of nanoseconds, and only with this setting; otherwise it stops.
+NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+
+
+def nanosecond_columns(source: SourceConfig) -> list[str]:
+    """Returns the columns of a local Parquet source's (first) file that hold nanosecond
+    timestamps, read from its footer with pyarrow; none for other formats and remote paths."""
+    if source.format != "parquet":
+        return []
+    first = _first_file(source.path)
+    if first is None:
+        return []
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return [field.name for field in pq.read_schema(first)
+            if pa.types.is_timestamp(field.type) and field.type.unit == "ns"]
+
+
 def _json_records(reader: DataFrameReader, source: SourceConfig, arrays: bool) -> DataFrame:
     """Returns one row per JSON record of the source (`value`, its text): the non-blank lines of
     JSON lines files or, with `arrays`, the elements of files that each hold one JSON array. A
@@ -212,14 +232,15 @@ def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequen
 
 
 def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
-                        present: list[str], names: dict[str, str], json_arrays: bool = False
-                        ) -> DataFrame:
+                        present: list[str], names: dict[str, str], json_arrays: bool = False,
+                        nanoseconds: Sequence[str] = ()) -> DataFrame:
     """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
 
     `present` are the source's own column names (header, JSON keys); `names` maps contract
     columns to the one of them that holds each (see contract_names). Columns of the contract the
     source lacks are null; columns outside the contract are dropped. `json_arrays`: the JSON
-    source's files each hold one array of records (see is_json_array).
+    source's files each hold one array of records (see is_json_array). `nanoseconds`: Parquet
+    columns of nanosecond timestamps, read as numbers (NANOS_AS_LONG) and made timestamps here.
     """
     wanted = [c for c in schema.column_names if c in names]
     reader = _reader(spark, source)
@@ -265,6 +286,8 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         raw = F.col("_line")
     else:
         table = reader.format(source.format).load(source.path)
+        table = table.withColumns({c: F.timestamp_micros(F.expr(f"`{c}` div 1000"))
+                                   for c in nanoseconds if c in table.columns})
         raw = F.to_json(F.struct(*[F.col(c) for c in table.columns]))
         df = table.select(*[F.col(names[c]).alias(c) for c in wanted],
                           raw.alias("_raw"), F.lit(None).alias(CORRUPT))
@@ -515,13 +538,22 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
         arrays = source.format == "json" and is_json_array(spark, source)
         if arrays:
             log.info("source %s: read as JSON arrays of records", source.name)
+        nanoseconds = nanosecond_columns(source)
+        if nanoseconds:
+            log.info("source %s: nanosecond timestamps read to the microsecond: %s",
+                     source.name, ", ".join(nanoseconds))
+            spark.conf.set(NANOS_AS_LONG, "true")
         present = _present_columns(spark, source, arrays)
     except SourceReadError:
         raise
     except Exception as exc:  # Spark raises AnalysisException subclasses for missing paths
+        problem = str(exc).splitlines()[0]
+        if "TIMESTAMP(NANOS" in problem:  # a remote file: its footer was not read here
+            problem += (" (nanosecond timestamps, pandas' default, are read from local files "
+                        "only: write them in microseconds, pandas: to_parquet(..., "
+                        "coerce_timestamps='us'))")
         raise SourceReadError(
-            f"source {source.name!r}: cannot read {source.format} at {source.path}: "
-            f"{str(exc).splitlines()[0]}"
+            f"source {source.name!r}: cannot read {source.format} at {source.path}: {problem}"
         ) from exc
     if not present and source.format == "json":
         # No JSON object at all: an empty file (a day without new profiles) is a source with
@@ -541,7 +573,7 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     if missing:
         log.warning("source %s: contract columns absent, read as empty: %s",
                     source.name, ", ".join(missing))
-    text_rows = read_source_as_text(spark, source, schema, present, names, arrays)
+    text_rows = read_source_as_text(spark, source, schema, present, names, arrays, nanoseconds)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
     return IngestedSource(source, accepted, rejected, missing, text_rows)
 

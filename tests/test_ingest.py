@@ -406,11 +406,16 @@ def test_one_registry_in_every_format_and_spelling_reads_alike(spark: SparkSessi
     table = pa.table(typed).rename_columns(["FIRST_NAME" if c == "first_name" else c
                                             for c in typed])
     pq.write_table(table, tmp_path / "registry.parquet")
+    # pandas' default: nanosecond timestamps, which Spark reads only as numbers.
+    pq.write_table(table.set_column(
+        table.schema.get_field_index("updated_at"), "updated_at",
+        pa.array([dt.datetime(2026, 1, 1)] * 2, pa.timestamp("ns"))), tmp_path / "ns.parquet")
     spark.read.parquet(str(tmp_path / "registry.parquet")).write.format("delta").save(
         str(tmp_path / "registry_delta"))
     expected = rows(plain)
     for fmt, path in [("csv", "spelt.csv"), ("json", "registry.jsonl"),
-                      ("parquet", "registry.parquet"), ("delta", "registry_delta")]:
+                      ("parquet", "registry.parquet"), ("parquet", "ns.parquet"),
+                      ("delta", "registry_delta")]:
         result = ingest_source(spark, SourceConfig("magazine", "registry", fmt,
                                                    str(tmp_path / path)), "r1", 2026)
         actual = rows(result)
