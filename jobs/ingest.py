@@ -53,9 +53,27 @@ EARLIEST_BIRTH_YEAR = 1890
 class MissingColumnError(ValueError):
     """A source lacks a required (key) column: the run stops before any work."""
 
-    def __init__(self, source: str, file: str, column: str) -> None:
+    def __init__(self, source: str, file: str, column: str, hint: str = "") -> None:
         self.source, self.file, self.column = source, file, column
-        super().__init__(f"source {source!r} ({file}): required column {column!r} is missing")
+        super().__init__(f"source {source!r} ({file}): required column {column!r} is missing"
+                         + (f" ({hint})" if hint else ""))
+
+
+# Separators other than a comma that a CSV export may use, as named in a hint.
+_OTHER_SEPARATORS = {";": "';'", "\t": "a tab", "|": "'|'"}
+
+
+def _separator_hint(source: SourceConfig, present: Sequence[str]) -> str:
+    """Returns a hint when a CSV header was read as one column that another separator would
+    split (subscriber_id;first_name;...), else an empty string."""
+    if source.format != "csv" or len(present) != 1 or {"sep", "delimiter"} & set(source.options):
+        return ""
+    for separator, named in _OTHER_SEPARATORS.items():
+        if separator in present[0]:
+            shown = "\\t" if separator == "\t" else separator
+            return (f"the header reads as one column separated by {named}: set the source's "
+                    f'options: {{sep: "{shown}"}}')
+    return ""
 
 
 class SourceReadError(ValueError):
@@ -564,7 +582,8 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     names = contract_names(source, schema, present)
     for column in schema.required:
         if column not in names:
-            raise MissingColumnError(source.name, source.path, column)
+            raise MissingColumnError(source.name, source.path, column,
+                                     _separator_hint(source, present))
     respelt = [f"{own!r} as {column}" for column, own in names.items() if own != column]
     if respelt:
         log.info("source %s: columns read as the contract spells them: %s",

@@ -361,6 +361,7 @@ def estimate_m_by_sessions(
     by_name = {spec.name: spec for spec in comparisons}
     estimates: dict[str, list[np.ndarray]] = {name: [] for name in by_name}
     iterations, converged = 0, True
+    skipped: list[str] = []
     for session in sessions:
         unknown = [name for name in session if name not in by_name]
         if unknown:
@@ -375,6 +376,7 @@ def estimate_m_by_sessions(
         if subset["n"].sum() < 10 or not others:
             log.warning("training session %s: too few pairs (%d), skipped", list(session),
                         int(subset["n"].sum()))
+            skipped.append(f"{list(session)} {int(subset['n'].sum())}")
             continue
         fitted = estimate_m_by_em(subset, others, {s.name: u[s.name] for s in others},
                                   max_iterations=max_iterations, tolerance=tolerance,
@@ -393,8 +395,13 @@ def estimate_m_by_sessions(
             "a larger data set, or copy a model trained on one (its warehouse's model/ folder) "
             "into this warehouse; `run` then reuses it")
     if missing:
-        raise ModelError(f"no training session estimated m for {missing}: add a session that "
-                         "does not block on them")
+        raise ModelError(
+            f"no training session estimated m for {missing}: every session that leaves them "
+            f"out had fewer than 10 candidate pairs agreeing on its comparisons (skipped: "
+            f"{'; '.join(skipped)}). "
+            "Train on a larger data set, or copy a model trained on one (its warehouse's model/ "
+            "folder) into this warehouse, and `run` reuses it; or add a session in "
+            "matching.training_sessions on comparisons these sources share")
     m = {name: tuple(float(x) for x in np.mean(found, axis=0) / np.mean(found, axis=0).sum())
          for name, found in estimates.items()}
     u_final = {spec.name: tuple(float(x) for x in u[spec.name]) for spec in comparisons}

@@ -197,6 +197,22 @@ def test_missing_key_column_stops_with_source_file_and_column(spark: SparkSessio
     assert "subscriber_id" in str(error.value) and str(path) in str(error.value)
 
 
+def test_a_csv_with_another_separator_stops_with_a_hint_to_set_it(spark: SparkSession,
+                                                                   tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text(HEADER.replace(",", ";") + "\nS1;Matti;Virtanen" + ";" * 14 + "\n",
+                    encoding="utf-8")
+    source = SourceConfig("magazine", "registry", "csv", str(path))
+    with pytest.raises(MissingColumnError) as error:
+        ingest_source(spark, source, "r1", 2026)
+    assert str(error.value) == (
+        f"source 'magazine' ({path}): required column 'subscriber_id' is missing (the header "
+        "reads as one column separated by ';': set the source's options: {sep: \";\"})")
+    told = SourceConfig("magazine", "registry", "csv", str(path), options={"sep": ";"})
+    assert [r["source_record_id"] for r in ingest_source(spark, told, "r1", 2026)
+            .accepted.collect()] == ["S1"]
+
+
 def ingest_orders(spark: SparkSession, tmp_path: Path, second_subscriber: str
                   ) -> IngestedSource:
     """Orders of the registry_csv subscribers: O1 and O3 (amount unreadable) by S1, O2 by

@@ -19,6 +19,7 @@ from jobs.model import (
     ModelParameters,
     count_agreement_patterns,
     estimate_m_by_em,
+    estimate_m_by_sessions,
     estimate_u_from_patterns,
     explain_pair,
     score_pairs,
@@ -150,6 +151,24 @@ def test_em_rejects_patterns_with_unknown_levels() -> None:
     u = {"first_name": (0.9, 0.08, 0.02), "email": (0.5, 0.5)}
     with pytest.raises(ModelError, match="gamma_first_name has levels"):
         estimate_m_by_em(patterns, (FIRST_NAME, EMAIL), u)
+
+
+def test_sessions_that_leave_no_estimate_stop_with_what_was_skipped_and_the_remedies() -> None:
+    # Names agree on 500 pairs, but only 3 share an email: the email session, the only one
+    # that leaves the names out, cannot estimate their m.
+    patterns = pd.DataFrame(
+        [(2, 2, 2, 0, 500), (2, 2, 2, 1, 3), (0, 0, 0, 0, 200)],
+        columns=[*(spec.gamma_column for spec in SIMULATED), "n"])
+    u = {name: TRUE_MODEL[name][1] for name in TRUE_MODEL}
+    with pytest.raises(ModelError) as error:
+        estimate_m_by_sessions(patterns, SIMULATED, u, [["email"], ["first_name", "last_name"]],
+                               total_pairs=10_000)
+    assert str(error.value) == (
+        "no training session estimated m for ['first_name', 'last_name']: every session that "
+        "leaves them out had fewer than 10 candidate pairs agreeing on its comparisons "
+        "(skipped: ['email'] 3). Train on a larger data set, or copy a model trained on one "
+        "(its warehouse's model/ folder) into this warehouse, and `run` reuses it; or add a "
+        "session in matching.training_sessions on comparisons these sources share")
 
 
 def test_count_agreement_patterns_groups_pairs(spark: SparkSession) -> None:
