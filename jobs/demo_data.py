@@ -901,7 +901,7 @@ def _orders_rows(rng: random.Random, name: str, registry: Sequence[_Row]) -> lis
             "unparseable_row": {"amount": str(values["amount"]).replace(".", ",")},
             "missing_key": {"order_id": ""},
             "invalid_amount": {"amount": "twelve"},
-            "invalid_order_date": {"order_date": "05.03.2026"},
+            "invalid_order_date": {"order_date": "31.02.2026"},
             "unknown_subscriber": {"subscriber_id": _unique(
                 taken, lambda: f"{brand.prefix}{rng.randint(1, 2 * len(known)):06d}")},
         }[kind])
