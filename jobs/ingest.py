@@ -16,6 +16,7 @@ be read would misstate the customer's totals.
 from __future__ import annotations
 
 import glob
+import gzip
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,7 +158,8 @@ def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
     as many tools export JSON) rather than JSON lines (one object a line)."""
     first = _first_file(source.path)
     if first is not None:
-        with open(first, encoding="utf-8", errors="replace") as handle:
+        opener = gzip.open if first.endswith(".gz") else open  # Spark reads .gz files too
+        with opener(first, "rt", encoding="utf-8", errors="replace") as handle:
             start = handle.read(4096).lstrip("\ufeff \t\r\n")
         return start.startswith("[")
     lines = (_reader(spark, source).text(source.path).select(F.ltrim("value").alias("value"))

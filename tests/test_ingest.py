@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -133,7 +134,10 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
         return (sorted(tuple(r) for r in result.accepted.select(*columns).collect()),
                 [(r["reason"], r["raw"]) for r in result.rejected.collect()])
 
+    packed = tmp_path / "social.json.gz"
+    packed.write_bytes(gzip.compress(array.read_bytes()))
     accepted, rejected = read(array)
+    assert read(packed) == (accepted, rejected)
     assert accepted == [
         ("instagram:anna.k", None, None, None, ["invalid_followers"]),
         ("x:matti85", "Matti V", 'Born 1985, "Helsinki"', 12, None)]
