@@ -24,10 +24,14 @@ def _run_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
 
 
-def _add_identifier_options(group: argparse._MutuallyExclusiveGroup) -> None:
+def _add_identifier_options(parser: argparse.ArgumentParser,
+                            group: argparse._MutuallyExclusiveGroup) -> None:
     """The identifiers a customer is found by (lookup, erase): exactly one is given."""
     group.add_argument("--email")
-    group.add_argument("--phone", help="any format; national numbers are tried per region")
+    group.add_argument("--phone", help="any format; a national number (040 1234567) needs "
+                                       "--country where it fits several countries")
+    parser.add_argument("--country", help="ISO country code of a --phone written without its "
+                                          "country code (FI, DE, ...)")
     group.add_argument("--handle", help="platform:handle")
     group.add_argument("--cookie", help="an online profile id")
     group.add_argument("--subscriber", help="registry source:subscriber_id")
@@ -62,12 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     look = commands.add_parser("lookup", help="a customer's profile by any identifier (JSON)")
     look.add_argument("--conf", required=True, type=Path, help="configuration YAML")
-    _add_identifier_options(look.add_mutually_exclusive_group(required=True))
+    _add_identifier_options(look, look.add_mutually_exclusive_group(required=True))
     erase = commands.add_parser(
         "erase", help="erase a customer from every table and file on request (GDPR Art. 17)")
     erase.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     whom = erase.add_mutually_exclusive_group(required=True)
-    _add_identifier_options(whom)
+    _add_identifier_options(erase, whom)
     whom.add_argument("--customer-id", help="a customer id (also completes an interrupted "
                                             "erasure of that customer)")
     erase.add_argument("--request-id", default=None,
@@ -227,7 +231,7 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
 
     kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
     try:
-        profiles = lookup(config.warehouse, kind, getattr(args, kind))
+        profiles = lookup(config.warehouse, kind, getattr(args, kind), args.country)
     except LookupError_ as exc:
         print(f"lookup error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -255,8 +259,8 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
             customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
         else:
             kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
-            customers = find_customers(spark, config.warehouse,
-                                       normalize_identifier(kind, getattr(args, kind)))
+            customers = find_customers(spark, config.warehouse, normalize_identifier(
+                kind, getattr(args, kind), country=args.country))
     except (LookupError_, ErasureError) as exc:
         print(f"erase: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

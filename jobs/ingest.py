@@ -629,8 +629,9 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
 
 def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     """Returns the source split again: the rows of records erased on request (jobs.privacy;
-    `erased` their `record_key`s) are rejected as `erased`, with no raw row and no value
-    kept; an order goes with its subscriber's registry record.
+    `erased` their `record_key`s) are rejected as `erased`, with no raw row, no value and no
+    record id kept (a handle or a cookie id is the person's too: only the count of such rows
+    per source is told); an order goes with its subscriber's registry record.
 
     Run before reject_orphan_orders: an erased subscriber's orders are erased, not orphans.
     Erasures only accumulate: a few thousand keys are a list in the query, more a broadcast
@@ -645,7 +646,8 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     is_erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
     newly_rejected = accepted.where(is_erased).select(
-        "source", F.lit(part.source.path).alias("source_file"), "source_record_id",
+        "source", F.lit(part.source.path).alias("source_file"),
+        withheld.alias("source_record_id"),
         F.lit(ERASED).alias("reason"), withheld.alias("column"), withheld.alias("raw"),
         "run_id")
     # A row rejected for another reason (a duplicate of the erased record, an order of the
@@ -659,7 +661,8 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
                                order_owner_key(part.source.registry or "", F.col("raw")))
         rejected_erased = is_erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
     rejected = rejected.select(
-        "source", "source_file", "source_record_id",
+        "source", "source_file",
+        F.when(~rejected_erased, F.col("source_record_id")).alias("source_record_id"),
         F.when(rejected_erased, F.lit(ERASED)).otherwise(F.col("reason")).alias("reason"),
         F.when(~rejected_erased, F.col("column")).alias("column"),
         F.when(~rejected_erased, F.col("raw")).alias("raw"),

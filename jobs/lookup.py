@@ -40,9 +40,14 @@ class Identifier:
     values: tuple[str, ...]  # normalized candidates (a national phone may fit several regions)
 
 
-def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS
-                         ) -> Identifier:
+def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+                         country: str | None = None) -> Identifier:
     """Returns the index form of an identifier given on the command line.
+
+    A phone with its country code (+358 40 1234567) is that number; one written nationally is
+    read in `country` when given, else in each of `regions`, and must then fit exactly one:
+    040 1234567 is a Finnish mobile and a Hamburg landline, and a look-up or an erasure must
+    not reach a stranger in another country.
 
     Raises LookupError_ for an unknown kind or a value that cannot be an identifier of it.
     """
@@ -53,10 +58,23 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         email = "".join(text.split()).lower()
         return Identifier("email_sha256", (hashlib.sha256(email.encode("utf-8")).hexdigest(),))
     if kind == "phone":
-        candidates = [e164(text, None)] + [e164(text, region) for region in regions]
-        found = tuple(dict.fromkeys(c for c in candidates if c))
+        international = e164(text, None)
+        if international:
+            return Identifier("phone", (international,))
+        if country:
+            national = e164(text, country.strip().upper())
+            if not national:
+                raise LookupError_(f"--phone: not a valid phone number in {country.upper()}")
+            return Identifier("phone", (national,))
+        fits = {region: e164(text, region) for region in regions}
+        found = tuple(dict.fromkeys(number for number in fits.values() if number))
         if not found:
-            raise LookupError_("--phone: not a valid phone number in any region tried")
+            raise LookupError_("--phone: not a valid phone number in any region tried "
+                               f"({', '.join(regions)}); give its country code (+358 ...)")
+        if len(found) > 1:
+            countries = ", ".join(region for region, number in fits.items() if number)
+            raise LookupError_(f"--phone: a national number that fits several countries "
+                               f"({countries}); give its country code (+358 ...) or --country")
         return Identifier("phone", found)
     if kind == "handle":
         platform, sep, handle = text.partition(":")
@@ -119,9 +137,11 @@ def customer_profiles(warehouse: str, customer_ids: Sequence[str]) -> list[dict[
     return [{k: _plain(v) for k, v in row.items()} for row in found.to_pylist()]
 
 
-def lookup(warehouse: str, kind: str, raw: str) -> list[dict[str, Any]]:
-    """Returns the profiles of the customers holding the identifier (empty when none does)."""
-    identifier = normalize_identifier(kind, raw)
+def lookup(warehouse: str, kind: str, raw: str, country: str | None = None
+           ) -> list[dict[str, Any]]:
+    """Returns the profiles of the customers holding the identifier (empty when none does);
+    `country`: of a phone written without its country code (see normalize_identifier)."""
+    identifier = normalize_identifier(kind, raw, country=country)
     ids = find_customer_ids(warehouse, identifier)
     log.info("look-up by %s: %d customer(s)", kind, len(ids))
     return customer_profiles(warehouse, ids)

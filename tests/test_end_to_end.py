@@ -422,7 +422,7 @@ def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
                                           phonenumbers.PhoneNumberFormat.NATIONAL)
     cases = [
         ("email", f"  {registry['email'].upper()} ", registry["customer_id"]),
-        ("phone", national, registry["customer_id"]),
+        ("phone", registry["phone_e164"], registry["customer_id"]),
         ("subscriber", f"{registry['source']}:{registry['source_record_id']}",
          registry["customer_id"]),
         ("cookie", online["source_record_id"], online["customer_id"]),
@@ -434,6 +434,9 @@ def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
         profile = next(p for p in found if p["customer_id"] == customer)
         assert "emails" in profile and "consent_partner_sharing" in profile
     assert lookup(warehouse, "cookie", "no-such-cookie") == []
+    # A national number, with the country it is written in.
+    assert registry["customer_id"] in {p["customer_id"] for p in lookup(
+        warehouse, "phone", national, country=registry["country"])}
 
 
 def test_running_a_date_twice_leaves_every_table_as_after_one_run(

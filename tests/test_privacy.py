@@ -275,8 +275,8 @@ def test_a_later_run_rejects_the_erased_records_without_their_rows(
     erased = [tuple(r) for r in rejected.where(
         (F.col("run_id") == RUN_2) & (F.col("reason") == "erased")).select(
         "source", "source_record_id", "column", "raw").collect()]
-    expected = [(r["source"], r["source_record_id"], None, None) for r in erasure.records]
-    expected += [(s, o, None, None) for s, o in erasure.order_ids]
+    expected = [(r["source"], None, None, None) for r in erasure.records]
+    expected += [(s, None, None, None) for s, _o in erasure.order_ids]
     assert sorted(erased) == sorted(expected)
     records = tables.read_table(spark, str(erasure.warehouse), tables.STANDARDIZED_RECORDS)
     assert records is not None
@@ -323,3 +323,22 @@ def test_an_interrupted_erasure_is_completed_by_its_customer_id(
                 if r.get("customer_id") == customer
                 or any(r.get(c) in records for c in BY_RECORD.get(table, ()))]
         assert left == [], table
+
+
+def test_a_national_phone_that_fits_several_countries_needs_its_country() -> None:
+    from jobs.lookup import Identifier, LookupError_, normalize_identifier
+
+    # 040 5999677: a Finnish mobile and a Hamburg landline.
+    with pytest.raises(LookupError_, match=r"fits several countries \(FI, DE, SE, NL\); give its "
+                                           r"country code \(\+358 \.\.\.\) or --country"):
+        normalize_identifier("phone", "040 5999677")
+    assert normalize_identifier("phone", "040 5999677", country="fi") == Identifier(
+        "phone", ("+358405999677",))
+    assert normalize_identifier("phone", "040 5999677", country="DE") == Identifier(
+        "phone", ("+49405999677",))
+    assert normalize_identifier("phone", "+358 40 599 9677") == Identifier(
+        "phone", ("+358405999677",))
+    assert normalize_identifier("phone", "+358 40 599 9677", country="DE") == Identifier(
+        "phone", ("+358405999677",))
+    with pytest.raises(LookupError_, match="not a valid phone number in FI"):
+        normalize_identifier("phone", "12", country="FI")
