@@ -468,3 +468,33 @@ def test_two_spellings_of_one_contract_column_are_refused_unless_one_is_exact(
                            ["subscriber_id", "First_Name", "first_name", "Last Name", "notes"])
     assert names == {"subscriber_id": "subscriber_id", "first_name": "first_name",
                      "last_name": "Last Name"}
+
+
+def test_a_source_with_rows_but_none_usable_stops_the_run(caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    from types import SimpleNamespace
+
+    from jobs.pipeline import _stop_on_unusable_sources
+
+    sources = [SourceConfig("magazine", "registry", "csv", "m.csv"),
+               SourceConfig("orders", "orders", "csv", "o.csv", registry="magazine"),
+               SourceConfig("web", "online", "json", "w.json"),
+               SourceConfig("empty", "social", "json", "e.jsonl")]
+    ctx = SimpleNamespace(config=SimpleNamespace(sources=sources))
+    counts = {("magazine", "accepted"): 180, ("magazine", "rejected:unparseable_row"): 20,
+              ("orders", "rejected:unknown_subscriber"): 40, ("orders", "rejected:missing_key"): 2,
+              ("web", "accepted"): 500, ("web", "rejected:unparseable_row"): 100}
+    with pytest.raises(SourceReadError) as error:
+        _stop_on_unusable_sources(ctx, counts)  # type: ignore[arg-type]
+    assert str(error.value) == (
+        "source 'orders' (o.csv): none of its 42 rows could be used (unknown_subscriber 40, "
+        "missing_key 2): check its format, encoding and options")
+    # A CSV source with many unparseable rows, and nothing else wrong, is told of multiLine.
+    counts[("orders", "accepted")] = 1
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="jobs.pipeline"):
+        _stop_on_unusable_sources(ctx, counts)  # type: ignore[arg-type]
+    assert [r.getMessage() for r in caplog.records] == [
+        "source magazine: 20 rows could not be parsed; a CSV whose quoted fields hold line "
+        "breaks (as spreadsheets export an address) needs the source's options: "
+        "{multiLine: true}"]
