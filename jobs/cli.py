@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from jobs.config import Config, ConfigError, load_config
+from jobs.config import Config, ConfigError, load_config, local_path
 
 log = logging.getLogger("jobs")
 
@@ -203,6 +203,10 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
 
     if args.command in ("run", "ingest"):
         check_local_sources(config.sources)
+    truth = local_path(config.ground_truth) if config.ground_truth else None
+    if truth is not None and not truth.is_file():
+        # Read after the crosswalk is written: found missing then, it left profiles unwritten.
+        raise ConfigError(config.file, "ground_truth", f"no such file: {config.ground_truth}")
     run_date = args.run_date or datetime.now(UTC).date()
     run_id = args.run_id or run_date.isoformat()
     spark = get_spark("idres-" + args.command, config.spark)

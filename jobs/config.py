@@ -257,6 +257,34 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
     )
 
 
+# Columns a blocking rule may name beyond standardized_records' own: those derived for blocking
+# (jobs.blocking.with_blocking_columns) and for the comparisons (with_comparison_features).
+DERIVED_BLOCKING_COLUMNS = ("handle_keys", "last_name_soundex", "first_metaphone",
+                            "last_metaphone", "first_name_groups", "handle_letters",
+                            "handle_year")
+# Settings that must be at least this (a cluster cap of -1 made every record its own customer).
+_AT_LEAST = {("blocking", "max_block_size"): 2, ("clustering", "max_cluster_size"): 2,
+             ("clustering", "max_iterations"): 1}
+
+
+def _check_settings(file: Path, blocking: BlockingConfig, clustering: ClusteringConfig) -> None:
+    """Raises ConfigError for a blocking rule naming a column no record has, or a size or count
+    below its least sensible value (_AT_LEAST)."""
+    from jobs.schemas import table_schema
+
+    known = {*table_schema("standardized_records").column_names, *DERIVED_BLOCKING_COLUMNS}
+    for i, rule in enumerate(blocking.rules):
+        for column in rule:
+            if column not in known:
+                raise ConfigError(file, f"blocking.rules[{i}]",
+                                  f"{column!r} is no column of the standardized records; "
+                                  f"expected one of {sorted(known)}")
+    for (section, name), least in _AT_LEAST.items():
+        value = getattr({"blocking": blocking, "clustering": clustering}[section], name)
+        if value < least:
+            raise ConfigError(file, f"{section}.{name}", f"expected at least {least}, got {value}")
+
+
 def parse_config(raw: Any, file: Path) -> Config:
     """Returns the validated configuration held by `raw` (the parsed YAML of `file`)."""
     base = file.resolve().parent
@@ -287,15 +315,18 @@ def parse_config(raw: Any, file: Path) -> Config:
     ground_truth = top.get("ground_truth")
     if ground_truth is not None and not isinstance(ground_truth, str):
         raise ConfigError(file, "ground_truth", "expected the path of a CSV file")
+    blocking = _typed_section(file, "blocking", top.get("blocking"), BlockingConfig)
+    clustering = _typed_section(file, "clustering", top.get("clustering"), ClusteringConfig)
+    _check_settings(file, blocking, clustering)
     return Config(
         file=file,
         warehouse=resolve_path(base, top["warehouse"]),
         sources=sources,
         ground_truth=resolve_path(base, ground_truth) if ground_truth else None,
         spark={str(k): str(v) for k, v in spark.items()},
-        blocking=_typed_section(file, "blocking", top.get("blocking"), BlockingConfig),
+        blocking=blocking,
         matching=_matching(file, top.get("matching")),
-        clustering=_typed_section(file, "clustering", top.get("clustering"), ClusteringConfig),
+        clustering=clustering,
         link_decisions=_link_decisions(file, top.get("link_decisions")),
         comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),

@@ -53,10 +53,10 @@ def test_uris_are_kept_as_given(tmp_path: Path) -> None:
 
 
 def test_sections_override_defaults(tmp_path: Path) -> None:
-    text = MINIMAL + "matching: {link_threshold: 0.9}\nblocking: {rules: [email_sha256, [a, b]]}\n"
+    text = MINIMAL + "matching: {link_threshold: 0.9}\nblocking: {rules: [email_sha256, [last_name_norm, birth_date]]}\n"
     config = load_config(write(tmp_path, text))
     assert config.matching == MatchingConfig(link_threshold=0.9)
-    assert config.blocking.rules == (("email_sha256",), ("a", "b"))
+    assert config.blocking.rules == (("email_sha256",), ("last_name_norm", "birth_date"))
 
 
 @pytest.mark.parametrize(
@@ -82,6 +82,14 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL.replace("warehouse: ./warehouse\n", ""), "warehouse", "required"),
         ("warehouse: w\nsources: []\n", "sources", "non-empty list"),
         (MINIMAL.replace("path: /abs/social.jsonl", "paths: x"), "sources[3].path", "required"),
+        (MINIMAL + "blocking: {rules: [[email_sha256], [emial_sha256]]}\n", "blocking.rules[1]",
+         "'emial_sha256' is no column of the standardized records"),
+        (MINIMAL + "blocking: {max_block_size: 1}\n", "blocking.max_block_size",
+         "expected at least 2, got 1"),
+        (MINIMAL + "clustering: {max_cluster_size: -1}\n", "clustering.max_cluster_size",
+         "expected at least 2, got -1"),
+        (MINIMAL + "clustering: {max_iterations: 0}\n", "clustering.max_iterations",
+         "expected at least 1, got 0"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,

@@ -389,6 +389,14 @@ def test_run_with_a_missing_source_fails_before_spark_starts(
     assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"input error: source 'web': no such file or folder: {tmp_path / 'data/web.jsonl'}")
+    # A ground truth that is not there: it was read after the crosswalk had been written.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/web.jsonl").write_text("", encoding="utf-8")
+    conf.write_text(conf.read_text(encoding="utf-8") + "ground_truth: truth.csv\n",
+                    encoding="utf-8")
+    assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"input error: {conf}: `ground_truth`: no such file: {tmp_path / 'truth.csv'}")
 
 
 def test_one_registry_in_every_format_and_spelling_reads_alike(spark: SparkSession,
