@@ -53,7 +53,8 @@ def test_uris_are_kept_as_given(tmp_path: Path) -> None:
 
 
 def test_sections_override_defaults(tmp_path: Path) -> None:
-    text = MINIMAL + "matching: {link_threshold: 0.9}\nblocking: {rules: [email_sha256, [last_name_norm, birth_date]]}\n"
+    text = (MINIMAL + "matching: {link_threshold: 0.9}\n"
+            "blocking: {rules: [email_sha256, [last_name_norm, birth_date]]}\n")
     config = load_config(write(tmp_path, text))
     assert config.matching == MatchingConfig(link_threshold=0.9)
     assert config.blocking.rules == (("email_sha256",), ("last_name_norm", "birth_date"))
