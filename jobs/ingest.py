@@ -15,6 +15,7 @@ be read would misstate the customer's totals.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import logging
@@ -101,8 +102,60 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
         found = bool(glob.glob(text)) if _GLOB_CHARACTERS & set(text) else local.exists()
         if not found:
             missing.append(f"source {source.name!r}: no such file or folder: {source.path}")
+        else:
+            missing += _encoding_problems(source)
     if missing:
         raise SourceReadError("; ".join(missing))
+
+
+# How much of each of a source's first files is checked to be UTF-8, and how many files.
+_ENCODING_SAMPLE_BYTES = 1 << 20
+_ENCODING_SAMPLE_FILES = 5
+
+
+def _local_files(path: str) -> list[str]:
+    """Returns the files (in name order) Spark would read for a local `path` (a file, a folder
+    or a pattern); none for a remote path. Spark skips names starting with _ or . (_SUCCESS)."""
+    local = local_path(path)
+    if local is None:
+        return []
+    text = str(local)
+    if _GLOB_CHARACTERS & set(text):
+        candidates = sorted(glob.glob(text))
+    elif local.is_dir():
+        candidates = sorted(str(f) for f in local.iterdir())
+    else:
+        candidates = [text]
+    return [f for f in candidates
+            if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
+
+
+def _encoding_problems(source: SourceConfig) -> list[str]:
+    """Returns a problem for a local CSV or JSON source that is not UTF-8 where it must be: a
+    CSV without an `encoding` option (Spark would read é in a Latin-1 file as U+FFFD, silently),
+    and JSON with any (it is read as UTF-8, as RFC 8259 has it). The first
+    _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files are checked."""
+    if source.format not in ("csv", "json"):
+        return []
+    options = {k.lower(): v for k, v in source.options.items()}
+    declared = options.get("encoding") or options.get("charset")
+    if declared and source.format == "csv":
+        return []
+    if declared and declared.lower().replace("-", "") != "utf8":
+        return [f"source {source.name!r}: a JSON source is read as UTF-8; its encoding option "
+                f"{declared!r} is not applied: convert its files to UTF-8"]
+    for file in _local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
+        opener = gzip.open if file.endswith(".gz") else open
+        with opener(file, "rb") as handle:
+            sample = handle.read(_ENCODING_SAMPLE_BYTES)
+        try:  # not final: a character may be cut at the sample's end
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        except UnicodeDecodeError as exc:
+            hint = ("set the source's options: {encoding: ISO-8859-1} (or the files' encoding)"
+                    if source.format == "csv" else "convert its files to UTF-8")
+            return [f"source {source.name!r}: {file} is not UTF-8 (byte "
+                    f"0x{sample[exc.start]:02x} at offset {exc.start}): {hint}"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -137,19 +190,7 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
 def _first_file(path: str) -> str | None:
     """Returns the first file (in name order) Spark would read for a local `path` (a file, a
     folder or a pattern), None for a remote path or when there is none."""
-    local = local_path(path)
-    if local is None:
-        return None
-    text = str(local)
-    if _GLOB_CHARACTERS & set(text):
-        candidates = sorted(glob.glob(text))
-    elif local.is_dir():
-        candidates = sorted(str(f) for f in local.iterdir())
-    else:
-        candidates = [text]
-    # Spark skips files whose names start with _ or . (_SUCCESS, .crc).
-    files = [f for f in candidates
-             if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
+    files = _local_files(path)
     return files[0] if files else None
 
 

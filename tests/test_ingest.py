@@ -506,3 +506,25 @@ def test_a_source_with_rows_but_none_usable_stops_the_run(caplog: pytest.LogCapt
         "source magazine: 20 rows could not be parsed; a CSV whose quoted fields hold line "
         "breaks (as spreadsheets export an address) needs the source's options: "
         "{multiLine: true}"]
+
+
+def test_local_sources_that_are_not_utf8_are_named_before_spark_starts(tmp_path: Path) -> None:
+    latin = tmp_path / "registry.csv"
+    latin.write_bytes(f"{HEADER}\nS1,José,Muñoz{',' * 14}\n".encode("latin-1"))
+    fine = tmp_path / "web.jsonl"
+    fine.write_text('\ufeff{"profile_id": "P1", "first_name": "José"}\n', encoding="utf-8")
+    registry = SourceConfig("magazine", "registry", "csv", str(latin))
+    web = SourceConfig("web", "online", "json", str(fine))
+    check_local_sources([web])
+    offset = len(f"{HEADER}\nS1,Jos".encode())
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources([registry, web])
+    assert str(error.value) == (
+        f"source 'magazine': {latin} is not UTF-8 (byte 0xe9 at offset {offset}): set the "
+        "source's options: {encoding: ISO-8859-1} (or the files' encoding)")
+    check_local_sources([SourceConfig("magazine", "registry", "csv", str(latin),
+                                      options={"encoding": "ISO-8859-1"})])
+    with pytest.raises(SourceReadError, match="a JSON source is read as UTF-8; its encoding "
+                                              "option 'latin1' is not applied"):
+        check_local_sources([SourceConfig("web", "online", "json", str(fine),
+                                          options={"encoding": "latin1"})])
