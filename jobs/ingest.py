@@ -103,7 +103,7 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
         if not found:
             missing.append(f"source {source.name!r}: no such file or folder: {source.path}")
         else:
-            missing += _encoding_problems(source)
+            missing += _encoding_problems(source) + _header_problems(source)
     if missing:
         raise SourceReadError("; ".join(missing))
 
@@ -128,6 +128,34 @@ def _local_files(path: str) -> list[str]:
         candidates = [text]
     return [f for f in candidates
             if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
+
+
+# How many of a CSV source's files have their header lines compared.
+_HEADER_SAMPLE_FILES = 500
+
+
+def _header_problems(source: SourceConfig) -> list[str]:
+    """Returns a problem for a local CSV source whose files' header lines differ: Spark reads
+    every file by the columns of one header, by position, so a part whose columns come in
+    another order (last_name before first_name) would be read with its values swapped."""
+    if source.format != "csv":
+        return []
+    headers: dict[str, str] = {}
+    for file in _local_files(source.path)[:_HEADER_SAMPLE_FILES]:
+        opener = gzip.open if file.endswith(".gz") else open
+        with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
+                    errors="replace", newline="") as handle:
+            line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
+        if line:
+            headers[file] = line
+    if len(set(headers.values())) < 2:
+        return []
+    first = next(iter(headers))
+    other = next(file for file, header in headers.items() if header != headers[first])
+    return [f"source {source.name!r}: its files' headers differ ({first}: "
+            f"{headers[first][:200]!r}; {other}: {headers[other][:200]!r}): Spark matches every "
+            "file's columns by position to one header; write every file with its columns in "
+            "one order"]
 
 
 def _encoding_problems(source: SourceConfig) -> list[str]:
@@ -567,6 +595,9 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
         data_type = schema.data_type(column)
         if column in ("birth_date", "subscription_start"):
             typed = F.col(column)
+        elif column in schema.required:
+            # Keys trimmed as the record id is: an order's " M000010 " is subscriber M000010's.
+            typed = F.trim(F.col(column))
         elif isinstance(data_type, StringType | ArrayType):
             typed = _typed(column, data_type)
         else:

@@ -253,7 +253,7 @@ def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSess
         'O1,S1,28.06.2026,"8,90",EUR,books\n'
         'O2,S1,2026/06/28,"1.234,56",EUR,books\n'
         'O3,S1,20260628,"1,234.50",EUR,books\n'
-        "O4,S1,06/13/2026,€12.00,EUR,books\n"
+        "O4, S1 ,06/13/2026,€12.00,EUR,books\n"
         "O5,S1,1.7.2026 09:30,8.90 EUR,EUR,books\n"
         "O6,S1,31.02.2026,1.00,EUR,books\n"
         'O7,S1,2026-06-28,"8,9O",EUR,books\n',
@@ -261,6 +261,7 @@ def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSess
     result = ingest_source(
         spark, SourceConfig("orders", "orders", "csv", str(path), registry="magazine"), "r1", 2026)
     june = dt.date(2026, 6, 28)
+    assert {r["subscriber_id"] for r in result.accepted.collect()} == {"S1"}  # O4's trimmed
     assert sorted((r["order_id"], r["order_date"], r["amount"])
                   for r in result.accepted.collect()) == [
         ("O1", june, Decimal("8.90")), ("O2", june, Decimal("1234.56")),
@@ -528,3 +529,27 @@ def test_local_sources_that_are_not_utf8_are_named_before_spark_starts(tmp_path:
                                               "option 'latin1' is not applied"):
         check_local_sources([SourceConfig("web", "online", "json", str(fine),
                                           options={"encoding": "latin1"})])
+
+
+def test_csv_parts_whose_columns_come_in_another_order_are_named_before_spark_starts(
+        tmp_path: Path) -> None:
+    parts = tmp_path / "registry"
+    parts.mkdir()
+    (parts / "part-1.csv").write_text("subscriber_id,first_name,last_name\nS1,Matti,Virtanen\n",
+                                      encoding="utf-8")
+    (parts / "part-2.csv").write_text("\ufeffsubscriber_id,first_name,last_name\r\nS2,A,B\r\n",
+                                      encoding="utf-8")
+    (parts / "_SUCCESS").write_text("", encoding="utf-8")
+    source = SourceConfig("magazine", "registry", "csv", str(parts))
+    check_local_sources([source])  # a byte-order mark and CRLF are the same header
+    (parts / "part-3.csv").write_text("subscriber_id,last_name,first_name\nS3,B,A\n",
+                                      encoding="utf-8")
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources([source, SourceConfig("magazine", "registry", "csv",
+                                                  str(parts / "part-*.csv"))])
+    assert str(error.value).count("its files' headers differ") == 2
+    assert str(error.value).startswith(
+        f"source 'magazine': its files' headers differ ({parts / 'part-1.csv'}: "
+        f"'subscriber_id,first_name,last_name'; {parts / 'part-3.csv'}: "
+        "'subscriber_id,last_name,first_name'): Spark matches every file's columns by position "
+        "to one header; write every file with its columns in one order; ")
