@@ -433,6 +433,10 @@ def decimal_text(text: Column) -> Column:
             .otherwise(bare))
 
 
+# ANSI escape sequences (ESC [ 31 m) and the C0 control characters but tab, LF and CR, and DEL.
+_CONTROL_CHARACTERS = r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
 def _typed(column: str, data_type: DataType) -> Column:
     """Returns the text column converted to its declared type; null when it does not convert."""
     text = F.trim(F.col(column))
@@ -452,7 +456,9 @@ def _typed(column: str, data_type: DataType) -> Column:
         return decimal_text(text).try_cast(data_type)
     if isinstance(data_type, ArrayType):
         return F.col(column)
-    return F.when(text != "", F.col(column))
+    # Control characters (a NUL, a terminal's colour codes) are no part of a name or an
+    # address, and would reach the golden profiles; tabs and line breaks stay.
+    return F.when(text != "", F.regexp_replace(F.col(column), _CONTROL_CHARACTERS, ""))
 
 
 # Source kinds whose rows keep their other values when one cannot be read (see the module doc).

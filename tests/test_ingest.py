@@ -553,3 +553,14 @@ def test_csv_parts_whose_columns_come_in_another_order_are_named_before_spark_st
         f"'subscriber_id,first_name,last_name'; {parts / 'part-3.csv'}: "
         "'subscriber_id,last_name,first_name'): Spark matches every file's columns by position "
         "to one header; write every file with its columns in one order; ")
+
+
+def test_control_characters_are_taken_out_of_text_values(spark: SparkSession,
+                                                         tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    blank = "," * (len(HEADER.split(",")) - 3)
+    path.write_text(f"{HEADER}\nS1,Mi\x07ka\x1b[31m,Nie\x00mi{blank}\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)), "r1",
+                           2026)
+    assert [(r["first_name"], r["last_name"]) for r in result.accepted.collect()] == [
+        ("Mika", "Niemi")]
