@@ -433,6 +433,9 @@ def decimal_text(text: Column) -> Column:
             .otherwise(bare))
 
 
+# Text values that stand for no value, compared lower-cased and trimmed ("NA" is not one: it is
+# Namibia's country code).
+NULL_TEXTS = ("null", "none", "nil", "n/a", "nan", "-", "--", "?")
 # ANSI escape sequences (ESC [ 31 m) and the C0 control characters but tab, LF and CR, and DEL.
 _CONTROL_CHARACTERS = r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
@@ -458,7 +461,10 @@ def _typed(column: str, data_type: DataType) -> Column:
         return F.col(column)
     # Control characters (a NUL, a terminal's colour codes) are no part of a name or an
     # address, and would reach the golden profiles; tabs and line breaks stay.
-    return F.when(text != "", F.regexp_replace(F.col(column), _CONTROL_CHARACTERS, ""))
+    # A placeholder for "no value" (NULL, n/a, nan as pandas writes NaN) is no value: read as a
+    # name, "NULL NULL" became 25 customers' golden name.
+    return F.when((text != "") & ~F.lower(text).isin(*NULL_TEXTS),
+                  F.regexp_replace(F.col(column), _CONTROL_CHARACTERS, ""))
 
 
 # Source kinds whose rows keep their other values when one cannot be read (see the module doc).

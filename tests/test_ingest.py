@@ -555,12 +555,15 @@ def test_csv_parts_whose_columns_come_in_another_order_are_named_before_spark_st
         "to one header; write every file with its columns in one order; ")
 
 
-def test_control_characters_are_taken_out_of_text_values(spark: SparkSession,
+def test_control_characters_and_placeholders_are_taken_out_of_text_values(spark: SparkSession,
                                                          tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
     blank = "," * (len(HEADER.split(",")) - 3)
-    path.write_text(f"{HEADER}\nS1,Mi\x07ka\x1b[31m,Nie\x00mi{blank}\n", encoding="utf-8")
+    path.write_text(f"{HEADER}\nS1,Mi\x07ka\x1b[31m,Nie\x00mi{blank}\n"
+                    f"S2, NULL ,n/a{blank}\nS3,nan,-{blank}\n", encoding="utf-8")
     result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)), "r1",
                            2026)
-    assert [(r["first_name"], r["last_name"]) for r in result.accepted.collect()] == [
-        ("Mika", "Niemi")]
+    # Placeholders for no value are none.
+    assert sorted((r["source_record_id"], r["first_name"], r["last_name"])
+                  for r in result.accepted.collect()) == [
+        ("S1", "Mika", "Niemi"), ("S2", None, None), ("S3", None, None)]
