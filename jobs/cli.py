@@ -302,6 +302,14 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.pipeline import RunContext, explain_records
     from jobs.spark import get_spark
 
+    sources = {s.name for s in config.sources}
+    for record in (args.record_a, args.record_b):
+        source, _, key = record.partition("/")
+        if source not in sources or not key:  # told before Spark starts
+            print(f"explain: {record!r} is no record id: expected source/source_record_id with "
+                  f"a source of the configuration ({', '.join(sorted(sources))})",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
     spark = get_spark("idres-explain", config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
     try:

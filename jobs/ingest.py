@@ -699,7 +699,8 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
         "source_record_id",
         F.lit("unknown_subscriber").alias("reason"),
         F.lit("subscriber_id").alias("column"),
-        F.to_json(F.struct(*[F.col(c).cast("string") for c in raw_columns])).alias("raw"),
+        F.to_json(F.struct(*[F.col(c).cast("string").alias(c) for c in raw_columns]))
+        .alias("raw"),
         "run_id",
     )
     return IngestedSource(

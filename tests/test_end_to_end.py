@@ -256,6 +256,13 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
         assert f"match weight {pair['match_weight']:+.2f}" in text, text
         for comparison in ("first_name", "last_name", "birth_date", "email", "address"):
             assert comparison in text
+    # A record id of no configured source is told before any work.
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["explain", "nosuch/1", weakest_link["record_r"], "--conf",
+                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
+    assert err.getvalue().startswith("explain: 'nosuch/1' is no record id: expected "
+                                     "source/source_record_id with a source of the configuration")
 
 
 def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,

@@ -240,6 +240,10 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
     assert [r["order_id"] for r in checked.accepted.collect()] == ["O1"]
     assert sorted((r["source_record_id"], r["reason"]) for r in checked.rejected.collect()) == [
         ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
+    orphan = checked.rejected.where(F.col("reason") == "unknown_subscriber").first()
+    assert orphan is not None and json.loads(orphan["raw"]) == {
+        "order_id": "O2", "subscriber_id": "S99", "order_date": "2026-01-05", "amount": "1.00",
+        "currency": "EUR", "product_category": "books"}
 
 
 def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSession,
