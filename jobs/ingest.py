@@ -19,6 +19,7 @@ import codecs
 import glob
 import gzip
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,8 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
         if not found:
             missing.append(f"source {source.name!r}: no such file or folder: {source.path}")
         else:
-            missing += _encoding_problems(source) + _header_problems(source)
+            missing += (_stray_files(source) or _encoding_problems(source)
+                        + _header_problems(source))
     if missing:
         raise SourceReadError("; ".join(missing))
 
@@ -130,6 +132,36 @@ def _local_files(path: str) -> list[str]:
             if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
 
 
+# File name endings a folder source's files may have, per format (after a compression's: .gz),
+# besides none (part-00000) and Spark's own (.c000).
+_DATA_SUFFIXES = {"csv": (".csv", ".tsv", ".txt"), "json": (".json", ".jsonl", ".ndjson", ".txt"),
+                  "parquet": (".parquet",)}
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".deflate", ".snappy", ".lz4", ".zst")
+
+
+def _stray_files(source: SourceConfig) -> list[str]:
+    """Returns a problem for a local folder source holding files of another format than its
+    own (an orders.xlsx beside the CSV parts): Spark would read each as data, and an Excel
+    file's bytes became 203 rejected rows."""
+    local = local_path(source.path)
+    if source.format not in _DATA_SUFFIXES or local is None or not local.is_dir():
+        return []
+    stray = []
+    for file in _local_files(source.path):
+        name = Path(file).name.lower()
+        for compression in _COMPRESSION_SUFFIXES:
+            name = name.removesuffix(compression)
+        suffix = Path(name).suffix
+        if suffix and suffix not in _DATA_SUFFIXES[source.format] \
+                and not re.fullmatch(r"\.c\d+", suffix):
+            stray.append(Path(file).name)
+    if not stray:
+        return []
+    return [f"source {source.name!r}: its folder {source.path} holds files that are not "
+            f"{source.format}: {', '.join(stray[:5])}{' ...' if len(stray) > 5 else ''}; move "
+            "them out, or give a pattern of its data files as the path (data/part-*.csv)"]
+
+
 # How many of a CSV source's files have their header lines compared.
 _HEADER_SAMPLE_FILES = 500
 
@@ -143,9 +175,12 @@ def _header_problems(source: SourceConfig) -> list[str]:
     headers: dict[str, str] = {}
     for file in _local_files(source.path)[:_HEADER_SAMPLE_FILES]:
         opener = gzip.open if file.endswith(".gz") else open
-        with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
-                    errors="replace", newline="") as handle:
-            line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
+        try:
+            with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
+                        errors="replace", newline="") as handle:
+                line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
+        except (OSError, EOFError, LookupError):  # a broken archive, an unknown encoding
+            continue
         if line:
             headers[file] = line
     if len(set(headers.values())) < 2:
@@ -174,8 +209,11 @@ def _encoding_problems(source: SourceConfig) -> list[str]:
                 f"{declared!r} is not applied: convert its files to UTF-8"]
     for file in _local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
         opener = gzip.open if file.endswith(".gz") else open
-        with opener(file, "rb") as handle:
-            sample = handle.read(_ENCODING_SAMPLE_BYTES)
+        try:
+            with opener(file, "rb") as handle:
+                sample = handle.read(_ENCODING_SAMPLE_BYTES)
+        except (OSError, EOFError):  # unreadable here (a broken archive): Spark will say so
+            continue
         try:  # not final: a character may be cut at the sample's end
             codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         except UnicodeDecodeError as exc:
@@ -228,8 +266,11 @@ def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
     first = _first_file(source.path)
     if first is not None:
         opener = gzip.open if first.endswith(".gz") else open  # Spark reads .gz files too
-        with opener(first, "rt", encoding="utf-8", errors="replace") as handle:
-            start = handle.read(4096).lstrip("\ufeff \t\r\n")
+        try:
+            with opener(first, "rt", encoding="utf-8", errors="replace") as handle:
+                start = handle.read(4096).lstrip("\ufeff \t\r\n")
+        except (OSError, EOFError):  # a broken archive: Spark will say so
+            return False
         return start.startswith("[")
     lines = (_reader(spark, source).text(source.path).select(F.ltrim("value").alias("value"))
              .where(F.col("value") != "").limit(1).collect())

@@ -571,3 +571,19 @@ def test_control_characters_and_placeholders_are_taken_out_of_text_values(spark:
     assert sorted((r["source_record_id"], r["first_name"], r["last_name"])
                   for r in result.accepted.collect()) == [
         ("S1", "Mika", "Niemi"), ("S2", None, None), ("S3", None, None)]
+
+
+def test_a_source_folder_holding_files_of_another_format_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    for name in ("part-00000.csv", "part-00001.csv.gz", "part-00002-x.c000", "part-00003",
+                 "_SUCCESS", ".part-00000.csv.crc", "notes.txt"):
+        (folder / name).write_bytes(b"not gzip" if name.endswith(".gz") else b"")
+    source = SourceConfig("orders", "orders", "csv", str(folder), registry="magazine")
+    check_local_sources([source])
+    (folder / "orders.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources([source])
+    assert str(error.value) == (
+        f"source 'orders': its folder {folder} holds files that are not csv: orders.xlsx; move "
+        "them out, or give a pattern of its data files as the path (data/part-*.csv)")
