@@ -128,6 +128,22 @@ def session_settings(overrides: Mapping[str, str] | None = None) -> dict[str, st
     return settings
 
 
+# Loggers whose warnings are noise here: FileStreamSink looks for a streaming sink's metadata
+# under every path read and, for a pattern (data/part-*.csv), logs a stack trace per source
+# read that it found none.
+QUIET_LOGGERS = ("org.apache.spark.sql.execution.streaming.FileStreamSink",)
+
+
+def _quiet_loggers(spark: SparkSession) -> None:
+    """Sets QUIET_LOGGERS to errors only, in the JVM's log4j."""
+    jvm = spark.sparkContext._jvm
+    if jvm is None:
+        return
+    log4j = jvm.org.apache.logging.log4j
+    for name in QUIET_LOGGERS:
+        log4j.core.config.Configurator.setLevel(name, log4j.Level.ERROR)
+
+
 def get_spark(app_name: str = "idres", overrides: Mapping[str, str] | None = None) -> SparkSession:
     """Returns the SparkSession for the job, creating it with Delta Lake configured."""
     builder = SparkSession.builder.appName(app_name)
@@ -135,6 +151,7 @@ def get_spark(app_name: str = "idres", overrides: Mapping[str, str] | None = Non
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    _quiet_loggers(spark)
     log.info("Spark %s, master %s", spark.version, spark.sparkContext.master)
     return spark
 
