@@ -189,7 +189,6 @@ def _summary(ctx: object) -> str:
 
 def _stage_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.exports import exports_stage, partners_file
-    from jobs.ingest import check_local_sources
     from jobs.pipeline import (
         RunContext,
         evaluate_stage,
@@ -199,6 +198,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         resolve_stage,
     )
     from jobs.segments import segments_file, segments_stage
+    from jobs.source_files import check_local_sources
     from jobs.spark import get_spark
 
     if args.command in ("run", "ingest"):
@@ -361,8 +361,9 @@ def _writing_command(args: argparse.Namespace, config: Config) -> int:
     if args.command == "erase":
         return _erase_command(args, config)
     from jobs.exports import PartnerSecretError
-    from jobs.ingest import MissingColumnError, SourceReadError
+    from jobs.ingest import MissingColumnError
     from jobs.model import ModelError
+    from jobs.source_files import SourceReadError
 
     try:
         return _stage_command(args, config)

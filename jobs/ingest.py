@@ -15,14 +15,9 @@ be read would misstate the customer's totals.
 
 from __future__ import annotations
 
-import codecs
-import glob
-import gzip
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession, Window
 from pyspark.sql import functions as F
@@ -40,9 +35,10 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from jobs.config import SourceConfig, local_path
+from jobs.config import SourceConfig
 from jobs.privacy import ERASED, ErasedKeys, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
+from jobs.source_files import SourceReadError, nanosecond_columns, starts_as_json_array
 from jobs.standardize import parse_date, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -79,151 +75,6 @@ def _separator_hint(source: SourceConfig, present: Sequence[str]) -> str:
     return ""
 
 
-class SourceReadError(ValueError):
-    """A source's files cannot be found or read."""
-
-
-# Characters that make a path a pattern for Spark (Hadoop's glob syntax); Python's glob reads
-# these alike, but not Hadoop's {a,b} alternatives, which are left to Spark.
-_GLOB_CHARACTERS = frozenset("*?[")
-
-
-def check_local_sources(sources: Sequence[SourceConfig]) -> None:
-    """Raises SourceReadError naming every source whose local file, folder or pattern matches
-    nothing: checked before Spark starts, so a mistyped path costs a second, not a JVM start and
-    a Java stack trace in the log. Remote paths (s3a://, abfss://) are left to Spark."""
-    missing = []
-    for source in sources:
-        local = local_path(source.path)
-        if local is None:
-            continue
-        text = str(local)
-        if "{" in text:
-            continue
-        found = bool(glob.glob(text)) if _GLOB_CHARACTERS & set(text) else local.exists()
-        if not found:
-            missing.append(f"source {source.name!r}: no such file or folder: {source.path}")
-        else:
-            missing += (_stray_files(source) or _encoding_problems(source)
-                        + _header_problems(source))
-    if missing:
-        raise SourceReadError("; ".join(missing))
-
-
-# How much of each of a source's first files is checked to be UTF-8, and how many files.
-_ENCODING_SAMPLE_BYTES = 1 << 20
-_ENCODING_SAMPLE_FILES = 5
-
-
-def _local_files(path: str) -> list[str]:
-    """Returns the files (in name order) Spark would read for a local `path` (a file, a folder
-    or a pattern); none for a remote path. Spark skips names starting with _ or . (_SUCCESS)."""
-    local = local_path(path)
-    if local is None:
-        return []
-    text = str(local)
-    if _GLOB_CHARACTERS & set(text):
-        candidates = sorted(glob.glob(text))
-    elif local.is_dir():
-        candidates = sorted(str(f) for f in local.iterdir())
-    else:
-        candidates = [text]
-    return [f for f in candidates
-            if Path(f).is_file() and not Path(f).name.startswith(("_", "."))]
-
-
-# File name endings a folder source's files may have, per format (after a compression's: .gz),
-# besides none (part-00000) and Spark's own (.c000).
-_DATA_SUFFIXES = {"csv": (".csv", ".tsv", ".txt"), "json": (".json", ".jsonl", ".ndjson", ".txt"),
-                  "parquet": (".parquet",)}
-_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".deflate", ".snappy", ".lz4", ".zst")
-
-
-def _stray_files(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local folder source holding files of another format than its
-    own (an orders.xlsx beside the CSV parts): Spark would read each as data, and an Excel
-    file's bytes became 203 rejected rows."""
-    local = local_path(source.path)
-    if source.format not in _DATA_SUFFIXES or local is None or not local.is_dir():
-        return []
-    stray = []
-    for file in _local_files(source.path):
-        name = Path(file).name.lower()
-        for compression in _COMPRESSION_SUFFIXES:
-            name = name.removesuffix(compression)
-        suffix = Path(name).suffix
-        if suffix and suffix not in _DATA_SUFFIXES[source.format] \
-                and not re.fullmatch(r"\.c\d+", suffix):
-            stray.append(Path(file).name)
-    if not stray:
-        return []
-    return [f"source {source.name!r}: its folder {source.path} holds files that are not "
-            f"{source.format}: {', '.join(stray[:5])}{' ...' if len(stray) > 5 else ''}; move "
-            "them out, or give a pattern of its data files as the path (data/part-*.csv)"]
-
-
-# How many of a CSV source's files have their header lines compared.
-_HEADER_SAMPLE_FILES = 500
-
-
-def _header_problems(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local CSV source whose files' header lines differ: Spark reads
-    every file by the columns of one header, by position, so a part whose columns come in
-    another order (last_name before first_name) would be read with its values swapped."""
-    if source.format != "csv":
-        return []
-    headers: dict[str, str] = {}
-    for file in _local_files(source.path)[:_HEADER_SAMPLE_FILES]:
-        opener = gzip.open if file.endswith(".gz") else open
-        try:
-            with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
-                        errors="replace", newline="") as handle:
-                line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
-        except (OSError, EOFError, LookupError):  # a broken archive, an unknown encoding
-            continue
-        if line:
-            headers[file] = line
-    if len(set(headers.values())) < 2:
-        return []
-    first = next(iter(headers))
-    other = next(file for file, header in headers.items() if header != headers[first])
-    return [f"source {source.name!r}: its files' headers differ ({first}: "
-            f"{headers[first][:200]!r}; {other}: {headers[other][:200]!r}): Spark matches every "
-            "file's columns by position to one header; write every file with its columns in "
-            "one order"]
-
-
-def _encoding_problems(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local CSV or JSON source that is not UTF-8 where it must be: a
-    CSV without an `encoding` option (Spark would read é in a Latin-1 file as U+FFFD, silently),
-    and JSON with any (it is read as UTF-8, as RFC 8259 has it). The first
-    _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files are checked."""
-    if source.format not in ("csv", "json"):
-        return []
-    options = {k.lower(): v for k, v in source.options.items()}
-    declared = options.get("encoding") or options.get("charset")
-    if declared and source.format == "csv":
-        return []
-    if declared and declared.lower().replace("-", "") != "utf8":
-        return [f"source {source.name!r}: a JSON source is read as UTF-8; its encoding option "
-                f"{declared!r} is not applied: convert its files to UTF-8"]
-    for file in _local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
-        opener = gzip.open if file.endswith(".gz") else open
-        try:
-            with opener(file, "rb") as handle:
-                sample = handle.read(_ENCODING_SAMPLE_BYTES)
-        except (OSError, EOFError):  # unreadable here (a broken archive): Spark will say so
-            continue
-        try:  # not final: a character may be cut at the sample's end
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        except UnicodeDecodeError as exc:
-            hint = ("set the source's options: {encoding: ISO-8859-1} (or the files' encoding)"
-                    if source.format == "csv" else "convert its files to UTF-8")
-            return [f"source {source.name!r}: {file} is not UTF-8 (byte "
-                    f"0x{sample[exc.start]:02x} at offset {exc.start}): {hint}"]
-    return []
-
-
 @dataclass(frozen=True)
 class IngestedSource:
     source: SourceConfig
@@ -253,25 +104,13 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
     return spark.read.options(**{**defaults, **source.options})
 
 
-def _first_file(path: str) -> str | None:
-    """Returns the first file (in name order) Spark would read for a local `path` (a file, a
-    folder or a pattern), None for a remote path or when there is none."""
-    files = _local_files(path)
-    return files[0] if files else None
-
-
 def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
     """True when the source's (first) file holds one JSON array of records (`[{...}, {...}]`,
-    as many tools export JSON) rather than JSON lines (one object a line)."""
-    first = _first_file(source.path)
-    if first is not None:
-        opener = gzip.open if first.endswith(".gz") else open  # Spark reads .gz files too
-        try:
-            with opener(first, "rt", encoding="utf-8", errors="replace") as handle:
-                start = handle.read(4096).lstrip("\ufeff \t\r\n")
-        except (OSError, EOFError):  # a broken archive: Spark will say so
-            return False
-        return start.startswith("[")
+    as many tools export JSON) rather than JSON lines (one object a line): looked at in Python
+    where the files are local (starts_as_json_array), else by Spark."""
+    local = starts_as_json_array(source.path)
+    if local is not None:
+        return local
     lines = (_reader(spark, source).text(source.path).select(F.ltrim("value").alias("value"))
              .where(F.col("value") != "").limit(1).collect())
     return bool(lines) and lines[0]["value"].lstrip("\ufeff").startswith("[")
@@ -280,21 +119,6 @@ def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:
 # Spark reads a Parquet column of nanosecond timestamps (pandas and pyarrow write them by
 # default) only as its number of nanoseconds, and only with this setting; otherwise it stops.
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
-
-
-def nanosecond_columns(source: SourceConfig) -> list[str]:
-    """Returns the columns of a local Parquet source's (first) file that hold nanosecond
-    timestamps, read from its footer with pyarrow; none for other formats and remote paths."""
-    if source.format != "parquet":
-        return []
-    first = _first_file(source.path)
-    if first is None:
-        return []
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    return [field.name for field in pq.read_schema(first)
-            if pa.types.is_timestamp(field.type) and field.type.unit == "ns"]
 
 
 def _json_records(reader: DataFrameReader, source: SourceConfig, arrays: bool) -> DataFrame:

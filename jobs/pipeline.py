@@ -52,7 +52,6 @@ from jobs.identity import assign_stable_ids, build_crosswalk
 from jobs.ingest import (
     DROPPED_VALUES,
     IngestedSource,
-    SourceReadError,
     ingest_source,
     reject_erased,
     reject_orphan_orders,
@@ -111,6 +110,7 @@ from jobs.report import (
     weight_histogram,
 )
 from jobs.schemas import table_schema
+from jobs.source_files import SourceReadError
 from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
 from jobs.standardize import names_an_organisation, standardize
 

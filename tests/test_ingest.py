@@ -14,12 +14,11 @@ from jobs.config import SourceConfig
 from jobs.ingest import (
     IngestedSource,
     MissingColumnError,
-    SourceReadError,
-    check_local_sources,
     ingest_source,
     reject_erased,
     reject_orphan_orders,
 )
+from jobs.source_files import SourceReadError, check_local_sources
 
 HEADER = ("subscriber_id,first_name,last_name,birth_date,gender,street_address,postal_code,city,"
           "country,phone,email,subscription_product,subscription_status,subscription_start,"
