@@ -565,6 +565,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
             _BY_RULE, link_rule(config.matching, params.comparisons, contacts, reliable, personal,
                                 household_emails=True))
         decisions = _link_decisions(ctx)
+        warn_of_unknown_decisions(records, decisions)
         must = decision_pairs(decisions, scored, "must_link")
         cannot = decision_pairs(decisions, scored, "cannot_link").persist()
         # Human decisions win over the model: declared-apart pairs never link directly, and
@@ -745,6 +746,21 @@ def _link_decisions(ctx: RunContext) -> list[tuple[str, str, str]]:
         decisions += [(r["record_l"], r["record_r"], r["decision"])
                       for r in stored.select("record_l", "record_r", "decision").collect()]
     return decisions
+
+
+def warn_of_unknown_decisions(records: DataFrame, decisions: list[tuple[str, str, str]]) -> None:
+    """Warns of link decisions naming records that no source holds (a mistyped id, or a record
+    gone from its source): they apply to nothing, which a run would otherwise not say."""
+    named = sorted({record for left, right, _ in decisions for record in (left, right)})
+    if not named:
+        return
+    found = {row["record_id"] for row in records.where(F.expr(tables.sql_in("record_id", named)))
+             .select("record_id").collect()}
+    unknown = [record for record in named if record not in found]
+    if unknown:
+        log.warning("link decisions name %d records that no source holds, and apply to "
+                    "nothing there: %s%s", len(unknown), ", ".join(unknown[:5]),
+                    " ..." if len(unknown) > 5 else "")
 
 
 def _previous_ids(previous: DataFrame | None) -> DataFrame | None:

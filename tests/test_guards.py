@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -1596,3 +1597,18 @@ def test_explain_tells_how_a_social_display_name_was_read() -> None:
         else:
             assert reading is not None and expected in reading, (record, reading)
             assert record["display_name"] not in reading  # no name repeated
+
+
+def test_decisions_naming_records_no_source_holds_are_warned_of(
+        spark: SparkSession, caplog: pytest.LogCaptureFixture) -> None:
+    from jobs.pipeline import warn_of_unknown_decisions
+
+    records = spark.createDataFrame([("m/1",), ("w/2",)], "record_id string")
+    with caplog.at_level("WARNING", logger="jobs.pipeline"):
+        warn_of_unknown_decisions(records, [("m/1", "w/2", "must_link")])
+        assert caplog.records == []
+        warn_of_unknown_decisions(records, [("m/1", "m/9", "cannot_link"),
+                                            ("x/3", "w/2", "must_link")])
+    assert [r.getMessage() for r in caplog.records] == [
+        "link decisions name 2 records that no source holds, and apply to nothing there: "
+        "m/9, x/3"]
