@@ -200,8 +200,7 @@ def ingest_stage(ctx: RunContext) -> None:
         rejected_frames = []
         for name, part in ingested.items():
             accepted = counts.get((name, "accepted"), 0)
-            reasons = {what.split(":", 1)[1]: n for (source, what), n in counts.items()
-                       if source == name and what.startswith("rejected:")}
+            reasons = _by_reason(counts, name, "rejected")
             rejected = sum(reasons.values())
             read = accepted + rejected
             ctx.metric("ingest", "read", read, name)
@@ -211,8 +210,7 @@ def ingest_stage(ctx: RunContext) -> None:
             ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
             for reason, n in reasons.items():
                 ctx.metric("ingest", f"rejected:{reason}", n, name)
-            dropped = {what.split(":", 1)[1]: n for (source, what), n in counts.items()
-                       if source == name and what.startswith("dropped:")}
+            dropped = _by_reason(counts, name, "dropped")
             for reason, n in dropped.items():
                 ctx.metric("ingest", f"dropped:{reason}", n, name)
             rejected_frames.append(part.rejected)
@@ -273,14 +271,13 @@ def _stop_on_unusable_sources(ctx: RunContext, counts: dict[tuple[str, str], int
     UNPARSEABLE_SHARE_TO_WARN (see _MULTILINE_HINT)."""
     unusable = []
     for source in ctx.config.sources:
-        reasons = sorted(((n, what.split(":", 1)[1]) for (name, what), n in counts.items()
-                          if name == source.name and what.startswith("rejected:")),
-                         reverse=True)
-        rejected = sum(n for n, _ in reasons)
-        unparseable = counts.get((source.name, "rejected:unparseable_row"), 0)
+        reasons = _by_reason(counts, source.name, "rejected")
+        rejected = sum(reasons.values())
+        unparseable = reasons.get("unparseable_row", 0)
         hint = f"; {_MULTILINE_HINT}" if source.format == "csv" and unparseable else ""
         if rejected and not counts.get((source.name, "accepted"), 0):
-            top = ", ".join(f"{reason} {n}" for n, reason in reasons[:3])
+            top = ", ".join(f"{reason} {n}" for n, reason in
+                            sorted(((n, r) for r, n in reasons.items()), reverse=True)[:3])
             unusable.append(f"source {source.name!r} ({source.path}): none of its {rejected} "
                             f"rows could be used ({top}): check its format, encoding and "
                             f"options{hint}")
@@ -290,6 +287,14 @@ def _stop_on_unusable_sources(ctx: RunContext, counts: dict[tuple[str, str], int
                         hint)
     if unusable:
         raise SourceReadError("; ".join(unusable))
+
+
+def _by_reason(counts: dict[tuple[str, str], int], source: str, what: str) -> dict[str, int]:
+    """Returns a source's counts of `what` (rejected, dropped) by reason, from _ingest_counts'
+    `<what>:<reason>` entries."""
+    prefix = f"{what}:"
+    return {key.removeprefix(prefix): n for (name, key), n in counts.items()
+            if name == source and key.startswith(prefix)}
 
 
 def _ingest_counts(ingested: dict[str, IngestedSource]) -> dict[tuple[str, str], int]:
