@@ -139,15 +139,16 @@ def _json_records(reader: DataFrameReader, source: SourceConfig, arrays: bool) -
     return files.select(F.explode("records").alias("value"))
 
 
-def _present_columns(spark: SparkSession, source: SourceConfig, json_arrays: bool = False
-                     ) -> list[str]:
-    """Returns the column names the source's files actually hold (header or JSON keys)."""
+def _present_columns(spark: SparkSession, source: SourceConfig,
+                     json_records: DataFrame | None = None) -> list[str]:
+    """Returns the column names the source's files actually hold (header or JSON keys;
+    `json_records`: a JSON source's records, see _json_records)."""
     reader = _reader(spark, source)
     if source.format == "csv":
         return reader.option("header", True).csv(source.path).columns
-    if source.format == "json":
+    if json_records is not None:
         keys = (
-            _json_records(reader, source, json_arrays)
+            json_records
             .select(F.explode(F.json_object_keys(F.col("value"))).alias("key"))
             .distinct()
         )
@@ -186,14 +187,15 @@ def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequen
 
 
 def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: DeclaredSchema,
-                        present: list[str], names: dict[str, str], json_arrays: bool = False,
-                        nanoseconds: Sequence[str] = ()) -> DataFrame:
+                        present: list[str], names: dict[str, str],
+                        json_records: DataFrame | None = None, nanoseconds: Sequence[str] = ()
+                        ) -> DataFrame:
     """Returns the source's rows with every contract column as text, plus `raw` and `source_file`.
 
     `present` are the source's own column names (header, JSON keys); `names` maps contract
     columns to the one of them that holds each (see contract_names). Columns of the contract the
-    source lacks are null; columns outside the contract are dropped. `json_arrays`: the JSON
-    source's files each hold one array of records (see is_json_array). `nanoseconds`: Parquet
+    source lacks are null; columns outside the contract are dropped. `json_records`: a JSON
+    source's records, one a row (see _json_records). `nanoseconds`: Parquet
     columns of nanosecond timestamps, read as numbers (NANOS_AS_LONG) and made timestamps here.
     """
     wanted = [c for c in schema.column_names if c in names]
@@ -223,7 +225,8 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
             [StructField(names[c], StringType(), True) for c in wanted]
             + [StructField(CORRUPT, StringType(), True)]
         )
-        lines = _json_records(reader, source, json_arrays)
+        assert json_records is not None, "a JSON source is read from its records"
+        lines = json_records
         parsed = F.from_json("value", text_schema, {"columnNameOfCorruptRecord": CORRUPT})
         df = lines.select(F.col("value").alias("_line"), parsed.alias("_row")).select(
             "_line", *[F.col("_row").getField(names[c]).alias(c) for c in wanted],
@@ -512,7 +515,10 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
             log.info("source %s: nanosecond timestamps read to the microsecond: %s",
                      source.name, ", ".join(nanoseconds))
             spark.conf.set(NANOS_AS_LONG, "true")
-        present = _present_columns(spark, source, arrays)
+        # Read (and, as arrays, checked) once for the keys present and the rows.
+        json_records = (_json_records(_reader(spark, source), source, arrays)
+                        if source.format == "json" else None)
+        present = _present_columns(spark, source, json_records)
     except SourceReadError:
         raise
     except Exception as exc:  # Spark raises AnalysisException subclasses for missing paths
@@ -543,7 +549,8 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     if missing:
         log.warning("source %s: contract columns absent, read as empty: %s",
                     source.name, ", ".join(missing))
-    text_rows = read_source_as_text(spark, source, schema, present, names, arrays, nanoseconds)
+    text_rows = read_source_as_text(spark, source, schema, present, names, json_records,
+                                    nanoseconds)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
     return IngestedSource(source, accepted, rejected, missing, text_rows)
 
