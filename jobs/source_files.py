@@ -46,8 +46,9 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
         if not found:
             problems.append(f"source {source.name!r}: no such file or folder: {source.path}")
         else:
-            problems += (_stray_files(source) or _encoding_problems(source)
-                         + _header_problems(source))
+            files = local_files(source.path)
+            problems += (_stray_files(source, files) or _encoding_problems(source, files)
+                         + _header_problems(source, files))
     if problems:
         raise SourceReadError("; ".join(problems))
 
@@ -81,15 +82,15 @@ _DATA_SUFFIXES = {"csv": (".csv", ".tsv", ".txt"), "json": (".json", ".jsonl", "
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".deflate", ".snappy", ".lz4", ".zst")
 
 
-def _stray_files(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local folder source holding files of another format than its
-    own (an orders.xlsx beside the CSV parts): Spark would read each as data, and an Excel
-    file's bytes became 203 rejected rows."""
+def _stray_files(source: SourceConfig, files: Sequence[str]) -> list[str]:
+    """Returns a problem for a local folder source holding files (`files`, see local_files) of
+    another format than its own (an orders.xlsx beside the CSV parts): Spark would read each
+    as data, and an Excel file's bytes became 203 rejected rows."""
     local = local_path(source.path)
     if source.format not in _DATA_SUFFIXES or local is None or not local.is_dir():
         return []
     stray = []
-    for file in local_files(source.path):
+    for file in files:
         name = Path(file).name.lower()
         for compression in _COMPRESSION_SUFFIXES:
             name = name.removesuffix(compression)
@@ -108,14 +109,14 @@ def _stray_files(source: SourceConfig) -> list[str]:
 _HEADER_SAMPLE_FILES = 500
 
 
-def _header_problems(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local CSV source whose files' header lines differ: Spark reads
+def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
+    """Returns a problem for a local CSV source whose `files`' header lines differ: Spark reads
     every file by the columns of one header, by position, so a part whose columns come in
     another order (last_name before first_name) would be read with its values swapped."""
     if source.format != "csv":
         return []
     headers: dict[str, str] = {}
-    for file in local_files(source.path)[:_HEADER_SAMPLE_FILES]:
+    for file in files[:_HEADER_SAMPLE_FILES]:
         opener = gzip.open if file.endswith(".gz") else open
         try:
             with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
@@ -135,10 +136,10 @@ def _header_problems(source: SourceConfig) -> list[str]:
             "one order"]
 
 
-def _encoding_problems(source: SourceConfig) -> list[str]:
-    """Returns a problem for a local CSV or JSON source that is not UTF-8 where it must be: a
-    CSV without an `encoding` option (Spark would read é in a Latin-1 file as U+FFFD, silently),
-    and JSON with any (it is read as UTF-8, as RFC 8259 has it). The first
+def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
+    """Returns a problem for a local CSV or JSON source whose `files` are not UTF-8 where they
+    must be: a CSV without an `encoding` option (Spark would read é in a Latin-1 file as U+FFFD,
+    silently), and JSON with any (it is read as UTF-8, as RFC 8259 has it). The first
     _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files are checked."""
     if source.format not in ("csv", "json"):
         return []
@@ -149,7 +150,7 @@ def _encoding_problems(source: SourceConfig) -> list[str]:
     if declared and declared.lower().replace("-", "") != "utf8":
         return [f"source {source.name!r}: a JSON source is read as UTF-8; its encoding option "
                 f"{declared!r} is not applied: convert its files to UTF-8"]
-    for file in local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
+    for file in files[:_ENCODING_SAMPLE_FILES]:
         opener = gzip.open if file.endswith(".gz") else open
         try:
             with opener(file, "rb") as handle:
