@@ -37,7 +37,7 @@ class LookupError_(ValueError):
 @dataclass(frozen=True)
 class Identifier:
     type: str  # as stored in identifier_index: email_sha256 | phone | handle | cookie | subscriber
-    values: tuple[str, ...]  # normalized candidates (a national phone may fit several regions)
+    values: tuple[str, ...]  # normalized values (one; a phone fitting several regions is refused)
 
 
 def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
