@@ -248,7 +248,14 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
 
 def _erase_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.lookup import IDENTIFIER_TYPES, LookupError_, normalize_identifier
-    from jobs.privacy import ErasureError, erase, find_customers, known_customers
+    from jobs.privacy import (
+        ErasureError,
+        erase,
+        find_customers,
+        index_identifier_keys,
+        known_customers,
+        rejected_rows_holding,
+    )
     from jobs.spark import get_spark
 
     requested_at = datetime.now(UTC).replace(microsecond=0)
@@ -257,24 +264,32 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
         print(f"erase: request id {request_id!r} cannot name a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     spark = get_spark("idres-erase", config.spark)
+    identifier = None
     try:
         if args.customer_id is not None:
             kind = "customer id"
             customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
         else:
             kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
-            customers = find_customers(spark, config.warehouse, normalize_identifier(
-                kind, getattr(args, kind), country=args.country))
+            identifier = normalize_identifier(kind, getattr(args, kind), country=args.country)
+            customers = find_customers(spark, config.warehouse, identifier)
     except (LookupError_, ErasureError) as exc:
         print(f"erase: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not customers:
-        print(f"no customer holds that {kind}: nothing erased", file=sys.stderr)
+    held = 0
+    if not customers and identifier is not None:
+        # A person none of whose rows was accepted: only rejected rows hold them.
+        held = rejected_rows_holding(spark, config.warehouse, [
+            key for value in identifier.values
+            for key in index_identifier_keys(identifier.type, value)])
+    if not customers and not held:
+        print(f"no customer and no rejected row holds that {kind}: nothing erased",
+              file=sys.stderr)
         return EXIT_FAILED
     registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
     try:
         result = erase(spark, config.warehouse, customers, request_id, requested_at,
-                       registries)
+                       registries, identifier)
     except Exception as exc:  # Spark, Delta or the file system: say how to finish the work
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         print(f"erase {request_id} failed: {first_line}", file=sys.stderr)
@@ -282,9 +297,10 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
             print(f"  finish it with: python -m jobs erase --conf {args.conf} --customer-id "
                   f"{customer}", file=sys.stderr)
         return EXIT_FAILED
-    lines = [f"Erasure {result.request_id}: {len(result.customers)} customer(s) "
-             f"({', '.join(result.customers)}), {result.records} records, "
-             f"{result.orders} orders",
+    whom = (f"{len(result.customers)} customer(s) ({', '.join(result.customers)})"
+            if result.customers else f"no customer holds that {kind}; {held} rejected row(s) did")
+    lines = [f"Erasure {result.request_id}: {whom}, {result.records} records, "
+             f"{result.orders} orders, {result.identifiers} identifier key(s)",
              "rows removed: " + (", ".join(f"{t} {n:,}" for t, n in result.rows_removed.items()
                                            if n) or "none")]
     for partner, (file, keys) in result.notices.items():
@@ -293,7 +309,8 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
         lines.append(f"partner file sets rewritten without the keys: "
                      f"{result.partner_files_rewritten}")
     lines.append(f"old table files removed (vacuum): {result.files_vacuumed:,}")
-    lines.append("later runs reject these records as `erased` while a source still holds them")
+    lines.append("later runs reject these records as `erased` while a source still holds "
+                 "them, and keep no raw text of a rejected row holding these identifiers")
     print("\n".join(lines))
     return EXIT_OK
 

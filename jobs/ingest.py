@@ -586,7 +586,8 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
 
 def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     """Returns the source split again: the rows of records erased on request (jobs.privacy;
-    `erased` their `record_key`s) are rejected as `erased`, with no raw row, no value and no
+    `erased` their `record_key`s), and rejected rows whose raw text holds an erased identifier,
+    are rejected as `erased`, with no raw row, no value and no
     record id kept (a handle or a cookie id is the person's too: only the count of such rows
     per source is told); an order goes with its subscriber's registry record.
 
@@ -617,6 +618,10 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
         rejected = erased.mark(rejected, _OWNER_ERASED_FLAG,
                                order_owner_key(part.source.registry or "", F.col("raw")))
         rejected_erased = is_erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
+    # A rejected row whose raw text holds an erased person's email, phone, handle or cookie id
+    # (a row without its key, a line that is not CSV) is theirs too.
+    rejected = erased.mark_raw(rejected, _RAW_ERASED_FLAG)
+    rejected_erased = rejected_erased | F.coalesce(F.col(_RAW_ERASED_FLAG), F.lit(False))
     rejected = rejected.select(
         "source", "source_file",
         F.when(~rejected_erased, F.col("source_record_id")).alias("source_record_id"),
@@ -636,3 +641,4 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
 # reject_erased's working columns: the row's record, or its order's subscriber, was erased.
 _ERASED_FLAG = "_erased"
 _OWNER_ERASED_FLAG = "_owner_erased"
+_RAW_ERASED_FLAG = "_raw_erased"  # its raw text holds an erased identifier

@@ -6,11 +6,15 @@ and every file of the warehouse, and kept out of later runs.
 
 1. finds the customers holding the identifier (identifier_index) and their records
    (identity_crosswalk), with the orders of their registry records;
-2. records the erasure in `erasures`: per record, a SHA-256 of its record id and nothing of its
-   values. Ingest rejects a row whose key is there as `erased`, its raw row withheld, so that the
-   person does not come back from a source that still holds them, and the row still ends in
-   exactly one place (principle 3);
-3. deletes their rows from every table that holds them, writes each partner that received their
+2. records the erasure in `erasures`: per record, a SHA-256 of its record id, and per
+   identifier of theirs (email, phone, handle, cookie id), a SHA-256 of its kind and normalized
+   value; nothing of their values. Ingest rejects a row whose key is there as `erased`, its raw
+   row withheld, so that the person does not come back from a source that still holds them, and
+   the row still ends in exactly one place (principle 3); a row rejected for another reason
+   whose raw text holds one of the identifiers keeps no raw text either;
+3. deletes their rows from every table that holds them (from `rejected_records` also the rows
+   whose raw text holds one of their identifiers: a row without its key, a person none of whose
+   rows was accepted), writes each partner that received their
    match keys a withdrawal notice, removes the keys from the partner files already written, and
    records an `erased` event per customer id (ids, counts, no values);
 4. vacuums the tables it changed with no retention, so that no earlier version's file still
@@ -23,15 +27,17 @@ The deletes are driven by the whole `erasures` table, not only by this request: 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import phonenumbers
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -65,6 +71,7 @@ class ErasureResult:
     customers: list[str]
     records: int = 0
     orders: int = 0
+    identifiers: int = 0  # identifier keys recorded (their rejected rows are the person's)
     rows_removed: dict[str, int] = field(default_factory=dict)
     # Per partner: the file with the match keys the partner must delete, and how many.
     notices: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -82,6 +89,77 @@ def order_owner_key(registry: str, raw: Column) -> Column:
     to; null when the raw row names no subscriber (a line that is not even CSV)."""
     subscriber = F.trim(F.get_json_object(raw, "$.subscriber_id"))
     return F.when(subscriber != "", record_key(F.concat_ws("/", F.lit(registry), subscriber)))
+
+
+# --- identifiers in rejected rows -------------------------------------------------------------
+# A rejected row keeps its raw text (rejected_records.raw), and it may hold a person's email,
+# phone, handle or cookie id while naming no record of theirs: a row without its key, a line
+# that is not CSV, or a person none of whose rows was accepted. An erasure therefore also stores
+# `identifier_key`s beside the record keys: the SHA-256 of an identifier's kind and normalized
+# value, never the value. The raw texts are cut into tokens, each token keyed the same way
+# (raw_identifier_keys), and a rejected row holding an erased key is treated as the person's.
+
+def identifier_key(kind: str, value: str) -> str:
+    """The erasures table's key of an identifier: hex SHA-256 of `kind:value`. Kinds:
+    email_sha256 (the email's hex SHA-256), phone (E.164), phone_national (the national
+    significant number, no leading zero), token (a handle without @, a cookie id; lower case)."""
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def index_identifier_keys(identifier_type: str, value: str) -> list[str]:
+    """The identifier keys of an identifier_index entry (type and value as the index holds
+    them); none for a subscriber id, which names a record (its record key covers it)."""
+    if identifier_type == "email_sha256":
+        return [identifier_key("email_sha256", value.lower())]
+    if identifier_type == "phone":
+        keys = [identifier_key("phone", value)]
+        with suppress(phonenumbers.NumberParseException):
+            keys.append(identifier_key("phone_national",
+                                       str(phonenumbers.parse(value).national_number)))
+        return keys
+    if identifier_type == "handle":
+        return [identifier_key("token", value.partition(":")[2].lstrip("@").lower())]
+    if identifier_type == "cookie":
+        return [identifier_key("token", value.lower())]
+    return []
+
+
+# Tokens: what stays between characters no email, handle, cookie id or phone holds. A second
+# cut first joins digit groups (+358 40 123 4567, (212) 555-0100) for phones.
+_TOKEN_BREAK = r"[^a-z0-9@._+=/%-]+"
+_DIGIT_GROUP_BREAK = r"(?<=[0-9])[ ().-]+(?=[0-9])"
+
+
+def raw_identifier_keys_sql(raw: str) -> str:
+    """SQL text of the identifier keys (identifier_key, as an array) of every token of the
+    text `raw` (SQL text): an email token keyed by its SHA-256, a 64-hex token as an email's
+    hash, a phone in international (+..., 00...) or national form, and every token as a handle
+    or cookie id."""
+    lowered = f"lower({raw})"
+    tokens = (f"array_distinct(concat(split({lowered}, '{_TOKEN_BREAK}'), "
+              f"split(regexp_replace({lowered}, '{_DIGIT_GROUP_BREAK}', ''), '{_TOKEN_BREAK}')))")
+    keyed = (
+        "array("
+        "CASE WHEN t RLIKE '^[^@]+@[^@]+$' THEN concat('email_sha256:', sha2(t, 256)) END, "
+        "CASE WHEN t RLIKE '^[0-9a-f]{64}$' THEN concat('email_sha256:', t) END, "
+        "CASE WHEN t RLIKE '^[+][0-9]{6,}$' THEN concat('phone:', t) END, "
+        "CASE WHEN t RLIKE '^00[0-9]{6,}$' THEN concat('phone:+', substr(t, 3)) END, "
+        "CASE WHEN t RLIKE '^[0-9]{6,}$' THEN "
+        "concat('phone_national:', regexp_replace(t, '^0+', '')) END, "
+        "CASE WHEN t != '' THEN concat('token:', regexp_replace(t, '^@+', '')) END)"
+    )
+    return (f"transform(filter(flatten(transform({tokens}, t -> {keyed})), "
+            "k -> k IS NOT NULL), k -> sha2(k, 256))")
+
+
+def raws_holding(frame: DataFrame, keys: DataFrame) -> DataFrame:
+    """Returns the distinct `raw` texts of `frame` holding any of `keys` (column `record_key`:
+    identifier keys, record keys among them do no harm)."""
+    return (frame.where(F.col("raw").isNotNull()).select("raw").distinct()
+            .select("raw", F.explode(F.expr(raw_identifier_keys_sql("raw"))).alias("_key"))
+            .join(F.broadcast(keys.select(F.col("record_key").alias("_key"))), "_key",
+                  "left_semi")
+            .select("raw").distinct())
 
 
 # Up to this many erased records' keys, ingest writes them into its query as one list (a hash
@@ -125,6 +203,19 @@ class ErasedKeys:
                 .withColumn(flag, F.when(F.col(flag).isNotNull(),
                                          F.coalesce(F.col(found), F.lit(False))))
                 .drop(matched, found))
+
+    def mark_raw(self, frame: DataFrame, flag: str) -> DataFrame:
+        """Returns `frame` with the boolean column `flag`: its `raw` text holds an erased
+        identifier (raw_identifier_keys_sql); null where `raw` is null."""
+        if self.frame is None:
+            held = tables.sql_in("k", self.listed)
+            found = F.expr(f"exists({raw_identifier_keys_sql('raw')}, k -> {held})")
+            return frame.withColumn(flag, F.when(F.col("raw").isNotNull(), found))
+        held_raws = raws_holding(frame, self.frame).withColumn(f"{flag}_found", F.lit(True))
+        return (frame.join(held_raws, "raw", "left")
+                .withColumn(flag, F.when(F.col("raw").isNotNull(),
+                                         F.coalesce(F.col(f"{flag}_found"), F.lit(False))))
+                .drop(f"{flag}_found"))
 
     def release(self) -> None:
         """Frees the frame's cached keys, if any."""
@@ -195,6 +286,37 @@ def erasure_rows(spark: SparkSession, warehouse: str, customers: Sequence[str],
     return rows.select(record_key(F.col("record_id")).alias("record_key"), "customer_id",
                        F.lit(requested_at).cast("timestamp").alias("requested_at"),
                        F.lit(request_id).alias("run_id"), "is_order").distinct()
+
+
+def identifier_erasure_keys(spark: SparkSession, warehouse: str, customers: Sequence[str],
+                            identifier: Identifier | None) -> list[tuple[str, str | None]]:
+    """Returns (identifier key, customer id) of every identifier the index holds for the
+    customers, and of the requested identifier (customer id None when no customer holds it):
+    what finds their rejected rows (raw_identifier_keys_sql)."""
+    found: dict[tuple[str, str | None], None] = {}
+    index = tables.read_table(spark, warehouse, tables.IDENTIFIER_INDEX)
+    if index is not None and customers:
+        for row in index.where(F.col("customer_id").isin(list(customers))).select(
+                "identifier_type", "identifier_value", "customer_id").collect():
+            for key in index_identifier_keys(row["identifier_type"], row["identifier_value"]):
+                found[(key, row["customer_id"])] = None
+    keys_found = {key for key, _customer in found}
+    if identifier is not None:
+        for value in identifier.values:
+            for key in index_identifier_keys(identifier.type, value):
+                if key not in keys_found:
+                    found[(key, None)] = None
+    return list(found)
+
+
+def rejected_rows_holding(spark: SparkSession, warehouse: str, keys: Collection[str]) -> int:
+    """Counts the rejected rows whose raw text holds any of the identifier `keys`."""
+    rejected = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
+    if rejected is None or not keys:
+        return 0
+    held = raws_holding(rejected, spark.createDataFrame([(k,) for k in sorted(set(keys))],
+                                                        "record_key string"))
+    return rejected.join(held, "raw", "left_semi").count()
 
 
 # Tables whose rows name records: the columns holding a record id (rejected_records, which
@@ -274,6 +396,13 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
         delete(tables.REJECTED_RECORDS,
                F.when(F.col("t.source") == orders, order_owner_key(registry, F.col("t.raw"))),
                record_keys, "record_key")
+    rejected = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
+    if rejected is not None:
+        # Collected first: the merge's source would otherwise be read from its own target.
+        held = [(row["raw"],) for row in raws_holding(rejected, record_keys).collect()]
+        if held:
+            delete(tables.REJECTED_RECORDS, F.col("t.raw"),
+                   spark.createDataFrame(held, "raw string"), "raw")
     for table in _BY_CUSTOMER:
         delete(table, F.col("t.customer_id"), erased_customers, "customer_id")
     return removed
@@ -317,26 +446,33 @@ ERASED_FROM = (*_BY_RECORD, tables.REJECTED_RECORDS, *_BY_CUSTOMER)
 
 
 def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request_id: str,
-          requested_at: datetime, order_registries: dict[str, str]) -> ErasureResult:
-    """Erases the customers (see the module doc); returns what was removed and written.
-    `order_registries`: each orders source's registry source."""
-    if not customers:
+          requested_at: datetime, order_registries: dict[str, str],
+          identifier: Identifier | None = None) -> ErasureResult:
+    """Erases the customers (see the module doc), and the rejected rows holding their
+    identifiers or the requested `identifier` (which no customer need hold); returns what was
+    removed and written. `order_registries`: each orders source's registry source."""
+    if not customers and identifier is None:
         raise ErasureError("no customer to erase")
     result = ErasureResult(request_id, sorted(customers))
     with erasure_commits(spark, request_id):
         found = erasure_rows(spark, warehouse, customers, request_id, requested_at).collect()
         result.orders = sum(1 for r in found if r["is_order"])
         result.records = len(found) - result.orders
+        identifiers = identifier_erasure_keys(spark, warehouse, customers, identifier)
+        result.identifiers = len({key for key, _customer in identifiers})
         rows = [(r["record_key"], r["customer_id"], r["requested_at"], r["run_id"])
                 for r in found]
+        rows += [(key, customer, requested_at, request_id) for key, customer in identifiers]
         if rows:
             stored = tables.read_table(spark, warehouse, tables.ERASURES)
             earlier = [] if stored is None else [tuple(r) for r in stored.where(
                 F.col("run_id") == request_id).select(
                 "record_key", "customer_id", "requested_at", "run_id").collect()]
-            tables.write_table(spark.createDataFrame(sorted(set(earlier) | set(rows)),
-                                                     ERASURE_ROWS),
-                               warehouse, tables.ERASURES, run_id=request_id)
+            kept = {(key, customer): (key, customer, at, run)
+                    for key, customer, at, run in [*rows, *earlier]}  # the first time kept
+            tables.write_table(spark.createDataFrame(
+                [kept[k] for k in sorted(kept, key=lambda k: (k[0], k[1] or ""))], ERASURE_ROWS),
+                warehouse, tables.ERASURES, run_id=request_id)
         exported = _exported_keys(spark, warehouse, customers)
         result.rows_removed = delete_erased_rows(spark, warehouse, customers, order_registries)
         records_per_customer: dict[str, int] = defaultdict(int)

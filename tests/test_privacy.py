@@ -12,11 +12,13 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
@@ -48,6 +50,26 @@ BY_RECORD = {tables.STANDARDIZED_RECORDS: ("record_id",), tables.ORDERS: ("recor
 BY_CUSTOMER = (tables.IDENTITY_CROSSWALK, tables.CUSTOMER_PROFILES, tables.IDENTIFIER_INDEX,
                tables.SEGMENT_MEMBERSHIPS, tables.PARTNER_EXPORTS)
 UNTOUCHED = (tables.RUN_METRICS, tables.MODEL_PARAMETERS)
+
+
+# A person no accepted row holds: one magazine row without its subscriber id.
+GHOST = {"first_name": "Greta", "last_name": "Ghostly", "email": "Greta.Ghostly@mail.example",
+         "country": "FI"}
+
+
+def add_keyless_rows(data: Path) -> None:
+    """Appends to each registry a copy, without its subscriber id, of every row with an email
+    (rejected as missing_key, their raw text kept), and to the magazine the GHOST's row."""
+    for name in ("registry_magazine.csv", "registry_cable.csv"):
+        path = data / name
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields, rows_ = list(reader.fieldnames or ()), list(reader)
+        extra = [{**r, "subscriber_id": ""} for r in rows_ if r["email"] and None not in r]
+        if name == "registry_magazine.csv":
+            extra.append({**dict.fromkeys(fields, ""), **GHOST})
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            csv.DictWriter(handle, fields, lineterminator="\n").writerows(extra)
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,7 @@ def erasure(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
     folder = tmp_path_factory.mktemp("privacy")
     data = folder / "data"
     generate_demo_data(data, persons=200, seed=3)
+    add_keyless_rows(data)
     conf = write_config(folder, data)
     (folder / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
     (folder / "partners.yaml").write_text(PARTNERS, encoding="utf-8")
@@ -132,8 +155,33 @@ def belongs(erasure: Erasure, table: str, row: dict[str, Any]) -> bool:
         return row["customer_id"] == erasure.customer
     if table == tables.REJECTED_RECORDS:
         orders = {f"{s}/{o}" for s, o in erasure.order_ids}
-        return f"{row['source']}/{row['source_record_id']}" in records | orders
+        return (f"{row['source']}/{row['source_record_id']}" in records | orders
+                or holds_identifier(erasure, row["raw"]))
     return False
+
+
+def person_identifiers(erasure: Erasure) -> list[tuple[str, str]]:
+    """(identifier_type, identifier_value) the index held for the erased customer."""
+    return sorted({(r["identifier_type"], r["identifier_value"])
+                   for r in erasure.before[tables.IDENTIFIER_INDEX]
+                   if r["customer_id"] == erasure.customer})
+
+
+def holds_identifier(erasure: Erasure, raw: str | None) -> bool:
+    """Whether a rejected row's raw text shows one of the person's emails (or its hash) or
+    phones (international or national, in digit groups or not)."""
+    if raw is None:
+        return False
+    text = raw.lower()
+    emails = {r["email"] for r in erasure.records if r.get("email")}
+    hashes = {v for t, v in person_identifiers(erasure) if t == "email_sha256"}
+    phones = [phonenumbers.parse(v) for t, v in person_identifiers(erasure) if t == "phone"]
+    numbers = re.findall(r"[+]?[0-9]+", re.sub(r"(?<=[0-9])[ ().-]+(?=[0-9])", "", text))
+    international = {f"+{p.country_code}{p.national_number}" for p in phones}
+    national = {str(p.national_number) for p in phones}
+    return (any(e in text for e in emails) or any(h in text for h in hashes)
+            or any(n in international or n.lstrip("0") in national
+                   or (n.startswith("00") and f"+{n[2:]}" in international) for n in numbers))
 
 
 def test_erase_removes_the_customer_and_nothing_else(erasure: Erasure) -> None:
@@ -151,13 +199,28 @@ def test_erase_removes_the_customer_and_nothing_else(erasure: Erasure) -> None:
     assert canonical(erasure.after[tables.CUSTOMER_ID_EVENTS]) == canonical(
         [*erasure.before[tables.CUSTOMER_ID_EVENTS], erased_event])
     assert f"{len(erasure.records)} records, {len(erasure.order_ids)} orders" in erasure.output
+    # Rows without their key that showed the person's email or phone were there, and went.
+    assert any(r["source_record_id"] is None and holds_identifier(erasure, r["raw"])
+               for r in erasure.before[tables.REJECTED_RECORDS])
 
 
 def test_the_erasure_keeps_hashes_of_record_ids_only(spark: SparkSession,
                                                      erasure: Erasure) -> None:
     stored = rows(spark, erasure.warehouse, tables.ERASURES)
     ids = [r["record_id"] for r in erasure.records] + [f"{s}/{o}" for s, o in erasure.order_ids]
-    assert sorted((r["record_key"], r["customer_id"], r["run_id"]) for r in stored) == sorted(
+    # Per identifier of theirs, the SHA-256 of its kind and value: what finds their rows in
+    # rejected raw text.
+    for kind, value in person_identifiers(erasure):
+        if kind == "email_sha256":
+            ids.append(f"email_sha256:{value}")
+        elif kind == "phone":
+            number = phonenumbers.parse(value)
+            ids += [f"phone:{value}", f"phone_national:{number.national_number}"]
+        elif kind in ("handle", "cookie"):
+            ids.append(f"token:{value.partition(':')[2] if kind == 'handle' else value.lower()}")
+    assert any(i.startswith("email_sha256:") for i in ids)
+    assert sorted((r["record_key"], r["customer_id"], r["run_id"])
+                  for r in stored if r["run_id"] == REQUEST) == sorted(
         (hashlib.sha256(i.encode()).hexdigest(), erasure.customer, REQUEST) for i in ids)
 
 
@@ -277,6 +340,10 @@ def test_a_later_run_rejects_the_erased_records_without_their_rows(
         "source", "source_record_id", "column", "raw").collect()]
     expected = [(r["source"], None, None, None) for r in erasure.records]
     expected += [(s, None, None, None) for s, _o in erasure.order_ids]
+    # Rows rejected for another reason (no key) whose raw text shows the person's identifiers.
+    expected += [(r["source"], None, None, None) for r in erasure.before[tables.REJECTED_RECORDS]
+                 if r["run_id"] == RUN_1 and belongs(erasure, tables.REJECTED_RECORDS, r)]
+    assert len(expected) > len(erasure.records) + len(erasure.order_ids)
     assert sorted(erased) == sorted(expected)
     records = tables.read_table(spark, str(erasure.warehouse), tables.STANDARDIZED_RECORDS)
     assert records is not None
@@ -342,3 +409,49 @@ def test_a_national_phone_that_fits_several_countries_needs_its_country() -> Non
         "phone", ("+358405999677",))
     with pytest.raises(LookupError_, match="not a valid phone number in FI"):
         normalize_identifier("phone", "12", country="FI")
+
+
+def test_a_person_only_rejected_rows_hold_is_erased_from_them(
+        spark: SparkSession, erasure: Erasure) -> None:
+    """A person none of whose rows was accepted has no customer id: `erase --email` finds the
+    rejected rows showing the email, removes them and keeps the email's key (a hash), so that
+    later runs keep no raw text of such a row."""
+    email = GHOST["email"]
+
+    def rejected() -> list[dict[str, Any]]:
+        return rows(spark, erasure.warehouse, tables.REJECTED_RECORDS)
+
+    assert run("ingest", "--conf", str(erasure.conf), "--run-date", "2026-11-24")[0] \
+        == cli.EXIT_OK
+    before = rejected()
+    ghostly = [r for r in before if r["raw"] and email.lower() in r["raw"].lower()]
+    assert ghostly and all(r["reason"] == "missing_key" for r in ghostly)
+    code, output = run("erase", "--conf", str(erasure.conf), "--request-id", "erase-ghost",
+                       "--email", email.upper())
+    assert code == cli.EXIT_OK, output
+    assert f"no customer holds that email; {len(ghostly)} rejected row(s) did" in output
+    assert canonical(rejected()) == canonical([r for r in before if r not in ghostly])
+    hashed = hashlib.sha256(email.lower().encode()).hexdigest()
+    key = hashlib.sha256(f"email_sha256:{hashed}".encode()).hexdigest()
+    assert [(r["record_key"], r["customer_id"]) for r in rows(spark, erasure.warehouse,
+            tables.ERASURES) if r["run_id"] == "erase-ghost"] == [(key, None)]
+    for path in erasure.warehouse.rglob("*"):
+        if path.is_file() and path.suffix != ".crc":
+            content = path.read_bytes()
+            assert b"ghostly" not in content.lower() and hashed.encode() not in content, path
+
+    # The source still holds the row: a later run rejects it as erased, with no raw text.
+    assert run("ingest", "--conf", str(erasure.conf), "--run-date", "2026-11-25")[0] \
+        == cli.EXIT_OK
+
+    def of_run(found: list[dict[str, Any]], run_id: str) -> list[tuple[Any, ...]]:
+        return sorted((r["source"], r["source_record_id"] or "", r["reason"], r["column"] or "",
+                       r["raw"] or "") for r in found if r["run_id"] == run_id)
+
+    # The same rows as the run before the erasure, the GHOST's now erased.
+    earlier = of_run(before, "2026-11-24")
+    ghost_before = [r for r in earlier if "ghostly" in r[4].lower()]
+    assert len(ghost_before) == 1
+    assert of_run(rejected(), "2026-11-25") == sorted(
+        [r for r in earlier if r not in ghost_before] + [("magazine", "", "erased", "", "")])
+    assert run("erase", "--conf", str(erasure.conf), "--email", email)[0] == cli.EXIT_FAILED
