@@ -101,7 +101,21 @@ CSV_DEFAULTS = {"escape": '"'}
 
 def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
     defaults = CSV_DEFAULTS if source.format == "csv" else {}
-    return spark.read.options(**{**defaults, **source.options})
+    options = {**defaults, **source.options}
+    if source.format == "csv" and is_wide_encoding(source.options):
+        # Spark cuts a CSV file into lines at the byte 0x0A before decoding it; in UTF-16 and
+        # UTF-32 that byte is half of a character, and every row after the first came out as
+        # garbage. A whole-file read decodes first.
+        options["multiLine"] = "true"
+    return spark.read.options(**options)
+
+
+def is_wide_encoding(options: dict[str, str]) -> bool:
+    """True when a source's `encoding` (or `charset`) option is UTF-16 or UTF-32."""
+    folded = {k.lower(): v for k, v in options.items()}
+    declared = (folded.get("encoding") or folded.get("charset") or "").lower()
+    return declared.replace("-", "").replace("_", "").startswith(("utf16", "utf32", "ucs2",
+                                                                   "ucs4"))
 
 
 def is_json_array(spark: SparkSession, source: SourceConfig) -> bool:

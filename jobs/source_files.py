@@ -157,6 +157,11 @@ def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
                 sample = handle.read(_ENCODING_SAMPLE_BYTES)
         except (OSError, EOFError):  # unreadable here (a broken archive): Spark will say so
             continue
+        wide = _utf16_guess(sample)  # zero bytes are UTF-8 too: looked for first
+        if wide:
+            hint = (f"set the source's options: {{encoding: {wide}}}" if source.format == "csv"
+                    else "convert its files to UTF-8")
+            return [f"source {source.name!r}: {file} is not UTF-8 (it looks {wide}): {hint}"]
         try:  # not final: a character may be cut at the sample's end
             codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         except UnicodeDecodeError as exc:
@@ -165,6 +170,21 @@ def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
             return [f"source {source.name!r}: {file} is not UTF-8 (byte "
                     f"0x{sample[exc.start]:02x} at offset {exc.start}): {hint}"]
     return []
+
+
+def _utf16_guess(sample: bytes) -> str | None:
+    """UTF-16 (with a byte order mark), UTF-16LE or UTF-16BE when `sample` looks written in it
+    (a mark, or a zero byte beside nearly every ASCII character), else None."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    pairs = len(sample) // 2
+    if pairs < 8:
+        return None
+    if sum(sample[i] == 0 for i in range(1, 2 * pairs, 2)) > 0.9 * pairs:
+        return "UTF-16LE"
+    if sum(sample[i] == 0 for i in range(0, 2 * pairs, 2)) > 0.9 * pairs:
+        return "UTF-16BE"
+    return None
 
 
 def first_file(path: str) -> str | None:

@@ -586,3 +586,36 @@ def test_a_source_folder_holding_files_of_another_format_is_refused(tmp_path: Pa
     assert str(error.value) == (
         f"source 'orders': its folder {folder} holds files that are not csv: orders.xlsx; move "
         "them out, or give a pattern of its data files as the path (data/part-*.csv)")
+
+
+def test_a_utf16_csv_reads_as_its_utf8_twin_and_is_named_without_its_encoding(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """Spark cut UTF-16 files into lines at a byte that is half a character: every row after
+    the first was garbage. Told the encoding, the file reads row for row as in UTF-8; not told,
+    the run stops before Spark starts, naming the encoding to set."""
+    plain = registry_csv(tmp_path)
+    text = Path(plain.path).read_text(encoding="utf-8")
+
+    def split(result: IngestedSource) -> tuple[list[tuple], list[tuple]]:
+        accepted = sorted((tuple(r) for r in result.accepted.drop("source_file").collect()),
+                          key=repr)
+        rejected = sorted((tuple(r) for r in result.rejected.select(
+            "source_record_id", "reason", "column", "raw").collect()), key=repr)
+        return accepted, rejected
+
+    expected = split(ingest_source(spark, plain, "r1", 2026))
+    assert len(expected[0]) > 5 and len(expected[1]) > 1
+    for name, encoding, written, line_end, guess in [
+            ("bom.csv", "UTF-16", "utf-16", "\r\n", "UTF-16"),
+            ("le.csv", "utf-16le", "utf-16-le", "\n", "UTF-16LE"),
+            ("be.csv", "UTF-16BE", "utf-16-be", "\n", "UTF-16BE")]:
+        path = tmp_path / name
+        path.write_bytes(text.replace("\n", line_end).encode(written))
+        with pytest.raises(SourceReadError) as error:
+            check_local_sources([SourceConfig("magazine", "registry", "csv", str(path))])
+        assert str(error.value) == (f"source 'magazine': {path} is not UTF-8 (it looks {guess}): "
+                                    f"set the source's options: {{encoding: {guess}}}")
+        told = SourceConfig("magazine", "registry", "csv", str(path),
+                            options={"encoding": encoding})
+        check_local_sources([told])
+        assert split(ingest_source(spark, told, "r1", 2026)) == expected, name
