@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                                             "erasure of that customer)")
     erase.add_argument("--request-id", default=None,
                        help="the erasure's id (default: erase-<UTC time>)")
+    maintain = commands.add_parser(
+        "maintain", help="retention: delete old rejected rows, vacuum old table versions")
+    maintain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
+    maintain.add_argument("--run-date", type=_run_date, default=None,
+                          help="the date retention counts back from, YYYY-MM-DD (default: "
+                               "today, UTC)")
     demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--persons", type=int, default=10_000)
@@ -315,6 +321,30 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def _maintain_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.maintenance import maintain
+    from jobs.spark import get_spark
+
+    as_of = args.run_date or datetime.now(UTC).date()
+    spark = get_spark("idres-maintain", config.spark)
+    result = maintain(spark, config.warehouse, as_of, config.retention)
+    retention = config.retention
+    lines = [f"Maintenance as of {as_of}",
+             f"rejected rows of runs dated before {result.cutoff} "
+             f"({retention.rejected_rows_days} days): {result.rejected_rows_deleted:,} deleted, "
+             f"of {len(result.runs_pruned)} run(s)"
+             + (f" ({', '.join(result.runs_pruned)})" if 0 < len(result.runs_pruned) <= 5
+                else ""),
+             f"old table files removed (vacuum, {retention.table_history_days} days of history "
+             f"kept): {result.files_removed:,}"]
+    if result.undated_runs:
+        lines.append(f"kept: rejected rows of {len(result.undated_runs)} run(s) with no date "
+                     f"(no run_metrics, a run id that is no date): "
+                     f"{', '.join(result.undated_runs[:5])}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.pipeline import RunContext, explain_records
     from jobs.spark import get_spark
@@ -377,6 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _writing_command(args: argparse.Namespace, config: Config) -> int:
     if args.command == "erase":
         return _erase_command(args, config)
+    if args.command == "maintain":
+        return _maintain_command(args, config)
     from jobs.exports import PartnerSecretError
     from jobs.ingest import MissingColumnError
     from jobs.model import ModelError

@@ -140,6 +140,16 @@ class ClusteringConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    # `maintain` vacuums every table, keeping the files of this many days of versions (time
+    # travel reaches back this far; Delta's own default is 7).
+    table_history_days: int = 7
+    # `maintain` deletes the rejected rows (raw input text) of runs dated more than this many
+    # days before its date; run_metrics keep their counts.
+    rejected_rows_days: int = 90
+
+
+@dataclass(frozen=True)
 class Config:
     file: Path
     warehouse: str
@@ -149,6 +159,7 @@ class Config:
     blocking: BlockingConfig = field(default_factory=BlockingConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     survivorship: Survivorship = field(default_factory=Survivorship)
     # The comparisons (jobs.comparisons.Comparison), defaults with the configuration's
     # `comparisons:` overrides applied; None when the configuration overrides none.
@@ -264,10 +275,12 @@ DERIVED_BLOCKING_COLUMNS = ("handle_keys", "last_name_soundex", "first_metaphone
                             "handle_year")
 # Settings that must be at least this (a cluster cap of -1 made every record its own customer).
 _AT_LEAST = {("blocking", "max_block_size"): 2, ("clustering", "max_cluster_size"): 2,
-             ("clustering", "max_iterations"): 1}
+             ("clustering", "max_iterations"): 1, ("retention", "table_history_days"): 0,
+             ("retention", "rejected_rows_days"): 1}
 
 
-def _check_settings(file: Path, blocking: BlockingConfig, clustering: ClusteringConfig) -> None:
+def _check_settings(file: Path, blocking: BlockingConfig, clustering: ClusteringConfig,
+                    retention: RetentionConfig) -> None:
     """Raises ConfigError for a blocking rule naming a column no record has, or a size or count
     below its least sensible value (_AT_LEAST)."""
     from jobs.schemas import table_schema
@@ -280,7 +293,8 @@ def _check_settings(file: Path, blocking: BlockingConfig, clustering: Clustering
                                   f"{column!r} is no column of the standardized records; "
                                   f"expected one of {sorted(known)}")
     for (section, name), least in _AT_LEAST.items():
-        value = getattr({"blocking": blocking, "clustering": clustering}[section], name)
+        value = getattr({"blocking": blocking, "clustering": clustering,
+                         "retention": retention}[section], name)
         if value < least:
             raise ConfigError(file, f"{section}.{name}", f"expected at least {least}, got {value}")
 
@@ -290,7 +304,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     base = file.resolve().parent
     top = _expect_mapping(file, "(top level)", raw)
     allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
-               "clustering", "link_decisions", "profiles", "comparisons"}
+               "clustering", "link_decisions", "profiles", "comparisons", "retention"}
     _check_keys(file, "", top, allowed)
     if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
@@ -317,7 +331,8 @@ def parse_config(raw: Any, file: Path) -> Config:
         raise ConfigError(file, "ground_truth", "expected the path of a CSV file")
     blocking = _typed_section(file, "blocking", top.get("blocking"), BlockingConfig)
     clustering = _typed_section(file, "clustering", top.get("clustering"), ClusteringConfig)
-    _check_settings(file, blocking, clustering)
+    retention = _typed_section(file, "retention", top.get("retention"), RetentionConfig)
+    _check_settings(file, blocking, clustering, retention)
     return Config(
         file=file,
         warehouse=resolve_path(base, top["warehouse"]),
@@ -327,6 +342,7 @@ def parse_config(raw: Any, file: Path) -> Config:
         blocking=blocking,
         matching=_matching(file, top.get("matching")),
         clustering=clustering,
+        retention=retention,
         link_decisions=_link_decisions(file, top.get("link_decisions")),
         comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),

@@ -411,30 +411,7 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
 def vacuum_tables(spark: SparkSession, warehouse: str, names: Sequence[str]) -> int:
     """Removes every file the tables' current versions do not use, with no retention (earlier
     versions become unreadable), files of failed writes included; returns the files removed."""
-    removed = 0
-    for table in names:
-        if not tables.table_exists(spark, warehouse, table):
-            continue
-        path = tables.table_path(warehouse, table)
-        before = _data_files(spark, path)
-        DeltaTable.forPath(spark, path).vacuum(0.0)
-        removed += before - _data_files(spark, path)
-    return removed
-
-
-def _data_files(spark: SparkSession, path: str) -> int:
-    """Counts the Parquet files under a table's folder (in use or not)."""
-    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
-    assert jvm is not None
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[union-attr]
-    files = fs.listFiles(hadoop_path, True)
-    count = 0
-    while files.hasNext():
-        name = files.next().getPath().toString()
-        if name.endswith(".parquet") and "/_delta_log/" not in name:
-            count += 1
-    return count
+    return tables.vacuum(spark, warehouse, names, retention_hours=0.0)
 
 
 # --- the request, start to end ------------------------------------------------------------------

@@ -19,6 +19,11 @@ PARTNER_EXPORTS = "partner_exports"
 # Erased records (jobs.privacy): hashes of record ids that ingest keeps out of later runs.
 ERASURES = "erasures"
 
+# Every table of the warehouse.
+ALL_TABLES = (STANDARDIZED_RECORDS, ORDERS, REJECTED_RECORDS, MATCH_PAIRS, MODEL_PARAMETERS,
+              IDENTITY_CROSSWALK, CUSTOMER_PROFILES, IDENTIFIER_INDEX, CUSTOMER_ID_EVENTS,
+              RUN_METRICS, LINK_DECISIONS, SEGMENT_MEMBERSHIPS, PARTNER_EXPORTS, ERASURES)
+
 # Tables that keep one slice per run: a re-run of a run id replaces its own slice only.
 RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS, SEGMENT_MEMBERSHIPS,
               PARTNER_EXPORTS, ERASURES}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 # Names and locations live in a Spark-free module (the look-ups must not import pyspark).
 from jobs.table_names import (  # noqa: E402,F401  (re-exported: one place for table names)
+    ALL_TABLES,
     CUSTOMER_ID_EVENTS,
     CUSTOMER_PROFILES,
     ERASURES,
@@ -105,3 +106,34 @@ def sql_in(expression: str, values: Iterable[str]) -> str:
     0.3 to 0.8 ms here: seconds for thousands of values)."""
     listed = ", ".join(sql_string(value) for value in values)
     return f"({expression} IN ({listed}))" if listed else "false"
+
+
+def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
+           retention_hours: float) -> int:
+    """Removes the files of the tables (those that exist) that their versions of the last
+    `retention_hours` do not use, files of failed writes included (older versions become
+    unreadable); returns the files removed."""
+    removed = 0
+    for table in names:
+        if not table_exists(spark, warehouse, table):
+            continue
+        path = table_path(warehouse, table)
+        before = _data_files(spark, path)
+        DeltaTable.forPath(spark, path).vacuum(retention_hours)
+        removed += before - _data_files(spark, path)
+    return removed
+
+
+def _data_files(spark: SparkSession, path: str) -> int:
+    """Counts the Parquet files under a table's folder (in use or not)."""
+    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
+    assert jvm is not None
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    files = fs.listFiles(hadoop_path, True)
+    count = 0
+    while files.hasNext():
+        name = files.next().getPath().toString()
+        if name.endswith(".parquet") and "/_delta_log/" not in name:
+            count += 1
+    return count

@@ -33,7 +33,7 @@ from airflow.providers.apache.spark.operators.spark_submit import (  # noqa: E40
 )
 
 DAG_FOLDER = Path(__file__).resolve().parent.parent / "jobs" / "airflow"
-STAGES = ["ingest", "resolve", "profiles", "segments", "exports"]
+STAGES = ["ingest", "resolve", "profiles", "segments", "exports", "maintain"]
 
 
 def main() -> int:

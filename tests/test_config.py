@@ -91,6 +91,11 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "expected at least 2, got -1"),
         (MINIMAL + "clustering: {max_iterations: 0}\n", "clustering.max_iterations",
          "expected at least 1, got 0"),
+        (MINIMAL + "retention: {rejected_rows_days: 0}\n", "retention.rejected_rows_days",
+         "expected at least 1, got 0"),
+        (MINIMAL + "retention: {table_history_days: -1}\n", "retention.table_history_days",
+         "expected at least 0, got -1"),
+        (MINIMAL + "retention: {history_days: 3}\n", "retention.history_days", "unknown key"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,
@@ -120,11 +125,17 @@ def test_shipped_demo_config_is_valid() -> None:
 def test_demo_configuration_shows_the_defaults() -> None:
     from pathlib import Path
 
-    from jobs.config import BlockingConfig, ClusteringConfig, MatchingConfig, load_config
+    from jobs.config import (
+        BlockingConfig,
+        ClusteringConfig,
+        MatchingConfig,
+        RetentionConfig,
+        load_config,
+    )
 
     config = load_config(Path(__file__).resolve().parent.parent / "conf" / "demo.yaml")
-    assert (config.blocking, config.matching, config.clustering) == (
-        BlockingConfig(), MatchingConfig(), ClusteringConfig())
+    assert (config.blocking, config.matching, config.clustering, config.retention) == (
+        BlockingConfig(), MatchingConfig(), ClusteringConfig(), RetentionConfig())
     from jobs.comparisons import DEFAULT_COMPARISONS
 
     assert config.comparisons == DEFAULT_COMPARISONS

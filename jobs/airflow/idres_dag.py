@@ -25,7 +25,9 @@ except ImportError:  # Airflow 2.x
     from airflow.models.param import Param  # type: ignore[no-redef]
 
 DAG_ID = "idres"
-STAGES = ("ingest", "resolve", "profiles", "segments", "exports")
+# The job's stages in order, then `maintain` (retention: old rejected rows out, old table versions
+# vacuumed; see jobs/maintenance.py).
+STAGES = ("ingest", "resolve", "profiles", "segments", "exports", "maintain")
 # Keep in step with jobs/spark.py (DELTA_PACKAGE): Delta 4.0.1 is built for Spark 4.0, Scala 2.13.
 DELTA_PACKAGE = "io.delta:delta-spark_2.13:4.0.1"
 # Read when a task runs, never when the DAG file is parsed: parsing must not touch the database.
@@ -47,7 +49,7 @@ default_args = {
 with DAG(
     dag_id=DAG_ID,
     description="Identity resolution into Delta tables: ingest, resolve, profiles, segments, "
-                "partner exports",
+                "partner exports, retention",
     schedule="@daily",
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=True,

@@ -1,0 +1,101 @@
+"""Retention: `maintain` deletes the rejected rows of old runs and vacuums every table down to
+the history it is told to keep; the current tables stay as they were."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from delta.tables import DeltaTable
+from pyspark.sql import SparkSession
+
+from jobs import cli, tables
+from jobs.demo_data import generate_demo_data
+
+OLD, RECENT, MAINTAINED = "2026-01-10", "2026-03-01", "2026-03-15"
+
+
+def run(*argv: str) -> tuple[int, str]:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(list(argv))
+    return code, buffer.getvalue()
+
+
+def rows(spark: SparkSession, warehouse: Path, table: str) -> list[str]:
+    frame = tables.read_table(spark, str(warehouse), table)
+    assert frame is not None, table
+    return sorted(json.dumps(r.asDict(recursive=True), sort_keys=True, default=str)
+                  for r in frame.collect())
+
+
+def parquet_files(warehouse: Path, table: str) -> set[str]:
+    return {p.name for p in (warehouse / table).rglob("*.parquet") if "_delta_log" not in p.parts}
+
+
+def current_files(spark: SparkSession, warehouse: Path, table: str) -> set[str]:
+    frame = DeltaTable.forPath(spark, str(warehouse / table)).toDF()
+    return {Path(f).name for f in frame.inputFiles()}
+
+
+def test_maintain_prunes_old_rejected_rows_and_old_versions(
+        spark: SparkSession, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    generate_demo_data(data, persons=100, seed=11)
+    warehouse = tmp_path / "warehouse"
+    sources = [
+        {"name": "magazine", "kind": "registry", "format": "csv",
+         "path": str(data / "registry_magazine.csv")},
+        {"name": "magazine_orders", "kind": "orders", "registry": "magazine", "format": "csv",
+         "path": str(data / "orders_magazine.csv")},
+        {"name": "web", "kind": "online", "format": "json",
+         "path": str(data / "online_profiles.jsonl")},
+    ]
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(warehouse), "sources": sources,
+        "retention": {"table_history_days": 0, "rejected_rows_days": 30}}), encoding="utf-8")
+    for run_date in (OLD, RECENT):
+        assert run("ingest", "--conf", str(conf), "--run-date", run_date)[0] == cli.EXIT_OK
+    rejected_before = tables.read_table(spark, str(warehouse), tables.REJECTED_RECORDS)
+    assert rejected_before is not None
+    by_run = {run_id: [json.dumps(r.asDict(), sort_keys=True, default=str)
+                       for r in rejected_before.where(f"run_id = '{run_id}'").collect()]
+              for run_id in (OLD, RECENT)}
+    assert by_run[OLD] and by_run[RECENT]
+    kept_tables = (tables.STANDARDIZED_RECORDS, tables.ORDERS, tables.RUN_METRICS)
+    before: dict[str, Any] = {t: rows(spark, warehouse, t) for t in kept_tables}
+    # Two runs: the first one's files are the old version's, still on disk.
+    assert parquet_files(warehouse, tables.STANDARDIZED_RECORDS) > current_files(
+        spark, warehouse, tables.STANDARDIZED_RECORDS)
+
+    code, output = run("maintain", "--conf", str(conf), "--run-date", MAINTAINED)
+    assert code == cli.EXIT_OK, output
+    removed = int(output.rsplit(": ", 1)[1])
+    assert output.splitlines() == [
+        f"Maintenance as of {MAINTAINED}",
+        f"rejected rows of runs dated before 2026-02-13 (30 days): {len(by_run[OLD]):,} "
+        f"deleted, of 1 run(s) ({OLD})",
+        f"old table files removed (vacuum, 0 days of history kept): {removed:,}"]
+    assert removed > 0
+    assert sorted(by_run[RECENT]) == sorted(
+        json.dumps(r.asDict(), sort_keys=True, default=str)
+        for r in DeltaTable.forPath(spark, str(warehouse / tables.REJECTED_RECORDS)).toDF()
+        .collect())
+    for table in kept_tables:
+        assert rows(spark, warehouse, table) == before[table], table
+    # Only the current versions' files are left: the old ones can no longer be read.
+    for table in (*kept_tables, tables.REJECTED_RECORDS):
+        assert parquet_files(warehouse, table) == current_files(spark, warehouse, table), table
+    with pytest.raises(Exception, match="(?i)file|exist"):
+        spark.read.format("delta").option("versionAsOf", 0).load(
+            str(warehouse / tables.STANDARDIZED_RECORDS)).collect()
+
+    # Again: nothing left to remove.
+    assert run("maintain", "--conf", str(conf), "--run-date", MAINTAINED)[1].splitlines()[1:] == [
+        "rejected rows of runs dated before 2026-02-13 (30 days): 0 deleted, of 0 run(s)",
+        "old table files removed (vacuum, 0 days of history kept): 0"]
