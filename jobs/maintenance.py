@@ -31,8 +31,6 @@ from jobs.config import RetentionConfig
 
 log = logging.getLogger(__name__)
 
-# Delta refuses a retention under this many hours unless its check is turned off.
-DELTA_MIN_RETENTION_HOURS = 168
 MAINTENANCE_COMMIT = "maintain:"
 
 
@@ -82,28 +80,11 @@ def prune_rejected_rows(spark: SparkSession, warehouse: str, cutoff: date,
 
 
 @contextmanager
-def maintenance_commits(spark: SparkSession, as_of: date, retention_hours: float
-                        ) -> Iterator[None]:
-    """Within: commits name the maintenance, VACUUM lists files with a few tasks and, for a
-    retention under Delta's week, may keep less than a week."""
-    settings = {
-        "spark.databricks.delta.commitInfo.userMetadata": f"{MAINTENANCE_COMMIT}{as_of}",
-        # VACUUM lists a table's folder with a Spark job of this many tasks (10,000 by default).
-        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "4",
-    }
-    if retention_hours < DELTA_MIN_RETENTION_HOURS:
-        settings["spark.databricks.delta.retentionDurationCheck.enabled"] = "false"
-    before = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
+def maintenance_commits(spark: SparkSession, as_of: date) -> Iterator[None]:
+    """Within: every Delta commit names the maintenance."""
+    with tables.session_settings(spark, {
+            "spark.databricks.delta.commitInfo.userMetadata": f"{MAINTENANCE_COMMIT}{as_of}"}):
         yield
-    finally:
-        for key, previous in before.items():
-            if previous is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, previous)
 
 
 def maintain(spark: SparkSession, warehouse: str, as_of: date,
@@ -112,7 +93,7 @@ def maintain(spark: SparkSession, warehouse: str, as_of: date,
     cutoff = as_of - timedelta(days=retention.rejected_rows_days)
     result = MaintenanceResult(cutoff)
     hours = float(retention.table_history_days * 24)
-    with maintenance_commits(spark, as_of, hours):
+    with maintenance_commits(spark, as_of):
         prune_rejected_rows(spark, warehouse, cutoff, result)
         result.files_removed = tables.vacuum(spark, warehouse, tables.ALL_TABLES, hours)
     log.info("maintenance as of %s: %d rejected rows of %d runs deleted, %d old files removed",

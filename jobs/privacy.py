@@ -335,26 +335,11 @@ _BY_CUSTOMER = (tables.CUSTOMER_PROFILES, tables.SEGMENT_MEMBERSHIPS, tables.PAR
 
 @contextmanager
 def erasure_commits(spark: SparkSession, request_id: str) -> Iterator[None]:
-    """Within: every Delta commit names the erasure, and VACUUM may keep no retention and
-    lists files with a few tasks."""
-    settings = {
-        "spark.databricks.delta.commitInfo.userMetadata": f"{ERASURE_COMMIT_PREFIX}{request_id}",
-        "spark.databricks.delta.retentionDurationCheck.enabled": "false",
-        # VACUUM lists a table's folder with a Spark job of this many tasks (10,000 by
-        # default): 20 to 30 s a table here against 3 to 5 s with 4.
-        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "4",
-    }
-    before = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
+    """Within: every Delta commit names the erasure."""
+    with tables.session_settings(spark, {
+            "spark.databricks.delta.commitInfo.userMetadata":
+                f"{ERASURE_COMMIT_PREFIX}{request_id}"}):
         yield
-    finally:
-        for key, previous in before.items():
-            if previous is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, previous)
 
 
 def _delete_matching(spark: SparkSession, warehouse: str, table: str, column: Column,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
@@ -108,19 +109,47 @@ def sql_in(expression: str, values: Iterable[str]) -> str:
     return f"({expression} IN ({listed}))" if listed else "false"
 
 
+@contextmanager
+def session_settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    """Within: the session has `settings`; after, each has its earlier value again."""
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, previous in before.items():
+            if previous is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, previous)
+
+
+# Delta refuses a VACUUM retention under this many hours unless its check is turned off.
+DELTA_MIN_RETENTION_HOURS = 168
+
+
 def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
            retention_hours: float) -> int:
     """Removes the files of the tables (those that exist) that their versions of the last
     `retention_hours` do not use, files of failed writes included (older versions become
     unreadable); returns the files removed."""
+    settings = {
+        # VACUUM lists a table's folder with a Spark job of this many tasks (10,000 by
+        # default): 20 to 30 s a table here against 3 to 5 s with 4.
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism": "4",
+    }
+    if retention_hours < DELTA_MIN_RETENTION_HOURS:
+        settings["spark.databricks.delta.retentionDurationCheck.enabled"] = "false"
     removed = 0
-    for table in names:
-        if not table_exists(spark, warehouse, table):
-            continue
-        path = table_path(warehouse, table)
-        before = _data_files(spark, path)
-        DeltaTable.forPath(spark, path).vacuum(retention_hours)
-        removed += before - _data_files(spark, path)
+    with session_settings(spark, settings):
+        for table in names:
+            if not table_exists(spark, warehouse, table):
+                continue
+            path = table_path(warehouse, table)
+            before = _data_files(spark, path)
+            DeltaTable.forPath(spark, path).vacuum(retention_hours)
+            removed += before - _data_files(spark, path)
     return removed
 
 
