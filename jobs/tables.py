@@ -53,10 +53,12 @@ def read_table_before_run(spark: SparkSession, warehouse: str, table: str, run_i
     if not table_exists(spark, warehouse, table):
         return None
     path = table_path(warehouse, table)
-    history = DeltaTable.forPath(spark, path).history().select("version", "userMetadata")
+    history = DeltaTable.forPath(spark, path).history().select(
+        "version", "userMetadata", "operation")
     mine = f"run:{run_id}"
     for row in history.orderBy(F.desc("version")).collect():
-        if row["userMetadata"] != mine:
+        # A vacuum (`maintain`, an erasure) changes no row: its commits follow the run's own.
+        if row["userMetadata"] != mine and not str(row["operation"]).startswith("VACUUM"):
             return spark.read.format("delta").option("versionAsOf", row["version"]).load(path)
     return None
 

@@ -99,3 +99,18 @@ def test_maintain_prunes_old_rejected_rows_and_old_versions(
     assert run("maintain", "--conf", str(conf), "--run-date", MAINTAINED)[1].splitlines()[1:] == [
         "rejected rows of runs dated before 2026-02-13 (30 days): 0 deleted, of 0 run(s)",
         "old table files removed (vacuum, 0 days of history kept): 0"]
+
+
+def test_a_rerun_after_maintenance_still_finds_the_state_before_itself(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """`maintain` commits its vacuums after a run's writes; a re-run of that run (a retried
+    Airflow task) must still compare against the run before it, not its own output."""
+    warehouse = str(tmp_path)
+    for run_id, ids in (("2026-11-20", ["C1", "C2"]), ("2026-11-21", ["C1", "C3"])):
+        tables.write_table(spark.createDataFrame([(i,) for i in ids], "customer_id string"),
+                           warehouse, tables.IDENTITY_CROSSWALK, run_id=run_id)
+    tables.vacuum(spark, warehouse, [tables.IDENTITY_CROSSWALK], retention_hours=168.0)
+    before = tables.read_table_before_run(spark, warehouse, tables.IDENTITY_CROSSWALK,
+                                          "2026-11-21")
+    assert before is not None
+    assert sorted(r["customer_id"] for r in before.collect()) == ["C1", "C2"]
