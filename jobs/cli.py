@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -22,6 +23,18 @@ def _run_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
+
+
+# Run ids name folders and files (reports/run-<id>.html, exports/<partner>/<id>/).
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _run_id(text: str) -> str:
+    if not _RUN_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit (it names files and folders)")
+    return text
 
 
 def _add_identifier_options(parser: argparse.ArgumentParser,
@@ -55,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--conf", required=True, type=Path, help="configuration YAML")
         command.add_argument("--run-date", type=_run_date, default=None,
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
-        command.add_argument("--run-id", default=None,
+        command.add_argument("--run-id", type=_run_id, default=None,
                              help="run id (default: the run date, so a re-run replaces itself)")
         command.add_argument("--mode", choices=("full", "incremental"), default="full",
                              help="incremental: compare only pairs with a new or changed record "
@@ -393,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
-    from jobs.warehouse_lock import WarehouseBusyError, warehouse_lock
+    from jobs.warehouse_lock import WarehouseBusyError, WarehouseUnusableError, warehouse_lock
 
     # One writing command at a time per warehouse (see jobs.warehouse_lock).
     try:
@@ -402,6 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseBusyError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except WarehouseUnusableError as exc:
+        print(f"{args.command}: {exc} (configuration {args.conf})", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _writing_command(args: argparse.Namespace, config: Config) -> int:

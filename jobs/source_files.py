@@ -8,12 +8,14 @@ paths only: remote ones (s3a://, abfss://) are left to Spark.
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import glob
 import gzip
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 from jobs.config import SourceConfig, local_path
 
@@ -109,6 +111,22 @@ def _stray_files(source: SourceConfig, files: Sequence[str]) -> list[str]:
 _HEADER_SAMPLE_FILES = 500
 
 
+# Compressed files Python reads as Spark does; the others (.deflate: Hadoop's own framing,
+# .snappy, .lz4, .zst) are left to Spark, unchecked.
+_OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open}
+
+
+def _opener(file: str) -> Callable[..., IO[Any]] | None:
+    """How to open a local source file as Spark reads it (decompressed), None when Python
+    cannot (see _OPENERS)."""
+    for suffix, opener in _OPENERS.items():
+        if file.endswith(suffix):
+            return opener
+    if file.endswith(_COMPRESSION_SUFFIXES):
+        return None
+    return open
+
+
 def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     """Returns a problem for a local CSV source whose `files`' header lines differ: Spark reads
     every file by the columns of one header, by position, so a part whose columns come in
@@ -117,7 +135,9 @@ def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
         return []
     headers: dict[str, str] = {}
     for file in files[:_HEADER_SAMPLE_FILES]:
-        opener = gzip.open if file.endswith(".gz") else open
+        opener = _opener(file)
+        if opener is None:
+            continue
         try:
             with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
                         errors="replace", newline="") as handle:
@@ -151,7 +171,9 @@ def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
         return [f"source {source.name!r}: a JSON source is read as UTF-8; its encoding option "
                 f"{declared!r} is not applied: convert its files to UTF-8"]
     for file in files[:_ENCODING_SAMPLE_FILES]:
-        opener = gzip.open if file.endswith(".gz") else open
+        opener = _opener(file)
+        if opener is None:
+            continue
         try:
             with opener(file, "rb") as handle:
                 sample = handle.read(_ENCODING_SAMPLE_BYTES)
@@ -201,7 +223,9 @@ def starts_as_json_array(path: str) -> bool | None:
     first = first_file(path)
     if first is None:
         return None
-    opener = gzip.open if first.endswith(".gz") else open  # Spark reads .gz files too
+    opener = _opener(first)
+    if opener is None:  # Spark looks
+        return None
     try:
         with opener(first, "rt", encoding="utf-8", errors="replace") as handle:
             start = handle.read(4096).lstrip("\ufeff \t\r\n")

@@ -33,6 +33,10 @@ class WarehouseBusyError(RuntimeError):
     """Another command holds the warehouse's lock."""
 
 
+class WarehouseUnusableError(RuntimeError):
+    """The warehouse is a file, or its folder cannot be created or written."""
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -78,7 +82,13 @@ def warehouse_lock(warehouse: str, command: str) -> Iterator[Path | None]:
                  "writing commands apart", warehouse)
         yield None
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise WarehouseUnusableError(f"warehouse {warehouse} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseUnusableError(
+            f"warehouse {warehouse}: cannot create the folder ({exc.strerror})") from None
     path = folder / LOCK_FILE
     mine = json.dumps({"command": command, "pid": os.getpid(), "host": socket.gethostname(),
                        "since": datetime.now(UTC).isoformat(timespec="seconds")})
@@ -95,6 +105,10 @@ def warehouse_lock(warehouse: str, command: str) -> Iterator[Path | None]:
             raise WarehouseBusyError(
                 f"warehouse {warehouse} is in use: {_describe(holder, path)}. Wait for it to "
                 f"finish; if that process is gone (another machine), remove {path}") from None
+        except OSError as exc:  # read-only, no permission, no space
+            raise WarehouseUnusableError(
+                f"warehouse {warehouse}: cannot write its lock file {path} ({exc.strerror})"
+            ) from None
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(mine)
         break

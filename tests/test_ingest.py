@@ -619,3 +619,26 @@ def test_a_utf16_csv_reads_as_its_utf8_twin_and_is_named_without_its_encoding(
                             options={"encoding": encoding})
         check_local_sources([told])
         assert split(ingest_source(spark, told, "r1", 2026)) == expected, name
+
+
+def test_compressed_csv_is_checked_as_spark_reads_it(tmp_path: Path) -> None:
+    """A .bz2 file is decompressed before its encoding is checked, as .gz is (its compressed
+    bytes had been taken for Latin-1 text, and following the hint garbled every name); the
+    compressions Python cannot read are left to Spark."""
+    import bz2
+
+    text = f"{HEADER}\nS1,Åsa,Östlund{',' * 14}\n"
+    fine = tmp_path / "fine.csv.bz2"
+    fine.write_bytes(bz2.compress(text.encode("utf-8")))
+    check_local_sources([SourceConfig("magazine", "registry", "csv", str(fine))])
+    latin = tmp_path / "latin.csv.bz2"
+    latin.write_bytes(bz2.compress(text.encode("latin-1")))
+    offset = len(f"{HEADER}\nS1,".encode())
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources([SourceConfig("magazine", "registry", "csv", str(latin))])
+    assert str(error.value) == (
+        f"source 'magazine': {latin} is not UTF-8 (byte 0xc5 at offset {offset}): set the "
+        "source's options: {encoding: ISO-8859-1} (or the files' encoding)")
+    opaque = tmp_path / "opaque.csv.zst"
+    opaque.write_bytes(b"\x28\xb5\x2f\xfd\xff\xfe\x00\x01")
+    check_local_sources([SourceConfig("magazine", "registry", "csv", str(opaque))])

@@ -92,3 +92,34 @@ def test_the_cli_refuses_a_writing_command_on_a_busy_warehouse(
     assert code == cli.EXIT_FAILED
     error = capsys.readouterr().err
     assert error.startswith(f"erase: warehouse {tmp_path / 'wh'} is in use: `run` holds it")
+
+
+@pytest.mark.parametrize("where", ["file", "under_a_file"])
+def test_a_warehouse_that_cannot_be_a_folder_stops_with_its_path(
+        tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A warehouse path that is a file, or lies under one, is an input error (exit 2) naming
+    it and the configuration, not a stack trace."""
+    from jobs import cli
+
+    blocker = tmp_path / "warehouse.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    warehouse = blocker if where == "file" else blocker / "wh"
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+    assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
+    expected = (f"warehouse {warehouse} is a file, not a folder" if where == "file" else
+                f"warehouse {warehouse}: cannot create the folder (Not a directory)")
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"run: {expected} (configuration {conf})")
+
+
+def test_a_run_id_that_cannot_name_a_file_is_refused_before_anything_runs(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from jobs import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["run", "--conf", "any.yaml", "--run-id", "nightly/7"])
+    assert stopped.value.code == 2
+    assert "argument --run-id: 'nightly/7': expected letters, digits" in capsys.readouterr().err
