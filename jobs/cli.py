@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
         command.add_argument("--run-id", type=_run_id, default=None,
                              help="run id (default: the run date, so a re-run replaces itself)")
+        command.add_argument("--allow-empty", action="append", default=[], metavar="SOURCE",
+                             help="a source that may read no rows though the previous run had "
+                                  "some (repeat for several)")
+        command.add_argument("--allow-earlier-date", action="store_true",
+                             help="run a date before the warehouse's latest run (its tables go "
+                                  "back to that date's state)")
         command.add_argument("--mode", choices=("full", "incremental"), default="full",
                              help="incremental: compare only pairs with a new or changed record "
                                   "and reuse the previous run's stored pairs (default: full)")
@@ -216,6 +222,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         record_metrics,
         resolve_stage,
     )
+    from jobs.run_history import later_runs
     from jobs.segments import segments_file, segments_stage
     from jobs.source_files import check_local_sources
     from jobs.spark import get_spark
@@ -228,15 +235,26 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(config.file, "ground_truth", f"no such file: {config.ground_truth}")
     run_date = args.run_date or datetime.now(UTC).date()
     run_id = args.run_id or run_date.isoformat()
+    unknown = sorted(set(args.allow_empty) - {s.name for s in config.sources})
+    if unknown:
+        raise ConfigError(config.file, "sources", f"--allow-empty {unknown[0]}: no such source")
+    later = later_runs(config.warehouse, run_id, run_date)
+    if later and not args.allow_earlier_date:
+        latest, when = later[-1]
+        raise ConfigError(config.file, "warehouse", (
+            f"holds run {latest} of {when}, after {run_date}: this run would put its "
+            f"crosswalk, profiles and customer ids back to {run_date}; run dates in order, "
+            "or add --allow-earlier-date"))
     spark = get_spark("idres-" + args.command, config.spark)
-    ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id)
+    ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id,
+                     allow_empty=tuple(args.allow_empty))
     if args.command in ("run", "ingest"):
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
         resolve_stage(ctx, retrain=args.command == "train",
                       incremental=args.mode == "incremental")
     if args.command in ("run", "profiles"):
-        profiles_stage(ctx)
+        profiles_stage(ctx, on_its_own=args.command == "profiles")
     if args.command in ("run", "resolve", "train"):
         evaluate_stage(ctx)
     # `run` includes segments and exports when their files sit beside the configuration.

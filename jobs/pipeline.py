@@ -109,6 +109,7 @@ from jobs.report import (
     render_report,
     weight_histogram,
 )
+from jobs.run_history import accepted_rows, previous_run
 from jobs.schemas import table_schema
 from jobs.source_files import SourceReadError
 from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
@@ -135,6 +136,8 @@ class RunContext:
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
     configured_partitions: int | None = None
+    # Sources that may read no rows though the previous run had some (--allow-empty).
+    allow_empty: tuple[str, ...] = ()
 
     def metric(self, stage: str, metric: str, value: float, source: str = "") -> None:
         self.metrics.append((stage, source, metric, float(value)))
@@ -220,6 +223,7 @@ def ingest_stage(ctx: RunContext) -> None:
                 log.warning("source %s: unreadable values left out of accepted records: %s",
                             name, ", ".join(f"{r} {n}" for r, n in sorted(dropped.items())))
         _stop_on_unusable_sources(ctx, counts)
+        _stop_on_vanished_sources(ctx, counts)
         rejected_all = rejected_frames[0]
         for frame in rejected_frames[1:]:
             rejected_all = rejected_all.unionByName(frame)
@@ -287,6 +291,27 @@ def _stop_on_unusable_sources(ctx: RunContext, counts: dict[tuple[str, str], int
                         hint)
     if unusable:
         raise SourceReadError("; ".join(unusable))
+
+
+def _stop_on_vanished_sources(ctx: RunContext, counts: dict[tuple[str, str], int]) -> None:
+    """Raises SourceReadError naming each source that read no rows though the previous run
+    accepted some, unless it is in ctx.allow_empty: an empty export or a file not delivered
+    would drop its people's customers, and give them new ids when it comes back."""
+    previous = previous_run(ctx.warehouse, ctx.run_id, ctx.run_date)
+    if previous is None:
+        return
+    before = accepted_rows(ctx.warehouse, previous)
+    vanished = [source for source in ctx.config.sources
+                if before.get(source.name, 0) and source.name not in ctx.allow_empty
+                and not counts.get((source.name, "accepted"), 0)
+                and not _by_reason(counts, source.name, "rejected")]
+    if vanished:
+        raise SourceReadError(
+            "; ".join(f"source {s.name!r} ({s.path}) read no rows, where run {previous} "
+                      f"accepted {before[s.name]:,}" for s in vanished)
+            + ". Without its rows, its people's customers would go, and come back with new "
+            "ids; check the files, or if it is empty on purpose, run with "
+            + " ".join(f"--allow-empty {s.name}" for s in vanished))
 
 
 def _by_reason(counts: dict[tuple[str, str], int], source: str, what: str) -> dict[str, int]:
@@ -796,14 +821,24 @@ def contact_sources(records: DataFrame) -> list[str]:
                   .collect())
 
 
-def profiles_stage(ctx: RunContext) -> None:
-    """Builds customer_profiles and identifier_index from the records and the crosswalk."""
+def profiles_stage(ctx: RunContext, on_its_own: bool = False) -> None:
+    """Builds customer_profiles and identifier_index from the records and the crosswalk.
+    `on_its_own` (the `profiles` command): the crosswalk must be this run's, not one that an
+    earlier run resolved from other records."""
     with ctx.stage("profiles"):
         spark = ctx.spark
         records = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
         crosswalk = tables.read_table(spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
         if records is None or crosswalk is None:
             raise RuntimeError("run the ingest and resolve stages before profiles")
+        if on_its_own:
+            built_by = sorted(row["assigned_run_id"] for row in
+                              crosswalk.select("assigned_run_id").distinct().collect())
+            if built_by and built_by != [ctx.run_id]:
+                raise RuntimeError(
+                    f"identity_crosswalk was resolved by run {', '.join(built_by)}, not "
+                    f"{ctx.run_id}: run the resolve stage for this run first (profiles from "
+                    "another run's crosswalk would miss or misplace the records ingested since)")
         orders = tables.read_table(spark, ctx.warehouse, tables.ORDERS)
         if orders is None:
             orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())

@@ -1,0 +1,68 @@
+"""What earlier runs left in `run_metrics`, read without Spark (delta-rs, as the look-ups read):
+the guards a run checks before it changes anything.
+
+- A run dated before the latest run in the warehouse would replace the current crosswalk and
+  profiles with an older state (backfilling after the fact): refused unless asked for.
+- A source that had rows in the previous run and has none now (an empty export, a file not
+  delivered) would drop its people's customers, and give them new ids when it comes back:
+  refused unless the source is named as allowed to be empty.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import DeltaTable
+
+from jobs import table_names as tables
+from jobs.config import local_path
+
+
+def _metrics(warehouse: str) -> ds.Dataset | None:
+    """The current run_metrics table as a pyarrow dataset; None when there is none."""
+    path = tables.table_path(warehouse, tables.RUN_METRICS)
+    folder = local_path(path)
+    if folder is not None and not (Path(folder) / "_delta_log").is_dir():
+        return None
+    try:
+        files = DeltaTable(path).file_uris()
+    except Exception:  # delta-rs raises its own TableNotFoundError kinds: no runs yet
+        return None
+    return ds.dataset(files, format="parquet")
+
+
+def run_dates(warehouse: str) -> dict[str, date]:
+    """Returns the run date of every run the warehouse recorded."""
+    metrics = _metrics(warehouse)
+    if metrics is None:
+        return {}
+    found = metrics.to_table(columns=["run_id", "run_date"]).group_by(
+        ["run_id", "run_date"]).aggregate([]).to_pylist()
+    return {row["run_id"]: row["run_date"] for row in found if row["run_date"] is not None}
+
+
+def later_runs(warehouse: str, run_id: str, run_date: date) -> list[tuple[str, date]]:
+    """Returns the runs (id, date) dated after `run_date`, other than `run_id`, latest last."""
+    return sorted(((other, when) for other, when in run_dates(warehouse).items()
+                   if other != run_id and when > run_date), key=lambda r: (r[1], r[0]))
+
+
+def previous_run(warehouse: str, run_id: str, run_date: date) -> str | None:
+    """Returns the latest run other than `run_id` dated on or before `run_date`."""
+    earlier = [(when, other) for other, when in run_dates(warehouse).items()
+               if other != run_id and when <= run_date]
+    return max(earlier)[1] if earlier else None
+
+
+def accepted_rows(warehouse: str, run_id: str) -> dict[str, int]:
+    """Returns, per source, the rows the run accepted (its ingest metrics)."""
+    metrics = _metrics(warehouse)
+    if metrics is None:
+        return {}
+    condition = ((pc.field("run_id") == run_id) & (pc.field("stage") == "ingest")
+                 & (pc.field("metric") == "accepted"))
+    found = metrics.to_table(filter=condition, columns=["source", "value"]).to_pylist()
+    return {row["source"]: int(row["value"]) for row in found}

@@ -1,0 +1,107 @@
+"""Guards a run checks against the warehouse's earlier runs before it changes anything: a
+source that read nothing where the previous run had rows, and a run dated before the latest."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from jobs import cli, tables
+from jobs.demo_data import generate_demo_data
+
+
+def run(*argv: str) -> tuple[int, str]:
+    errors = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+        code = cli.main(list(argv))
+    return code, errors.getvalue()
+
+
+def test_an_emptied_source_and_an_earlier_date_stop_the_run_unless_allowed(
+        spark: SparkSession, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = tmp_path / "data"
+    generate_demo_data(data, persons=100, seed=13)
+    conf = tmp_path / "conf.yaml"
+    web = data / "online_profiles.jsonl"
+    conf.write_text(json.dumps({"warehouse": str(tmp_path / "warehouse"), "sources": [
+        {"name": "magazine", "kind": "registry", "format": "csv",
+         "path": str(data / "registry_magazine.csv")},
+        {"name": "web", "kind": "online", "format": "json", "path": str(web)}]}),
+        encoding="utf-8")
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-20")[0] == cli.EXIT_OK
+    accepted = sum(1 for line in web.read_text(encoding="utf-8").splitlines() if line.strip())
+    records = tables.read_table(spark, str(tmp_path / "warehouse"),
+                                tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    before = sorted(r["record_id"] for r in records.collect())
+
+    # The web export arrives empty: nothing is written, the run stops naming the source.
+    web.write_text("", encoding="utf-8")
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    web_accepted = sum(1 for r in before if r.startswith("web/"))
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: source 'web' ({web}) read no rows, where run 2026-11-20 accepted "
+        f"{web_accepted:,}. Without its rows, its people's customers would go, and come back "
+        "with new ids; check the files, or if it is empty on purpose, run with "
+        "--allow-empty web")
+    assert web_accepted > 0 and accepted >= web_accepted
+    records = tables.read_table(spark, str(tmp_path / "warehouse"),
+                                tables.STANDARDIZED_RECORDS)
+    assert records is not None and sorted(r["record_id"] for r in records.collect()) == before
+    code, _ = run("ingest", "--conf", str(conf), "--run-date", "2026-11-21",
+                  "--allow-empty", "web")
+    assert code == cli.EXIT_OK
+    records = tables.read_table(spark, str(tmp_path / "warehouse"),
+                                tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    assert sorted(r["record_id"] for r in records.collect()) == [
+        r for r in before if not r.startswith("web/")]
+
+    # A date before the latest run is refused before Spark starts, unless asked for.
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-19",
+                       "--allow-empty", "web")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {conf}: `warehouse`: holds run 2026-11-21 of 2026-11-21, after "
+        "2026-11-19: this run would put its crosswalk, profiles and customer ids back to "
+        "2026-11-19; run dates in order, or add --allow-earlier-date")
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-19", "--allow-empty",
+               "web", "--allow-earlier-date")[0] == cli.EXIT_OK
+    # A re-run of the latest date is no earlier date.
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-21", "--allow-empty",
+               "web")[0] == cli.EXIT_OK
+    code, errors = run("ingest", "--conf", str(conf), "--allow-empty", "webb")
+    assert code == cli.EXIT_BAD_INPUT and "--allow-empty webb: no such source" in errors
+
+
+def test_profiles_on_their_own_refuse_another_runs_crosswalk(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """`ingest` then `profiles`, skipping `resolve`: the crosswalk is the previous run's, built
+    from other records; profiles from it would miss the new records and stamp the old state
+    with this run."""
+    warehouse = tmp_path / "warehouse"
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+    crosswalk = spark.createDataFrame(
+        [("web", "P1", "C1", "web/P1", "online", "2026-11-20", "2026-11-20", "2026-11-20")],
+        "source string, source_record_id string, customer_id string, record_id string, "
+        "source_kind string, linked_since string, customer_since string, "
+        "assigned_run_id string")
+    tables.write_table(crosswalk, str(warehouse), tables.IDENTITY_CROSSWALK, run_id="2026-11-20")
+    records = spark.createDataFrame([("web/P1", "2026-11-21")], "record_id string, run_id string")
+    tables.write_table(records, str(warehouse), tables.STANDARDIZED_RECORDS, run_id="2026-11-21")
+    code, errors = run("profiles", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_FAILED
+    assert errors.strip().splitlines()[-1] == (
+        "failed: identity_crosswalk was resolved by run 2026-11-20, not 2026-11-21: run the "
+        "resolve stage for this run first (profiles from another run's crosswalk would miss or "
+        "misplace the records ingested since)")
+    assert not (warehouse / tables.CUSTOMER_PROFILES).exists()
