@@ -245,6 +245,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
             f"holds run {latest} of {when}, after {run_date}: this run would put its "
             f"crosswalk, profiles and customer ids back to {run_date}; run dates in order, "
             "or add --allow-earlier-date"))
+    _check_segments_and_partners(args.command, config)
     spark = get_spark("idres-" + args.command, config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id,
                      allow_empty=tuple(args.allow_empty))
@@ -265,6 +266,23 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     record_metrics(ctx)
     print(_summary(ctx))
     return EXIT_OK
+
+
+def _check_segments_and_partners(command: str, config: Config) -> None:
+    """Reads the segment rules and partners (and each partner's secret) that the command will
+    use, before Spark starts: a missing secret or a broken rule had stopped `run` only at its
+    last stage, after it had replaced the crosswalk and profiles."""
+    from jobs.exports import PARTNERS_FILE, load_partners, read_secret
+    from jobs.segments import SEGMENTS_FILE, load_segments
+
+    folder = Path(config.file).resolve().parent
+    segments, partners = folder / SEGMENTS_FILE, folder / PARTNERS_FILE
+    if command == "segments" or (command == "run" and segments.is_file()):
+        load_segments(segments)
+    if command == "exports" or (command == "run" and partners.is_file()):
+        rules = load_segments(segments)
+        for partner in load_partners(partners, {rule.name for rule in rules}):
+            read_secret(partner)
 
 
 def _lookup_command(args: argparse.Namespace, config: Config) -> int:

@@ -105,3 +105,27 @@ def test_profiles_on_their_own_refuse_another_runs_crosswalk(
         "resolve stage for this run first (profiles from another run's crosswalk would miss or "
         "misplace the records ingested since)")
     assert not (warehouse / tables.CUSTOMER_PROFILES).exists()
+
+
+def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secret is read before Spark starts: it had been read at the exports stage, after
+    the run had replaced the crosswalk and profiles."""
+    source = tmp_path / "w.jsonl"
+    source.write_text('{"cookie_id": "c1", "first_name": "Anna"}\n', encoding="utf-8")
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(tmp_path / "warehouse"), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(source)}]}),
+        encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(
+        "segments:\n  - {name: everyone, description: all, condition: customer_id is not null}\n",
+        encoding="utf-8")
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n  - {name: alpha, segments: [everyone], fields: [country], "
+        "secret_env: IDRES_TEST_GUARD}\n", encoding="utf-8")
+    monkeypatch.delenv("IDRES_TEST_GUARD", raising=False)
+    code, errors = run("run", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        "input error: partner 'alpha': environment variable IDRES_TEST_GUARD is not set")
+    assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == []
