@@ -221,6 +221,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         profiles_stage,
         record_metrics,
         resolve_stage,
+        stored_model,
     )
     from jobs.run_history import later_runs
     from jobs.segments import segments_file, segments_stage
@@ -246,6 +247,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
             f"crosswalk, profiles and customer ids back to {run_date}; run dates in order, "
             "or add --allow-earlier-date"))
     _check_segments_and_partners(args.command, config)
+    if args.command in ("run", "resolve"):
+        stored_model(config)  # raises StaleModelError before anything changes
     spark = get_spark("idres-" + args.command, config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id,
                      allow_empty=tuple(args.allow_empty))

@@ -364,7 +364,12 @@ def _check_reconciliation(ctx: RunContext, counts: dict[tuple[str, str], int]) -
 
 
 def _model_path(ctx: RunContext) -> str:
-    return f"{ctx.warehouse.rstrip('/')}/{MODEL_FILE}"
+    return model_path(ctx.config)
+
+
+def model_path(config: Config) -> str:
+    """Where the model is stored: a readable file in the warehouse."""
+    return f"{config.warehouse.rstrip('/')}/{MODEL_FILE}"
 
 
 class StaleModelError(RuntimeError):
@@ -379,11 +384,17 @@ def comparisons_of(config: Config) -> tuple[Comparison, ...]:
 def load_model(ctx: RunContext) -> ModelParameters | None:
     """Returns the stored model, or None when none has been trained yet; raises
     StaleModelError when its comparisons or levels differ from the configured ones."""
-    path = Path(_model_path(ctx))
+    return stored_model(ctx.config)
+
+
+def stored_model(config: Config) -> ModelParameters | None:
+    """load_model without Spark: what a run checks before it starts (a stale model had stopped
+    it only after ingest had replaced the records)."""
+    path = Path(model_path(config))
     if not path.is_file():
         return None
     params = ModelParameters.from_json(path.read_text(encoding="utf-8"))
-    configured = comparisons_of(ctx.config)
+    configured = comparisons_of(config)
     if params.comparisons != comparison_specs(configured):
         raise StaleModelError(
             f"the model stored in {path} was trained with other comparisons or levels than "

@@ -498,3 +498,27 @@ def test_a_model_trained_with_other_level_conditions_is_refused(
     changed = replace(config, comparisons=tuple(lowered(c) for c in comparisons_of(config)))
     with pytest.raises(StaleModelError, match=r"other level conditions .*comparisons first_name;"):
         load_model(replace(context, config=changed))
+
+
+def test_a_run_with_other_comparisons_stops_before_it_changes_anything(
+    spark: SparkSession, demo_run: DemoRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stored model is checked before Spark starts: a stale one had stopped the run only
+    at resolve, after ingest had replaced the records (leaving them newer than the crosswalk)."""
+    from delta.tables import DeltaTable
+
+    conf = json.loads(demo_run.conf.read_text(encoding="utf-8"))
+    changed = demo_run.conf.with_name("gender_dropped.yaml")
+    changed.write_text(json.dumps({**conf, "comparisons": {"gender": False}}), encoding="utf-8")
+    records = str(demo_run.warehouse / tables.STANDARDIZED_RECORDS)
+
+    def version() -> int:
+        latest = DeltaTable.forPath(spark, records).history(1).first()
+        assert latest is not None
+        return int(latest["version"])
+
+    before = version()
+    assert cli.main(["run", "--conf", str(changed), "--run-date", RUN_DATE]) == cli.EXIT_FAILED
+    assert "trained with other comparisons or levels than the configuration's: retrain it " \
+           "with `python -m jobs train`" in capsys.readouterr().err
+    assert version() == before
