@@ -409,6 +409,9 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
                   f"a source of the configuration ({', '.join(sorted(sources))})",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
+    if args.record_a.strip() == args.record_b.strip():
+        print(f"explain: {args.record_a!r} twice: name two records", file=sys.stderr)
+        return EXIT_BAD_INPUT
     spark = get_spark("idres-explain", config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
     try:

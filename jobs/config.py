@@ -197,6 +197,14 @@ def _expect_mapping(file: Path, key: str, value: Any) -> dict[str, Any]:
     return value
 
 
+def _expect_scalars(file: Path, key: str, value: dict[str, Any]) -> None:
+    """Settings passed on as text: a list or mapping would arrive as its Python spelling."""
+    for name, setting in value.items():
+        if isinstance(setting, list | dict) or setting is None:
+            raise ConfigError(file, f"{key}.{name}", f"expected a single value (text, number "
+                                                     f"or true/false), got {setting!r}")
+
+
 def _check_keys(file: Path, key: str, value: dict[str, Any], allowed: set[str]) -> None:
     unknown = sorted(set(value) - allowed)
     if unknown:
@@ -258,6 +266,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
     if kind != "orders" and registry is not None:
         raise ConfigError(file, f"{key}.registry", "only sources of kind orders take `registry`")
     options = _expect_mapping(file, f"{key}.options", mapping.get("options") or {})
+    _expect_scalars(file, f"{key}.options", options)
     return SourceConfig(
         name=name,
         kind=kind,
@@ -326,6 +335,7 @@ def parse_config(raw: Any, file: Path) -> Config:
     if not any(s.kind != "orders" for s in sources):
         raise ConfigError(file, "sources", "at least one registry, online or social source")
     spark = _expect_mapping(file, "spark", top.get("spark") or {})
+    _expect_scalars(file, "spark", spark)
     ground_truth = top.get("ground_truth")
     if ground_truth is not None and not isinstance(ground_truth, str):
         raise ConfigError(file, "ground_truth", "expected the path of a CSV file")

@@ -88,7 +88,8 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         source, sep, subscriber = text.partition(":")
         if not sep or not source or not subscriber:
             raise LookupError_("--subscriber: expected source:subscriber_id, e.g. magazine:M1")
-        return Identifier("subscriber", (f"{source.strip()}:{subscriber.strip()}",))
+        # Source names are lower case (the configuration allows no other).
+        return Identifier("subscriber", (f"{source.strip().lower()}:{subscriber.strip()}",))
     raise LookupError_(f"unknown identifier kind {kind!r}; expected one of {IDENTIFIER_TYPES}")
 
 

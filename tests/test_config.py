@@ -96,6 +96,11 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL + "retention: {table_history_days: -1}\n", "retention.table_history_days",
          "expected at least 0, got -1"),
         (MINIMAL + "retention: {history_days: 3}\n", "retention.history_days", "unknown key"),
+        (MINIMAL + "spark: {spark.jars: [a.jar, b.jar]}\n", "spark.spark.jars",
+         "expected a single value"),
+        (MINIMAL.replace("format: csv, path: data/registry", "format: csv, options: {sep: [';']},"
+                         " path: data/registry"), "sources[0].options.sep",
+         "expected a single value"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,

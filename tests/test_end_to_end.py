@@ -263,6 +263,12 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
                          str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
     assert err.getvalue().startswith("explain: 'nosuch/1' is no record id: expected "
                                      "source/source_record_id with a source of the configuration")
+    # One record named twice is no pair.
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["explain", weakest_link["record_r"], weakest_link["record_r"],
+                         "--conf", str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
+    assert err.getvalue() == f"explain: {weakest_link['record_r']!r} twice: name two records\n"
 
 
 def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
@@ -431,6 +437,8 @@ def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
         ("email", f"  {registry['email'].upper()} ", registry["customer_id"]),
         ("phone", registry["phone_e164"], registry["customer_id"]),
         ("subscriber", f"{registry['source']}:{registry['source_record_id']}",
+         registry["customer_id"]),
+        ("subscriber", f" {registry['source'].upper()}:{registry['source_record_id']}",
          registry["customer_id"]),
         ("cookie", online["source_record_id"], online["customer_id"]),
         ("handle", f"{social['platform']}:@{social['handle'].upper()}", social["customer_id"]),

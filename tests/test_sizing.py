@@ -79,7 +79,8 @@ def test_local_sessions_use_the_parallel_collector_the_directives_and_the_class_
     archive = tmp_path / "spark-classes.jsa"
     monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
     monkeypatch.setenv("IDRES_CLASS_ARCHIVE", str(archive))
-    directives = f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}"
+    directives = (f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}"
+                  " -XX:+DisplayVMOutputToStderr")
     assert session_settings()["spark.driver.extraJavaOptions"] == (
         f"-XX:+UseParallelGC {directives}")
     archive.write_bytes(b"archive")
