@@ -15,6 +15,7 @@ from jobs.config import Config, ConfigError, load_config, local_path
 log = logging.getLogger("jobs")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 STAGE_COMMANDS = ("run", "ingest", "resolve", "profiles", "segments", "exports", "train")
 
 
@@ -454,6 +455,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warehouse_lock(config.warehouse, args.command):
             return _writing_command(args, config)
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted. Each table keeps its last complete Delta commit; "
+              "run the command again to finish (the lock is released)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except WarehouseBusyError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -155,8 +157,19 @@ def get_spark(app_name: str = "idres", overrides: Mapping[str, str] | None = Non
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     _quiet_loggers(spark)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupted)
     log.info("Spark %s, master %s", spark.version, spark.sparkContext.master)
     return spark
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C: stops the command where it is (jobs.cli says what that leaves). PySpark's own
+    handler cancels the jobs with a call into the JVM from inside the call it interrupts, and
+    py4j logged some 130 lines of tracebacks about that and the connection it broke."""
+    logging.getLogger().setLevel(logging.CRITICAL)  # py4j logs through the root logger too
+    logging.getLogger("py4j").setLevel(logging.CRITICAL)
+    raise KeyboardInterrupt
 
 
 # Records a shuffle partition should hold before another one pays for its overhead: each task

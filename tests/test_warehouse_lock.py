@@ -123,3 +123,36 @@ def test_a_run_id_that_cannot_name_a_file_is_refused_before_anything_runs(
         cli.main(["run", "--conf", "any.yaml", "--run-id", "nightly/7"])
     assert stopped.value.code == 2
     assert "argument --run-id: 'nightly/7': expected letters, digits" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_with_one_line_and_releases_the_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGINT during a command: jobs.spark's handler raises KeyboardInterrupt without a call into
+    the JVM, and the command ends with exit code 130, one line, and its lock released."""
+    import logging
+    import signal
+
+    from jobs import cli, spark
+
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(tmp_path / "wh"), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+
+    def interrupted(*_args: object) -> int:
+        assert (tmp_path / "wh" / LOCK_FILE).is_file()
+        spark._interrupted(signal.SIGINT, None)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(cli, "_writing_command", interrupted)
+    root = logging.getLogger().level
+    try:
+        assert cli.main(["ingest", "--conf", str(conf)]) == cli.EXIT_INTERRUPTED == 130
+    finally:
+        logging.getLogger().setLevel(root)
+        logging.getLogger("py4j").setLevel(logging.NOTSET)
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "ingest: interrupted. Each table keeps its last complete Delta commit; run the command "
+        "again to finish (the lock is released)")
+    assert not (tmp_path / "wh" / LOCK_FILE).exists()
