@@ -544,7 +544,8 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
         raise SourceReadError(
             f"source {source.name!r}: cannot read {source.format} at {source.path}: {problem}"
         ) from exc
-    if not present and source.format == "json":
+    no_objects = not present and source.format == "json"
+    if no_objects:
         # No JSON object at all: an empty file (a day without new profiles) is a source with
         # no rows, not one without its key; lines that are not objects are still rejected.
         log.warning("source %s: no JSON object in %s: read as a source without rows",
@@ -559,7 +560,8 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     if respelt:
         log.info("source %s: columns read as the contract spells them: %s",
                  source.name, ", ".join(respelt))
-    missing = tuple(c for c in schema.column_names if c not in names)
+    # Without a single object, no column is absent: there is nothing to hold one.
+    missing = () if no_objects else tuple(c for c in schema.column_names if c not in names)
     if missing:
         log.warning("source %s: contract columns absent, read as empty: %s",
                     source.name, ", ".join(missing))

@@ -182,6 +182,7 @@ def test_a_json_source_without_any_object_has_no_rows_and_rejects_its_broken_lin
     broken.write_text("not json\n\n", encoding="utf-8")
     nothing = ingest_source(spark, SourceConfig("web", "online", "json", str(empty)), "r1", 2026)
     assert (nothing.accepted.count(), nothing.rejected.count()) == (0, 0)
+    assert nothing.missing_columns == ()  # no object, so no column missing from one
     result = ingest_source(spark, SourceConfig("web", "online", "json", str(broken)), "r1",
                            2026)
     assert result.accepted.count() == 0
