@@ -97,7 +97,7 @@ def order_owner_key(registry: str, raw: Column) -> Column:
 # that is not CSV, or a person none of whose rows was accepted. An erasure therefore also stores
 # `identifier_key`s beside the record keys: the SHA-256 of an identifier's kind and normalized
 # value, never the value. The raw texts are cut into tokens, each token keyed the same way
-# (raw_identifier_keys), and a rejected row holding an erased key is treated as the person's.
+# (raw_identifier_keys_sql), and a rejected row holding an erased key is treated as the person's.
 
 def identifier_key(kind: str, value: str) -> str:
     """The erasures table's key of an identifier: hex SHA-256 of `kind:value`. Kinds:
