@@ -85,7 +85,8 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     if kind == "cookie":
         return Identifier("cookie", (text,))
     if kind == "subscriber":
-        source, sep, subscriber = text.partition(":")
+        # source:id, or source/id as record ids (and `explain`) write it.
+        source, sep, subscriber = text.partition(":" if ":" in text else "/")
         if not sep or not source or not subscriber:
             raise LookupError_("--subscriber: expected source:subscriber_id, e.g. magazine:M1")
         # Source names are lower case (the configuration allows no other).

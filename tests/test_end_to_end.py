@@ -440,6 +440,7 @@ def test_lookups_by_every_identifier_find_the_customer(spark: SparkSession,
          registry["customer_id"]),
         ("subscriber", f" {registry['source'].upper()}:{registry['source_record_id']}",
          registry["customer_id"]),
+        ("subscriber", registry["record_id"], registry["customer_id"]),
         ("cookie", online["source_record_id"], online["customer_id"]),
         ("handle", f"{social['platform']}:@{social['handle'].upper()}", social["customer_id"]),
     ]
