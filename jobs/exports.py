@@ -248,24 +248,50 @@ def export_rows(candidates: DataFrame, profiles: DataFrame, partner: Partner, ru
     )
 
 
-def withdrawn_keys(earlier_exports: DataFrame, profiles: DataFrame, secret: bytes) -> DataFrame:
+def withdrawn_keys(earlier_exports: DataFrame, profiles: DataFrame, secret: bytes,
+                   withdrawn_before: DataFrame | None = None) -> DataFrame:
     """Returns (match_key, key_type, reason) of keys exported to the partner in earlier runs
     that no consenting customer holds now: `consent_withdrawn` when a customer still holds the
-    key, `no_longer_present` when none does (erased, or the identifier is gone)."""
+    key, `no_longer_present` when none does (erased, or the identifier is gone).
+
+    `withdrawn_before` (match_key, withdrawn_run: the last earlier run whose notice listed the
+    key): a key withdrawn after its last export is not listed again."""
     consent = F.coalesce(F.col("consent_partner_sharing"), F.lit(False))
     holders = (
         match_keys(profiles, secret)
         .join(profiles.select("customer_id", consent.alias("consent")), "customer_id")
         .groupBy("match_key").agg(F.max("consent").alias("consenting"))
     )
+    exported = earlier_exports.groupBy("match_key", "key_type").agg(
+        F.max("run_id").alias("exported_run"))
+    if withdrawn_before is not None:
+        exported = (exported.join(withdrawn_before, "match_key", "left")
+                    .where(F.col("withdrawn_run").isNull()
+                           | (F.col("withdrawn_run") < F.col("exported_run"))))
     return (
-        earlier_exports.select("match_key", "key_type").distinct()
-        .join(holders, "match_key", "left")
+        exported.join(holders, "match_key", "left")
         .where(~F.coalesce(F.col("consenting"), F.lit(False)))
         .select("match_key", "key_type",
                 F.when(F.col("consenting").isNull(), "no_longer_present")
                 .otherwise("consent_withdrawn").alias("reason"))
     )
+
+
+def earlier_withdrawals(partner_folder: Path, run_id: str) -> list[tuple[str, str]]:
+    """Returns (match_key, withdrawn_run) of every key listed in the partner's withdrawal
+    notices of runs before `run_id` (its latest such run): the notices already sent."""
+    latest: dict[str, str] = {}
+    if not partner_folder.is_dir():
+        return []
+    for notice in sorted(partner_folder.glob(f"*/{WITHDRAWALS_FILE}")):
+        run = notice.parent.name
+        if run >= run_id:
+            continue
+        with notice.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("match_key") and latest.get(row["match_key"], "") < run:
+                    latest[row["match_key"]] = run
+    return sorted(latest.items())
 
 
 def exports_root(warehouse: str) -> Path:
@@ -412,9 +438,11 @@ def _export_partner_files(ctx: RunContext, partner: Partner, secret: bytes, prof
     per_segment = {row["segment"]: (int(row["customers"]), int(row["keys"])) for row in
                    rows.groupBy("segment").agg(F.countDistinct("customer_id").alias("customers"),
                                                F.count("*").alias("keys")).collect()}
+    before = earlier_withdrawals(folder.parent, ctx.run_id)
     withdrawals = [] if earlier is None else [
         (r["match_key"], r["key_type"], r["reason"])
-        for r in withdrawn_keys(earlier, profiles, secret).collect()]
+        for r in withdrawn_keys(earlier, profiles, secret, ctx.spark.createDataFrame(
+            before, "match_key string, withdrawn_run string")).collect()]
     write_partner_files(folder, partner, ctx.run_id, ctx.run_date, rows, withdrawals,
                         per_segment, list(withheld))
     for segment, (customers, _keys) in per_segment.items():

@@ -323,3 +323,25 @@ def test_a_missing_or_short_secret_stops_the_stage_before_any_work(
     with pytest.raises(PartnerSecretError, match="fewer than 32 characters"):
         exports_stage(ctx)
     assert not Path(ctx.warehouse).exists()
+
+
+def test_a_withdrawal_is_sent_once_and_again_only_after_a_new_export(
+        spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anna withdraws (run 2): her keys are withdrawn. Still withdrawn (run 3): not listed
+    again, they had been sent on every later run. She consents again (run 4) and is exported;
+    she withdraws again (run 5): withdrawn again."""
+    write_workspace(tmp_path)
+    monkeypatch.setenv("IDRES_TEST_ALPHA", ALPHA_SECRET)
+    withdrawn = {**ANNA, "consent_partner_sharing": False}
+    anna_keys = sorted([[key(ALPHA_SECRET, "anna.k@example.com"), "email", "consent_withdrawn"],
+                        [key(ALPHA_SECRET, "+358401234567"), "phone", "consent_withdrawn"]])
+    runs = [("2025-07-01", ANNA, []), ("2025-07-02", withdrawn, anna_keys),
+            ("2025-07-03", withdrawn, []), ("2025-07-04", ANNA, []),
+            ("2025-07-05", withdrawn, anna_keys)]
+    for run_id, anna, expected in runs:
+        ctx = export_run(spark, tmp_path, run_id, anna, CARL, DORA, EVE)
+        notice = (Path(ctx.warehouse) / "exports" / "alpha" / run_id / "withdrawals.csv")
+        rows = list(csv.reader(io.StringIO(notice.read_text(encoding="utf-8"))))
+        assert rows[0] == ["match_key", "key_type", "reason"]
+        assert sorted(rows[1:]) == expected, run_id
+        assert ctx.value("exports", "withdrawals", "alpha") == len(expected), run_id
