@@ -58,13 +58,17 @@ def _golden(attribute: str, survivorship: Survivorship) -> list[Column]:
 
 
 def _latest_consent(column: str) -> Column:
-    # The most recent statement wins; absent means no.
-    statement = F.when(
-        F.col(column).isNotNull(),
-        F.struct(F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp")).alias("at"),
-                 F.col(column).alias("value")),
-    )
-    return F.coalesce(F.max(statement)["value"], F.lit(False)).alias(column)
+    """The most recent statement wins; absent means no. Where the order is unknown, no wins: a
+    refusal without a date may be the latest statement (it counts as later than any), a consent
+    without one may be the oldest (earlier than any), and of two at one time the refusal stands.
+    Before, an undated refusal lost to any dated consent, and a tie went to consent: people were
+    exported to partners after saying no."""
+    value = F.col(column)
+    at = F.coalesce(F.col("updated_at"),
+                    F.when(value, F.lit("1970-01-01").cast("timestamp"))
+                    .otherwise(F.lit("9999-12-31").cast("timestamp")))
+    statement = F.when(value.isNotNull(), F.struct(at.alias("at"), (~value).alias("refused")))
+    return F.coalesce(~F.max(statement)["refused"], F.lit(False)).alias(column)
 
 
 def _identifiers(kind: str | None, value: Column) -> Column:

@@ -165,3 +165,29 @@ def test_survivorship_rules_are_configurable(spark: SparkSession) -> None:
           datetime(2026, 5, 1))],
         actual.schema)
     assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_consent_where_the_order_is_unknown_is_no(spark: SparkSession) -> None:
+    """The latest statement wins; an undated refusal may be the latest, so it wins over dated
+    consent; an undated consent loses to any dated statement; at one time, the refusal stands."""
+    def record(customer: str, n: int, consent: bool | None, at: datetime | None) -> dict:
+        return {"source": "cable", "source_kind": "registry", "source_record_id": f"{customer}{n}",
+                "first_name": "X", "consent_partner_sharing": consent, "updated_at": at}
+
+    cases = {  # customer: its records' statements, the consent expected
+        "A": ([(True, datetime(2026, 1, 1)), (False, None)], False),
+        "B": ([(True, datetime(2026, 1, 1)), (False, datetime(2026, 1, 1))], False),
+        "C": ([(True, None), (False, datetime(2025, 1, 1))], False),
+        "D": ([(False, datetime(2025, 1, 1)), (True, datetime(2026, 1, 1))], True),
+        "E": ([(True, None), (None, datetime(2026, 1, 1))], True),
+        "F": ([(None, None)], False),
+    }
+    records = records_frame(spark, *[record(c, i, consent, at) for c, (statements, _) in
+                                     cases.items() for i, (consent, at) in enumerate(statements)])
+    crosswalk = spark.createDataFrame(
+        [(f"cable/{c}{i}", c) for c, (statements, _) in cases.items()
+         for i in range(len(statements))], "record_id string, customer_id string")
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+    profiles = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1")
+    assert sorted((r["customer_id"], r["consent_partner_sharing"]) for r in profiles.collect()) \
+        == [(c, expected) for c, (_, expected) in sorted(cases.items())]
