@@ -330,7 +330,7 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
                                         encoding="utf-8")
 
 
-def _write_members(rows: DataFrame, fields: tuple[str, ...], folder: Path) -> None:
+def write_members(rows: DataFrame, fields: tuple[str, ...], folder: Path) -> None:
     """Writes members.csv with Spark (one file, sorted, so a re-run writes the same bytes)."""
     columns = [F.col("segment"), F.col("match_key"), F.col("key_type"),
                *[F.col("attributes")[f].alias(f) for f in fields]]
@@ -354,7 +354,7 @@ def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: d
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    _write_members(rows, partner.fields, folder)
+    write_members(rows, partner.fields, folder)
     write_withdrawals(folder / WITHDRAWALS_FILE, withdrawals)
     manifest = {
         "partner": partner.name,

@@ -44,12 +44,14 @@ from pyspark.sql import functions as F
 
 from jobs import tables
 from jobs.exports import (
+    EXPORT_SCHEMA,
     MANIFEST_FILE,
     MEMBERS_FILE,
     WITHDRAWALS_FILE,
     exports_root,
     file_entry,
     write_manifest,
+    write_members,
     write_withdrawals,
 )
 from jobs.lookup import Identifier
@@ -451,20 +453,18 @@ def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request
                 warehouse, tables.CUSTOMER_ID_EVENTS, run_id=request_id)
         if exported:
             root = exports_root(warehouse)
-            result.notices = write_erasure_notices(root, request_id, requested_at, exported)
-            result.partner_files_rewritten = remove_keys_from_partner_files(
-                root, request_id, exported)
+            # A key another exported customer still holds (a household's phone) is theirs
+            # too: the partner is not told to delete it.
+            held = _keys_still_exported(spark, warehouse, {(e[0], e[4]) for e in exported})
+            result.notices = write_erasure_notices(
+                root, request_id, requested_at, [e for e in exported if (e[0], e[4]) not in held])
+            result.partner_files_rewritten = rewrite_partner_files(
+                spark, warehouse, root, request_id, {(e[0], e[1]) for e in exported})
         result.files_vacuumed = vacuum_tables(spark, warehouse, ERASED_FROM)
     log.info("erasure %s: %d customer(s), %d records, %d orders, %d old files removed",
              request_id, len(result.customers), result.records, result.orders,
              result.files_vacuumed)
     return result
-
-
-def _match_key(members_line: str) -> str:
-    """The match key of a members.csv line (segment, match_key, key_type, fields...)."""
-    row = next(csv.reader([members_line]), [])
-    return row[1] if len(row) > 1 else ""
 
 
 def _exported_keys(spark: SparkSession, warehouse: str, customers: Sequence[str]
@@ -505,32 +505,44 @@ def write_erasure_notices(root: Path, request_id: str, requested_at: datetime,
     return notices
 
 
-def remove_keys_from_partner_files(root: Path, request_id: str,
-                                   exported: Sequence[tuple[str, str, str, str, str, str]]
-                                   ) -> int:
-    """Rewrites the members.csv of every export run that holds the erased match keys without
-    them, and its manifest with the new counts and checksum and the erasure's id; returns the
-    file sets rewritten."""
-    by_run: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-    for partner, run_id, segment, customer, match_key, _kind in exported:
-        by_run[(partner, run_id)].append((segment, customer, match_key))
+def _keys_still_exported(spark: SparkSession, warehouse: str,
+                         keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Returns those (partner, match_key) of `keys` that partner_exports still holds (for
+    customers not erased), in any run."""
+    exports = tables.read_table(spark, warehouse, tables.PARTNER_EXPORTS)
+    if exports is None or not keys:
+        return set()
+    wanted = F.expr(tables.sql_in("match_key", sorted({key for _p, key in keys})))
+    found = exports.where(wanted).select("partner", "match_key").distinct().collect()
+    return {(r["partner"], r["match_key"]) for r in found} & keys
+
+
+def rewrite_partner_files(spark: SparkSession, warehouse: str, root: Path, request_id: str,
+                          runs: set[tuple[str, str]]) -> int:
+    """Writes the members.csv of each (partner, run) in `runs` again from the partner_exports
+    rows left after the erasure, and its manifest with the new counts and checksum and the
+    erasure's id; returns the file sets rewritten. Rows, not keys, go: a household's phone key
+    exported for another customer stays."""
+    exports = tables.read_table(spark, warehouse, tables.PARTNER_EXPORTS)
     rewritten = 0
-    for (partner, run_id), members in sorted(by_run.items()):
+    for partner, run_id in sorted(runs):
         folder = root / partner / run_id
         if not (folder / MEMBERS_FILE).is_file():
             continue
-        erased_keys = {key for _segment, _customer, key in members}
-        lines = (folder / MEMBERS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
-        header, body = lines[:1], lines[1:]
-        kept = [line for line in body if _match_key(line) not in erased_keys]
-        (folder / MEMBERS_FILE).write_text("".join(header + kept), encoding="utf-8")
+        with (folder / MEMBERS_FILE).open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        fields = tuple(header[3:])  # segment, match_key, key_type, then the partner's fields
+        rows = (spark.createDataFrame([], EXPORT_SCHEMA) if exports is None else
+                exports.where((F.col("partner") == partner) & (F.col("run_id") == run_id)))
+        write_members(rows, fields, folder)
         manifest_path = folder / MANIFEST_FILE
         if manifest_path.is_file():
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            for segment, counts in manifest.get("segments", {}).items():
-                gone = [(c, k) for s, c, k in members if s == segment]
-                counts["customers"] -= len({c for c, _k in gone})
-                counts["match_keys"] -= len(gone)
+            counts = {r["segment"]: (int(r["customers"]), int(r["keys"])) for r in rows.groupBy(
+                "segment").agg(F.countDistinct("customer_id").alias("customers"),
+                               F.count("*").alias("keys")).collect()}
+            manifest["segments"] = {segment: {"customers": customers, "match_keys": keys}
+                                    for segment, (customers, keys) in sorted(counts.items())}
             manifest.setdefault("erasures", []).append(request_id)
             manifest["files"][MEMBERS_FILE] = file_entry(folder / MEMBERS_FILE)
             write_manifest(folder, manifest)

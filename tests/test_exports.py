@@ -345,3 +345,49 @@ def test_a_withdrawal_is_sent_once_and_again_only_after_a_new_export(
         assert rows[0] == ["match_key", "key_type", "reason"]
         assert sorted(rows[1:]) == expected, run_id
         assert ctx.value("exports", "withdrawals", "alpha") == len(expected), run_id
+
+
+def test_erasing_one_of_a_household_keeps_the_others_exported_rows_and_key(
+        spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anna and Aki share a phone, both exported under its key. Erasing Anna removes her rows
+    from the partner's file, keeps Aki's (the key too), and tells the partner to delete her
+    email's key only: the phone key is still Aki's."""
+    from datetime import UTC, datetime
+
+    from jobs.privacy import erase
+
+    write_workspace(tmp_path)
+    monkeypatch.setenv("IDRES_TEST_ALPHA", ALPHA_SECRET)
+    aki = {"customer_id": "c7", "emails": ["aki@example.com"], "phones": ["+358401234567"],
+           "consent_partner_sharing": True, "country": "FI", "city": "Espoo"}
+    run_id = "2025-08-01"
+    ctx = export_run(spark, tmp_path, run_id, ANNA, aki, CARL, DORA, EVE)
+    crosswalk = spark.createDataFrame(
+        [("cable", "A1", "c1", "cable/A1", "registry", run_id, run_id, run_id),
+         ("cable", "K1", "c7", "cable/K1", "registry", run_id, run_id, run_id)],
+        "source string, source_record_id string, customer_id string, record_id string, "
+        "source_kind string, linked_since string, customer_since string, assigned_run_id string")
+    tables.write_table(crosswalk, ctx.warehouse, tables.IDENTITY_CROSSWALK, run_id=run_id)
+    folder = Path(ctx.warehouse) / "exports" / "alpha"
+    before = list(csv.reader(io.StringIO((folder / run_id / "members.csv").read_text("utf-8"))))
+    phone = key(ALPHA_SECRET, "+358401234567")
+    assert sum(1 for row in before if row[1] == phone) == 2  # Anna's and Aki's
+
+    result = erase(spark, ctx.warehouse, ["c1"], "erase-anna",
+                   datetime(2025, 8, 2, tzinfo=UTC), {})
+    after = list(csv.reader(io.StringIO((folder / run_id / "members.csv").read_text("utf-8"))))
+    anna_email = key(ALPHA_SECRET, "anna.k@example.com")
+    anna_rows = [row for row in before[1:] if row[1] == anna_email
+                 or (row[1] == phone and row[4] == "Helsinki")]
+    assert after[0] == before[0]
+    assert sorted(after[1:]) == sorted(row for row in before[1:] if row not in anna_rows)
+    assert [row for row in after if row[1] == phone and row[4] == "Espoo"]
+    notice = (folder / "erase-anna" / "withdrawals.csv").read_text("utf-8").splitlines()
+    assert notice == ["match_key,key_type,reason", f"{anna_email},email,erased"]
+    assert result.notices["alpha"][1] == 1
+    manifest = json.loads((folder / run_id / "manifest.json").read_text("utf-8"))
+    keys_per_segment: dict[str, int] = {}
+    for row in after[1:]:
+        keys_per_segment[row[0]] = keys_per_segment.get(row[0], 0) + 1
+    assert {s: c["match_keys"] for s, c in manifest["segments"].items()} == keys_per_segment
+    assert manifest["erasures"] == ["erase-anna"]
