@@ -36,7 +36,7 @@ from pyspark.sql.types import (
 )
 
 from jobs.config import SourceConfig
-from jobs.privacy import ERASED, ErasedKeys, order_owner_key, record_key
+from jobs.privacy import ERASED, ErasedKeys, erased_email_key, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.source_files import SourceReadError, nanosecond_columns, starts_as_json_array
 from jobs.standardize import parse_date, parse_timestamp
@@ -617,6 +617,13 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     else:
         owner = F.concat_ws("/", F.col("source"), F.col("source_record_id"))
     accepted = erased.mark(part.accepted, _ERASED_FLAG, record_key(owner))
+    email_hash = _email_sha256_text(part.source.kind)
+    if email_hash is not None:
+        # A new record showing an email only the erased person held (jobs.privacy).
+        accepted = (erased.mark(accepted, _EMAIL_ERASED_FLAG, erased_email_key(email_hash))
+                    .withColumn(_ERASED_FLAG, F.col(_ERASED_FLAG)
+                                | F.coalesce(F.col(_EMAIL_ERASED_FLAG), F.lit(False)))
+                    .drop(_EMAIL_ERASED_FLAG))
     is_erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
     newly_rejected = accepted.where(is_erased).select(
@@ -654,7 +661,20 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     )
 
 
+def _email_sha256_text(kind: str) -> Column | None:
+    """The hex SHA-256 of a row's email as the identifier index holds it (the email trimmed and
+    lower-cased, or an online source's own hash), from the text ingest has read; None for
+    orders."""
+    if kind == "online":
+        return F.lower(F.trim(F.col("email_sha256")))
+    if kind in ("registry", "social"):
+        email = F.lower(F.regexp_replace(F.col("email"), r"\s+|^mailto:", ""))
+        return F.when(email != "", F.sha2(email, 256))
+    return None
+
+
 # reject_erased's working columns: the row's record, or its order's subscriber, was erased.
 _ERASED_FLAG = "_erased"
 _OWNER_ERASED_FLAG = "_owner_erased"
 _RAW_ERASED_FLAG = "_raw_erased"  # its raw text holds an erased identifier
+_EMAIL_ERASED_FLAG = "_email_erased"  # it shows an email only the erased person held

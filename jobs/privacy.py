@@ -108,6 +108,17 @@ def identifier_key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+# An email (by its SHA-256) that only the erased customers held: new records showing it, in
+# any source, are the erased person's too and are kept out (jobs.ingest.reject_erased). Phones
+# are not: households share them and carriers give numbers out again.
+ERASED_EMAIL = "erased_email_sha256"
+
+
+def erased_email_key(email_sha256: Column) -> Column:
+    """The erasures table's key of an erased person's own email, from its hex SHA-256."""
+    return F.sha2(F.concat(F.lit(f"{ERASED_EMAIL}:"), email_sha256), 256)
+
+
 def index_identifier_keys(identifier_type: str, value: str) -> list[str]:
     """The identifier keys of an identifier_index entry (type and value as the index holds
     them); none for a subscriber id, which names a record (its record key covers it)."""
@@ -298,16 +309,29 @@ def identifier_erasure_keys(spark: SparkSession, warehouse: str, customers: Sequ
     found: dict[tuple[str, str | None], None] = {}
     index = tables.read_table(spark, warehouse, tables.IDENTIFIER_INDEX)
     if index is not None and customers:
-        for row in index.where(F.col("customer_id").isin(list(customers))).select(
-                "identifier_type", "identifier_value", "customer_id").collect():
-            for key in index_identifier_keys(row["identifier_type"], row["identifier_value"]):
+        theirs = index.where(F.col("customer_id").isin(list(customers))).select(
+            "identifier_type", "identifier_value", "customer_id").collect()
+        emails = sorted({r["identifier_value"] for r in theirs
+                         if r["identifier_type"] == "email_sha256"})
+        shared = {r["identifier_value"] for r in index.where(
+            (F.col("identifier_type") == "email_sha256")
+            & F.expr(tables.sql_in("identifier_value", emails))
+            & ~F.col("customer_id").isin(list(customers))).select("identifier_value").collect()}
+        for row in theirs:
+            kind, value = row["identifier_type"], row["identifier_value"]
+            for key in index_identifier_keys(kind, value):
                 found[(key, row["customer_id"])] = None
+            if kind == "email_sha256" and value not in shared:
+                found[(identifier_key(ERASED_EMAIL, value.lower()), row["customer_id"])] = None
     keys_found = {key for key, _customer in found}
     if identifier is not None:
-        for value in identifier.values:
-            for key in index_identifier_keys(identifier.type, value):
-                if key not in keys_found:
-                    found[(key, None)] = None
+        keys = [key for value in identifier.values
+                for key in index_identifier_keys(identifier.type, value)]
+        if identifier.type == "email_sha256" and not customers:  # no customer holds it
+            keys += [identifier_key(ERASED_EMAIL, v.lower()) for v in identifier.values]
+        for key in keys:
+            if key not in keys_found:
+                found[(key, None)] = None
     return list(found)
 
 

@@ -210,15 +210,21 @@ def test_the_erasure_keeps_hashes_of_record_ids_only(spark: SparkSession,
     ids = [r["record_id"] for r in erasure.records] + [f"{s}/{o}" for s, o in erasure.order_ids]
     # Per identifier of theirs, the SHA-256 of its kind and value: what finds their rows in
     # rejected raw text.
+    others = {(r["identifier_type"], r["identifier_value"])
+              for r in erasure.before[tables.IDENTIFIER_INDEX]
+              if r["customer_id"] != erasure.customer}
     for kind, value in person_identifiers(erasure):
         if kind == "email_sha256":
             ids.append(f"email_sha256:{value}")
+            if (kind, value) not in others:  # theirs alone: new records showing it are theirs
+                ids.append(f"erased_email_sha256:{value}")
         elif kind == "phone":
             number = phonenumbers.parse(value)
             ids += [f"phone:{value}", f"phone_national:{number.national_number}"]
         elif kind in ("handle", "cookie"):
             ids.append(f"token:{value.partition(':')[2] if kind == 'handle' else value.lower()}")
     assert any(i.startswith("email_sha256:") for i in ids)
+    assert any(i.startswith("erased_email_sha256:") for i in ids)
     assert sorted((r["record_key"], r["customer_id"], r["run_id"])
                   for r in stored if r["run_id"] == REQUEST) == sorted(
         (hashlib.sha256(i.encode()).hexdigest(), erasure.customer, REQUEST) for i in ids)
@@ -432,9 +438,11 @@ def test_a_person_only_rejected_rows_hold_is_erased_from_them(
     assert f"no customer holds that email; {len(ghostly)} rejected row(s) did" in output
     assert canonical(rejected()) == canonical([r for r in before if r not in ghostly])
     hashed = hashlib.sha256(email.lower().encode()).hexdigest()
-    key = hashlib.sha256(f"email_sha256:{hashed}".encode()).hexdigest()
-    assert [(r["record_key"], r["customer_id"]) for r in rows(spark, erasure.warehouse,
-            tables.ERASURES) if r["run_id"] == "erase-ghost"] == [(key, None)]
+    keys = [hashlib.sha256(f"{kind}:{hashed}".encode()).hexdigest()
+            for kind in ("email_sha256", "erased_email_sha256")]
+    assert sorted((r["record_key"], r["customer_id"]) for r in rows(
+        spark, erasure.warehouse, tables.ERASURES) if r["run_id"] == "erase-ghost") == sorted(
+        (key, None) for key in keys)
     for path in erasure.warehouse.rglob("*"):
         if path.is_file() and path.suffix != ".crc":
             content = path.read_bytes()
@@ -455,3 +463,29 @@ def test_a_person_only_rejected_rows_hold_is_erased_from_them(
     assert of_run(rejected(), "2026-11-25") == sorted(
         [r for r in earlier if r not in ghost_before] + [("magazine", "", "erased", "", "")])
     assert run("erase", "--conf", str(erasure.conf), "--email", email)[0] == cli.EXIT_FAILED
+
+
+def test_a_new_record_showing_the_erased_persons_own_email_is_kept_out(
+        spark: SparkSession, erasure: Erasure) -> None:
+    """A web profile that arrives after the erasure with the erased person's email (as its
+    hash) is theirs: rejected as erased, not made a customer again."""
+    email = next(r["email"] for r in erasure.records if r.get("email"))
+    web = next(Path(s["path"]) for s in json.loads(erasure.conf.read_text(encoding="utf-8"))[
+        "sources"] if s["name"] == "web")
+    with web.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"profile_id": "after-erasure-1", "email_sha256": hashlib.sha256(
+            email.encode()).hexdigest(), "first_name": "Someone"}) + "\n")
+    assert run("ingest", "--conf", str(erasure.conf), "--run-date", "2026-11-26")[0] \
+        == cli.EXIT_OK
+    records = tables.read_table(spark, str(erasure.warehouse), tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    assert records.where(F.col("source_record_id") == "after-erasure-1").isEmpty()
+    rejected = tables.read_table(spark, str(erasure.warehouse), tables.REJECTED_RECORDS)
+    assert rejected is not None
+    erased = {r["source"]: r["n"] for r in rejected.where(
+        F.col("reason") == "erased").groupBy("source", "run_id").agg(
+        F.count("*").alias("n")).where(F.col("run_id") == "2026-11-26").collect()}
+    earlier = {r["source"]: r["n"] for r in rejected.where(
+        F.col("reason") == "erased").groupBy("source", "run_id").agg(
+        F.count("*").alias("n")).where(F.col("run_id") == "2026-11-25").collect()}
+    assert erased == {**earlier, "web": earlier.get("web", 0) + 1}
