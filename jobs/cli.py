@@ -322,15 +322,17 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
     if "/" in request_id or request_id in ("", ".", ".."):
         print(f"erase: request id {request_id!r} cannot name a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    spark = get_spark("idres-erase", config.spark)
     identifier = None
     try:
         if args.customer_id is not None:
             kind = "customer id"
-            customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
-        else:
+        else:  # read before Spark starts: an identifier that cannot be one stops at once
             kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
             identifier = normalize_identifier(kind, getattr(args, kind), country=args.country)
+        spark = get_spark("idres-erase", config.spark)
+        if identifier is None:
+            customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
+        else:
             customers = find_customers(spark, config.warehouse, identifier)
     except (LookupError_, ErasureError) as exc:
         print(f"erase: {exc}", file=sys.stderr)

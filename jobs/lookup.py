@@ -55,7 +55,9 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     if not text:
         raise LookupError_(f"--{kind}: empty value")
     if kind == "email":
-        email = "".join(text.split()).lower()
+        email = "".join(text.split()).lower().removeprefix("mailto:")
+        if email.count("@") != 1 or email.startswith("@") or email.endswith("@"):
+            raise LookupError_("--email: not an email address (expected name@domain)")
         return Identifier("email_sha256", (hashlib.sha256(email.encode("utf-8")).hexdigest(),))
     if kind == "phone":
         international = e164(text, None)

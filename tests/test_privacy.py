@@ -489,3 +489,13 @@ def test_a_new_record_showing_the_erased_persons_own_email_is_kept_out(
         F.col("reason") == "erased").groupBy("source", "run_id").agg(
         F.count("*").alias("n")).where(F.col("run_id") == "2026-11-25").collect()}
     assert erased == {**earlier, "web": earlier.get("web", 0) + 1}
+
+
+def test_an_email_that_is_no_email_is_refused() -> None:
+    from jobs.lookup import LookupError_, normalize_identifier
+
+    for text in ("not-an-email", "a@b@c", "@x.fi", "anna@"):
+        with pytest.raises(LookupError_, match="--email: not an email address"):
+            normalize_identifier("email", text)
+    assert normalize_identifier("email", " mailto:Anna@X.fi ").values == (
+        hashlib.sha256(b"anna@x.fi").hexdigest(),)
