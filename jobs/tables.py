@@ -144,7 +144,7 @@ def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
     if retention_hours < DELTA_MIN_RETENTION_HOURS:
         settings["spark.databricks.delta.retentionDurationCheck.enabled"] = "false"
     removed = 0
-    with session_settings(spark, settings):
+    with session_settings(spark, settings), _jvm_stdout_to_stderr(spark):
         for table in names:
             if not table_exists(spark, warehouse, table):
                 continue
@@ -153,6 +153,20 @@ def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
             DeltaTable.forPath(spark, path).vacuum(retention_hours)
             removed += before - _data_files(spark, path)
     return removed
+
+
+@contextmanager
+def _jvm_stdout_to_stderr(spark: SparkSession) -> Iterator[None]:
+    """Within: the JVM's standard output goes to its standard error. Delta's VACUUM prints
+    "Deleted N files and directories ..." per table there, into the summary `erase` and
+    `maintain` print."""
+    system = spark.sparkContext._jvm.java.lang.System  # type: ignore[union-attr]
+    out = system.out
+    system.setOut(system.err)
+    try:
+        yield
+    finally:
+        system.setOut(out)
 
 
 def _data_files(spark: SparkSession, path: str) -> int:

@@ -114,3 +114,31 @@ def test_a_rerun_after_maintenance_still_finds_the_state_before_itself(
                                           "2026-11-21")
     assert before is not None
     assert sorted(r["customer_id"] for r in before.collect()) == ["C1", "C2"]
+
+
+
+def test_maintain_prints_its_summary_alone_on_standard_output(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """Delta's VACUUM prints a line per table on the JVM's standard output, which a command
+    shares with its summary: `maintain` in a process of its own prints its three lines only."""
+    import subprocess
+    import sys
+
+    warehouse = tmp_path / "warehouse"
+    for run_id in ("2026-11-20", "2026-11-21"):
+        tables.write_table(spark.createDataFrame([(run_id,)], "customer_id string"),
+                           str(warehouse), tables.IDENTITY_CROSSWALK, run_id=run_id)
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(warehouse), "retention": {"table_history_days": 0},
+        "sources": [{"name": "web", "kind": "online", "format": "json",
+                     "path": str(tmp_path / "w.jsonl")}]}), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "jobs", "maintain", "--conf", str(conf),
+                           "--run-date", "2026-11-22"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "Maintenance as of 2026-11-22",
+        "rejected rows of runs dated before 2026-08-24 (90 days): 0 deleted, of 0 run(s)",
+        "old table files removed (vacuum, 0 days of history kept): 1"]
+    assert "Deleted 1 files" in done.stderr
