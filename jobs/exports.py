@@ -346,6 +346,19 @@ def write_members(rows: DataFrame, fields: tuple[str, ...], folder: Path) -> Non
     shutil.rmtree(staging)
 
 
+def members_per_segment(rows: DataFrame) -> dict[str, tuple[int, int]]:
+    """Returns, per segment of partner_exports `rows`, its customers and match keys."""
+    return {row["segment"]: (int(row["customers"]), int(row["keys"])) for row in
+            rows.groupBy("segment").agg(F.countDistinct("customer_id").alias("customers"),
+                                        F.count("*").alias("keys")).collect()}
+
+
+def manifest_segments(exported: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+    """The manifest's `segments`: customers and match keys per segment exported."""
+    return {segment: {"customers": customers, "match_keys": keys}
+            for segment, (customers, keys) in sorted(exported.items())}
+
+
 def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: date,
                         rows: DataFrame, withdrawals: list[tuple[str, str, str]],
                         exported: dict[str, tuple[int, int]], withheld: list[str]) -> None:
@@ -364,8 +377,7 @@ def write_partner_files(folder: Path, partner: Partner, run_id: str, run_date: d
                       "email": "the email trimmed and lower-cased, UTF-8",
                       "phone": "the phone in E.164 form (+, country code, digits), UTF-8"},
         "min_segment_size": partner.min_segment_size,
-        "segments": {segment: {"customers": customers, "match_keys": keys}
-                     for segment, (customers, keys) in sorted(exported.items())},
+        "segments": manifest_segments(exported),
         "withheld_segments": sorted(withheld),
         "withdrawals": len(withdrawals),
         "files": {name: file_entry(folder / name) for name in (MEMBERS_FILE, WITHDRAWALS_FILE)},
@@ -435,9 +447,7 @@ def _export_partner_files(ctx: RunContext, partner: Partner, secret: bytes, prof
                           folder: Path) -> PartnerExport:
     withheld = {s: counts.get(s, 0) for s in partner.segments
                 if counts.get(s, 0) < partner.min_segment_size}
-    per_segment = {row["segment"]: (int(row["customers"]), int(row["keys"])) for row in
-                   rows.groupBy("segment").agg(F.countDistinct("customer_id").alias("customers"),
-                                               F.count("*").alias("keys")).collect()}
+    per_segment = members_per_segment(rows)
     before = earlier_withdrawals(folder.parent, ctx.run_id)
     withdrawals = [] if earlier is None else [
         (r["match_key"], r["key_type"], r["reason"])

@@ -38,8 +38,18 @@ from pyspark.sql.types import (
 from jobs.config import SourceConfig
 from jobs.privacy import ERASED, ErasedKeys, erased_email_key, order_owner_key, record_key
 from jobs.schemas import DeclaredSchema, source_schema
-from jobs.source_files import SourceReadError, nanosecond_columns, starts_as_json_array
-from jobs.standardize import parse_date, parse_timestamp
+from jobs.source_files import (
+    SourceReadError,
+    declared_encoding,
+    nanosecond_columns,
+    starts_as_json_array,
+)
+from jobs.standardize import (
+    parse_date,
+    parse_timestamp,
+    standardize_email,
+    standardize_email_sha256,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +122,7 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
 
 def is_wide_encoding(options: dict[str, str]) -> bool:
     """True when a source's `encoding` (or `charset`) option is UTF-16 or UTF-32."""
-    folded = {k.lower(): v for k, v in options.items()}
-    declared = (folded.get("encoding") or folded.get("charset") or "").lower()
+    declared = (declared_encoding(options) or "").lower()
     return declared.replace("-", "").replace("_", "").startswith(("utf16", "utf32", "ucs2",
                                                                    "ucs4"))
 
@@ -662,14 +671,12 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
 
 
 def _email_sha256_text(kind: str) -> Column | None:
-    """The hex SHA-256 of a row's email as the identifier index holds it (the email trimmed and
-    lower-cased, or an online source's own hash), from the text ingest has read; None for
-    orders."""
+    """The hex SHA-256 of a row's email as the identifier index holds it (standardized as the
+    job standardizes it, or an online source's own hash); None for orders."""
     if kind == "online":
-        return F.lower(F.trim(F.col("email_sha256")))
+        return standardize_email_sha256(F.col("email_sha256"))
     if kind in ("registry", "social"):
-        email = F.lower(F.regexp_replace(F.col("email"), r"\s+|^mailto:", ""))
-        return F.when(email != "", F.sha2(email, 256))
+        return F.sha2(standardize_email(F.col("email")), 256)
     return None
 
 

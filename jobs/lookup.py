@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
 from jobs import table_names as tables
-from jobs.normalize import e164
+from jobs.normalize import EMAIL_SHAPE, e164
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         raise LookupError_(f"--{kind}: empty value")
     if kind == "email":
         email = "".join(text.split()).lower().removeprefix("mailto:")
-        if email.count("@") != 1 or email.startswith("@") or email.endswith("@"):
+        if not re.match(EMAIL_SHAPE, email):
             raise LookupError_("--email: not an email address (expected name@domain)")
         return Identifier("email_sha256", (hashlib.sha256(email.encode("utf-8")).hexdigest(),))
     if kind == "phone":

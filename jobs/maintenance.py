@@ -28,6 +28,7 @@ from pyspark.sql import functions as F
 
 from jobs import tables
 from jobs.config import RetentionConfig
+from jobs.run_history import run_dates
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,12 @@ class MaintenanceResult:
     files_removed: int = 0
 
 
-def run_dates(spark: SparkSession, warehouse: str, run_ids: list[str]) -> dict[str, date]:
-    """Returns the date of each run id that has one: its `run_metrics` run date, else the run
-    id itself when it is a date (YYYY-MM-DD, as run ids are by default)."""
-    dates: dict[str, date] = {}
-    metrics = tables.read_table(spark, warehouse, tables.RUN_METRICS)
-    if metrics is not None and run_ids:
-        for row in metrics.where(F.expr(tables.sql_in("run_id", run_ids))).select(
-                "run_id", "run_date").distinct().collect():
-            if row["run_date"] is not None:
-                dates[row["run_id"]] = row["run_date"]
+def dates_of(warehouse: str, run_ids: list[str]) -> dict[str, date]:
+    """Returns the date of each run id that has one: its `run_metrics` run date
+    (jobs.run_history), else the run id itself when it is a date (YYYY-MM-DD, as run ids are
+    by default)."""
+    recorded = run_dates(warehouse)
+    dates = {run_id: recorded[run_id] for run_id in run_ids if run_id in recorded}
     for run_id in run_ids:
         if run_id not in dates:
             with suppress(ValueError):
@@ -69,7 +66,7 @@ def prune_rejected_rows(spark: SparkSession, warehouse: str, cutoff: date,
     table = DeltaTable.forPath(spark, tables.table_path(warehouse, tables.REJECTED_RECORDS))
     run_ids = sorted(row["run_id"] for row in table.toDF().select("run_id").distinct().collect()
                      if row["run_id"] is not None)
-    dates = run_dates(spark, warehouse, run_ids)
+    dates = dates_of(warehouse, run_ids)
     result.undated_runs = [r for r in run_ids if r not in dates]
     result.runs_pruned = [r for r in run_ids if r in dates and dates[r] < cutoff]
     if not result.runs_pruned:

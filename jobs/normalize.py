@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import phonenumbers
 
+# What an email address looks like once trimmed and lower-cased (the job keeps no other).
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+
 
 def e164(raw: str | None, region: str | None) -> str | None:
     """Returns the phone in E.164, `region` the country of national numbers; None when it

@@ -50,6 +50,8 @@ from jobs.exports import (
     WITHDRAWALS_FILE,
     exports_root,
     file_entry,
+    manifest_segments,
+    members_per_segment,
     write_manifest,
     write_members,
     write_withdrawals,
@@ -562,11 +564,7 @@ def rewrite_partner_files(spark: SparkSession, warehouse: str, root: Path, reque
         manifest_path = folder / MANIFEST_FILE
         if manifest_path.is_file():
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            counts = {r["segment"]: (int(r["customers"]), int(r["keys"])) for r in rows.groupBy(
-                "segment").agg(F.countDistinct("customer_id").alias("customers"),
-                               F.count("*").alias("keys")).collect()}
-            manifest["segments"] = {segment: {"customers": customers, "match_keys": keys}
-                                    for segment, (customers, keys) in sorted(counts.items())}
+            manifest["segments"] = manifest_segments(members_per_segment(rows))
             manifest.setdefault("erasures", []).append(request_id)
             manifest["files"][MEMBERS_FILE] = file_entry(folder / MEMBERS_FILE)
             write_manifest(folder, manifest)

@@ -127,6 +127,13 @@ def _opener(file: str) -> Callable[..., IO[Any]] | None:
     return open
 
 
+def declared_encoding(options: dict[str, str]) -> str | None:
+    """The encoding a source's options name (`encoding`, or Spark's alias `charset`, in any
+    case), None when they name none."""
+    folded = {k.lower(): v for k, v in options.items()}
+    return folded.get("encoding") or folded.get("charset") or None
+
+
 def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     """Returns a problem for a local CSV source whose `files`' header lines differ: Spark reads
     every file by the columns of one header, by position, so a part whose columns come in
@@ -139,7 +146,7 @@ def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
         if opener is None:
             continue
         try:
-            with opener(file, "rt", encoding=source.options.get("encoding", "utf-8"),
+            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
                         errors="replace", newline="") as handle:
                 line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
         except (OSError, EOFError, LookupError):  # a broken archive, an unknown encoding
@@ -163,8 +170,7 @@ def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files are checked."""
     if source.format not in ("csv", "json"):
         return []
-    options = {k.lower(): v for k, v in source.options.items()}
-    declared = options.get("encoding") or options.get("charset")
+    declared = declared_encoding(source.options)
     if declared and source.format == "csv":
         return []
     if declared and declared.lower().replace("-", "") != "utf8":

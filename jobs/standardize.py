@@ -23,7 +23,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
-from jobs.normalize import e164
+from jobs.normalize import EMAIL_SHAPE, e164
 from jobs.schemas import table_schema
 
 CONTRACT = table_schema("standardized_records")
@@ -243,7 +243,6 @@ def standardize_birth_date(col: Column) -> Column:
 
 # --- contacts ----------------------------------------------------------------------------------
 
-_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 _PLACEHOLDER_EMAIL = "|".join((
     r"^(?:no[._-]?e?-?mail|none|null|nil|n/?a|unknown|invalid|dummy|fake|test|x+|0+"
     r"|no-?reply|do-?not-?reply)@",
@@ -262,7 +261,7 @@ PLACEHOLDER_EMAIL_SHA256 = tuple(
 def standardize_email(col: Column) -> Column:
     """Returns the email trimmed and lower-cased; null when malformed or a placeholder."""
     email = F.regexp_replace(F.lower(_nfkc(col)), r"\s+|^mailto:", "")
-    return F.when(email.rlike(_EMAIL_SHAPE) & ~email.rlike(_PLACEHOLDER_EMAIL), email)
+    return F.when(email.rlike(EMAIL_SHAPE) & ~email.rlike(_PLACEHOLDER_EMAIL), email)
 
 
 def standardize_email_sha256(col: Column) -> Column:
