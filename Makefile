@@ -54,7 +54,12 @@ $(DEMO_DIR)/secrets/.complete: | setup
 	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $(DEMO_DIR)/secrets/retail_media
 	touch $@
 
-run: setup demo-data $(DEMO_DIR)/secrets/.complete
+# The demo's erasure key (conf/demo.yaml's erasure_key), made once and kept with the warehouse.
+$(DEMO_DIR)/secrets/erasure: | setup
+	mkdir -p $(DEMO_DIR)/secrets
+	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@.tmp && mv $@.tmp $@
+
+run: setup demo-data $(DEMO_DIR)/secrets/.complete $(DEMO_DIR)/secrets/erasure
 	IDRES_SECRET_MOVERS="$$(cat $(DEMO_DIR)/secrets/movers)" \
 	IDRES_SECRET_RETAIL_MEDIA="$$(cat $(DEMO_DIR)/secrets/retail_media)" \
 	$(PY) -m jobs run --conf conf/demo.yaml

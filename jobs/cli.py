@@ -214,6 +214,7 @@ def _summary(ctx: object) -> str:
 
 
 def _stage_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.erasure_keys import check_erasure_key
     from jobs.exports import exports_stage, partners_file
     from jobs.pipeline import (
         RunContext,
@@ -250,9 +251,12 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     _check_segments_and_partners(args.command, config)
     if args.command in ("run", "resolve"):
         stored_model(config)  # raises StaleModelError before anything changes
+    keying = None
+    if args.command in ("run", "ingest"):
+        keying = check_erasure_key(config)  # its secret read, the stored keys' checked
     spark = get_spark("idres-" + args.command, config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id,
-                     allow_empty=tuple(args.allow_empty))
+                     allow_empty=tuple(args.allow_empty), erasure_keying=keying)
     if args.command in ("run", "ingest"):
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
@@ -306,12 +310,13 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
 
 
 def _erase_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.config import SecretError
+    from jobs.erasure_keys import ErasureKeyError, check_erasure_key
     from jobs.lookup import IDENTIFIER_TYPES, LookupError_, normalize_identifier
     from jobs.privacy import (
         ErasureError,
         erase,
         find_customers,
-        index_identifier_keys,
         known_customers,
         rejected_rows_holding,
     )
@@ -329,20 +334,19 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
         else:  # read before Spark starts: an identifier that cannot be one stops at once
             kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
             identifier = normalize_identifier(kind, getattr(args, kind), country=args.country)
+        keying = check_erasure_key(config)
         spark = get_spark("idres-erase", config.spark)
         if identifier is None:
             customers = known_customers(spark, config.warehouse, [args.customer_id.strip()])
         else:
             customers = find_customers(spark, config.warehouse, identifier)
-    except (LookupError_, ErasureError) as exc:
+    except (LookupError_, ErasureError, SecretError, ErasureKeyError) as exc:
         print(f"erase: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     held = 0
     if not customers and identifier is not None:
         # A person none of whose rows was accepted: only rejected rows hold them.
-        held = rejected_rows_holding(spark, config.warehouse, [
-            key for value in identifier.values
-            for key in index_identifier_keys(identifier.type, value)])
+        held = rejected_rows_holding(spark, config.warehouse, identifier, keying)
     if not customers and not held:
         print(f"no customer and no rejected row holds that {kind}: nothing erased",
               file=sys.stderr)
@@ -350,7 +354,7 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
     registries = {s.name: s.registry or "" for s in config.sources_of("orders")}
     try:
         result = erase(spark, config.warehouse, customers, request_id, requested_at,
-                       registries, identifier)
+                       registries, identifier, keying)
     except Exception as exc:  # Spark, Delta or the file system: say how to finish the work
         first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         print(f"erase {request_id} failed: {first_line}", file=sys.stderr)
@@ -372,6 +376,10 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
     lines.append(f"old table files removed (vacuum): {result.files_vacuumed:,}")
     lines.append("later runs reject these records as `erased` while a source still holds "
                  "them, and keep no raw text of a rejected row holding these identifiers")
+    if keying.secret is None:
+        lines.append("warning: no erasure_key is configured, so the erasures table holds "
+                     "unkeyed SHA-256 keys: whoever reads the warehouse can test whether a given "
+                     "record id or phone number was erased (README \"Erasure on request\")")
     print("\n".join(lines))
     return EXIT_OK
 
@@ -474,14 +482,16 @@ def _writing_command(args: argparse.Namespace, config: Config) -> int:
         return _erase_command(args, config)
     if args.command == "maintain":
         return _maintain_command(args, config)
-    from jobs.exports import PartnerSecretError
+    from jobs.config import SecretError
+    from jobs.erasure_keys import ErasureKeyError
     from jobs.ingest import MissingColumnError
     from jobs.model import ModelError
     from jobs.source_files import SourceReadError
 
     try:
         return _stage_command(args, config)
-    except (MissingColumnError, SourceReadError, PartnerSecretError, ConfigError) as exc:
+    except (MissingColumnError, SourceReadError, SecretError, ErasureKeyError,
+            ConfigError) as exc:
         print(f"input error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (RuntimeError, ModelError) as exc:

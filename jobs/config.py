@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -33,6 +34,64 @@ class ConfigError(ValueError):
     def __init__(self, file: Path | str, key: str, problem: str) -> None:
         self.file, self.key, self.problem = str(file), key, problem
         super().__init__(f"{file}: `{key}`: {problem}")
+
+
+# --- secrets: named in the configuration, held outside it ---------------------------------------
+# HMAC keys shorter than the hash output weaken it; 32 bytes is what `openssl rand -hex 32` gives.
+MIN_SECRET_LENGTH = 32
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class SecretError(RuntimeError):
+    """A secret is not set, not readable or too short."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a secret is: an environment variable's name or a file's path (never the secret)."""
+    env: str | None = None
+    file: str | None = None
+
+    def read(self, owner: str) -> bytes:
+        """Returns the secret (surrounding white space trimmed); raises SecretError naming
+        `owner` and where the secret should be when it is unset, unreadable or short."""
+        if self.env is not None:
+            where = f"environment variable {self.env}"
+            value = os.environ.get(self.env, "")
+        else:
+            where = f"secret file {self.file}"
+            try:
+                value = Path(self.file or "").read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SecretError(f"{owner}: {where} cannot be read: {exc.strerror}") from None
+        secret = value.strip()
+        if len(secret) < MIN_SECRET_LENGTH:
+            state = ("is not set" if not secret
+                     else f"holds fewer than {MIN_SECRET_LENGTH} characters")
+            raise SecretError(f"{owner}: {where} {state}")
+        return secret.encode("utf-8")
+
+
+def refuse_inline_secret(file: Path, key: str, mapping: dict[str, Any]) -> None:
+    """Raises ConfigError when `mapping` (at `key` of `file`) holds a secret itself."""
+    if "secret" in mapping:
+        raise ConfigError(file, f"{key}.secret", "the secret never goes in the repository: name "
+                                                 "an environment variable (secret_env) or a "
+                                                 "file (secret_file)")
+
+
+def secret_ref(file: Path, key: str, mapping: dict[str, Any]) -> SecretRef:
+    """Returns the secret_env or secret_file that `mapping` (at `key` of `file`) names."""
+    refuse_inline_secret(file, key, mapping)
+    env, secret_file = mapping.get("secret_env"), mapping.get("secret_file")
+    if (env is None) == (secret_file is None):
+        raise ConfigError(file, f"{key}.secret_env", "give exactly one of secret_env, secret_file")
+    if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
+        raise ConfigError(file, f"{key}.secret_env", f"{env!r}: expected a variable name")
+    if secret_file is not None and not (isinstance(secret_file, str) and secret_file):
+        raise ConfigError(file, f"{key}.secret_file", "expected the path of a file")
+    return SecretRef(env=env, file=(resolve_path(file.resolve().parent, secret_file)
+                                    if secret_file else None))
 
 
 # Golden attributes of customer_profiles and how survivorship may choose them (jobs.profiles).
@@ -160,6 +219,8 @@ class Config:
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    # The secret the erasures table's keys are made with (jobs.erasure_keys); None: unkeyed.
+    erasure_key: SecretRef | None = None
     survivorship: Survivorship = field(default_factory=Survivorship)
     # The comparisons (jobs.comparisons.Comparison), defaults with the configuration's
     # `comparisons:` overrides applied; None when the configuration overrides none.
@@ -313,7 +374,8 @@ def parse_config(raw: Any, file: Path) -> Config:
     base = file.resolve().parent
     top = _expect_mapping(file, "(top level)", raw)
     allowed = {"warehouse", "sources", "ground_truth", "spark", "blocking", "matching",
-               "clustering", "link_decisions", "profiles", "comparisons", "retention"}
+               "clustering", "link_decisions", "profiles", "comparisons", "retention",
+               "erasure_key"}
     _check_keys(file, "", top, allowed)
     if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
@@ -343,6 +405,12 @@ def parse_config(raw: Any, file: Path) -> Config:
     clustering = _typed_section(file, "clustering", top.get("clustering"), ClusteringConfig)
     retention = _typed_section(file, "retention", top.get("retention"), RetentionConfig)
     _check_settings(file, blocking, clustering, retention)
+    erasure_key = None
+    if top.get("erasure_key") is not None:
+        mapping = _expect_mapping(file, "erasure_key", top["erasure_key"])
+        refuse_inline_secret(file, "erasure_key", mapping)
+        _check_keys(file, "erasure_key", mapping, {"secret_env", "secret_file"})
+        erasure_key = secret_ref(file, "erasure_key", mapping)
     return Config(
         file=file,
         warehouse=resolve_path(base, top["warehouse"]),
@@ -353,6 +421,7 @@ def parse_config(raw: Any, file: Path) -> Config:
         matching=_matching(file, top.get("matching")),
         clustering=clustering,
         retention=retention,
+        erasure_key=erasure_key,
         link_decisions=_link_decisions(file, top.get("link_decisions")),
         comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),

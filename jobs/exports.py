@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import re
 import shutil
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -26,7 +24,16 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs import tables
-from jobs.config import ConfigError, _check_keys, _expect_mapping, local_path, resolve_path
+from jobs.config import (
+    ConfigError,
+    SecretError,
+    SecretRef,
+    _check_keys,
+    _expect_mapping,
+    local_path,
+    refuse_inline_secret,
+    secret_ref,
+)
 from jobs.segments import (
     SEGMENT_NAME,
     load_segments,
@@ -43,19 +50,16 @@ log = logging.getLogger(__name__)
 PARTNERS_FILE = "partners.yaml"
 EXPORTS_FOLDER = "exports"
 DEFAULT_MIN_SEGMENT_SIZE = 50
-# HMAC keys shorter than the hash output weaken it; 32 bytes is what `openssl rand -hex 32` gives.
-MIN_SECRET_LENGTH = 32
 # Profile fields a partner may receive: none identifies a person on its own.
 ALLOWED_FIELDS = ("country", "city", "age_band", "interests")
 EXPORT_SCHEMA = ("partner string, segment string, customer_id string, match_key string, "
                  "key_type string, attributes map<string,string>, run_id string")
 MEMBERS_FILE, WITHDRAWALS_FILE, MANIFEST_FILE = "members.csv", "withdrawals.csv", "manifest.json"
 _E164 = r"^\+[1-9][0-9]{6,14}$"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class PartnerSecretError(RuntimeError):
-    """A partner's secret is not set, not readable or too short."""
+# A partner's secret is not set, not readable or too short.
+PartnerSecretError = SecretError
 
 
 @dataclass(frozen=True)
@@ -78,29 +82,12 @@ class PartnerExport(NamedTuple):
 
 def read_secret(partner: Partner) -> bytes:
     """Returns the partner's HMAC key from its environment variable or secret file."""
-    if partner.secret_env is not None:
-        where = f"environment variable {partner.secret_env}"
-        value = os.environ.get(partner.secret_env, "")
-    else:
-        where = f"secret file {partner.secret_file}"
-        try:
-            value = Path(partner.secret_file or "").read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PartnerSecretError(f"partner {partner.name!r}: {where} cannot be read: "
-                                     f"{exc.strerror}") from None
-    secret = value.strip()
-    if len(secret) < MIN_SECRET_LENGTH:
-        state = "is not set" if not secret else f"holds fewer than {MIN_SECRET_LENGTH} characters"
-        raise PartnerSecretError(f"partner {partner.name!r}: {where} {state}")
-    return secret.encode("utf-8")
+    return SecretRef(partner.secret_env, partner.secret_file).read(f"partner {partner.name!r}")
 
 
 def _partner(file: Path, key: str, raw: Any, segment_names: Collection[str] | None) -> Partner:
     mapping = _expect_mapping(file, key, raw)
-    if "secret" in mapping:
-        raise ConfigError(file, f"{key}.secret", "the secret never goes in the repository: name "
-                                                 "an environment variable (secret_env) or a "
-                                                 "file (secret_file)")
+    refuse_inline_secret(file, key, mapping)
     _check_keys(file, key, mapping, {"name", "segments", "fields", "min_segment_size",
                                      "secret_env", "secret_file"})
     name = mapping.get("name")
@@ -124,17 +111,10 @@ def _partner(file: Path, key: str, raw: Any, segment_names: Collection[str] | No
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ConfigError(file, f"{key}.min_segment_size",
                           f"expected a positive integer, got {k!r}")
-    env, secret_file = mapping.get("secret_env"), mapping.get("secret_file")
-    if (env is None) == (secret_file is None):
-        raise ConfigError(file, f"{key}.secret_env", "give exactly one of secret_env, secret_file")
-    if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
-        raise ConfigError(file, f"{key}.secret_env", f"{env!r}: expected a variable name")
-    if secret_file is not None and not (isinstance(secret_file, str) and secret_file):
-        raise ConfigError(file, f"{key}.secret_file", "expected the path of a file")
+    secret = secret_ref(file, key, mapping)
     return Partner(
         name=name, segments=tuple(dict.fromkeys(segments)), fields=tuple(dict.fromkeys(fields)),
-        min_segment_size=k, secret_env=env,
-        secret_file=resolve_path(file.resolve().parent, secret_file) if secret_file else None,
+        min_segment_size=k, secret_env=secret.env, secret_file=secret.file,
     )
 
 

@@ -36,7 +36,7 @@ from pyspark.sql.types import (
 )
 
 from jobs.config import SourceConfig
-from jobs.privacy import ERASED, ErasedKeys, erased_email_key, order_owner_key, record_key
+from jobs.privacy import ERASED, ErasedKeys, erased_email_message, order_owner
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.source_files import (
     SourceReadError,
@@ -611,7 +611,7 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
 
 def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     """Returns the source split again: the rows of records erased on request (jobs.privacy;
-    `erased` their `record_key`s), and rejected rows whose raw text holds an erased identifier,
+    `erased` their keys), and rejected rows whose raw text holds an erased identifier,
     are rejected as `erased`, with no raw row, no value and no
     record id kept (a handle or a cookie id is the person's too: only the count of such rows
     per source is told); an order goes with its subscriber's registry record.
@@ -625,11 +625,11 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
         owner = F.concat_ws("/", F.lit(part.source.registry), F.col("subscriber_id"))
     else:
         owner = F.concat_ws("/", F.col("source"), F.col("source_record_id"))
-    accepted = erased.mark(part.accepted, _ERASED_FLAG, record_key(owner))
+    accepted = erased.mark(part.accepted, _ERASED_FLAG, owner)
     email_hash = _email_sha256_text(part.source.kind)
     if email_hash is not None:
         # A new record showing an email only the erased person held (jobs.privacy).
-        accepted = (erased.mark(accepted, _EMAIL_ERASED_FLAG, erased_email_key(email_hash))
+        accepted = (erased.mark(accepted, _EMAIL_ERASED_FLAG, erased_email_message(email_hash))
                     .withColumn(_ERASED_FLAG, F.col(_ERASED_FLAG)
                                 | F.coalesce(F.col(_EMAIL_ERASED_FLAG), F.lit(False)))
                     .drop(_EMAIL_ERASED_FLAG))
@@ -643,12 +643,12 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     # A row rejected for another reason (a duplicate of the erased record, an order of the
     # erased subscriber with an unreadable amount) keeps no raw row either: it is rejected as
     # erased.
-    rejected = erased.mark(part.rejected, _ERASED_FLAG, record_key(
-        F.concat_ws("/", F.col("source"), F.col("source_record_id"))))
+    rejected = erased.mark(part.rejected, _ERASED_FLAG,
+                           F.concat_ws("/", F.col("source"), F.col("source_record_id")))
     rejected_erased = is_erased
     if part.source.kind == "orders":
         rejected = erased.mark(rejected, _OWNER_ERASED_FLAG,
-                               order_owner_key(part.source.registry or "", F.col("raw")))
+                               order_owner(part.source.registry or "", F.col("raw")))
         rejected_erased = is_erased | F.coalesce(F.col(_OWNER_ERASED_FLAG), F.lit(False))
     # A rejected row whose raw text holds an erased person's email, phone, handle or cookie id
     # (a row without its key, a line that is not CSV) is theirs too.

@@ -38,6 +38,7 @@ from jobs.comparisons import (
     with_comparison_features,
 )
 from jobs.config import Config, local_path
+from jobs.erasure_keys import ErasureKeying, configured_keying
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import (
     CONFLICT_REASONS,
@@ -138,6 +139,8 @@ class RunContext:
     configured_partitions: int | None = None
     # Sources that may read no rows though the previous run had some (--allow-empty).
     allow_empty: tuple[str, ...] = ()
+    # How erasure keys are made (jobs.erasure_keys); None: as the configuration says.
+    erasure_keying: ErasureKeying | None = None
 
     def metric(self, stage: str, metric: str, value: float, source: str = "") -> None:
         self.metrics.append((stage, source, metric, float(value)))
@@ -188,7 +191,8 @@ def ingest_stage(ctx: RunContext) -> None:
         ingested: dict[str, IngestedSource] = {
             s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
         }
-        erased = erased_record_keys(spark, ctx.warehouse)
+        erased = erased_record_keys(spark, ctx.warehouse,
+                                    ctx.erasure_keying or configured_keying(config))
         if erased:
             ingested = {name: reject_erased(part, erased) for name, part in ingested.items()}
         for source in config.sources_of("orders"):

@@ -6,12 +6,13 @@ and every file of the warehouse, and kept out of later runs.
 
 1. finds the customers holding the identifier (identifier_index) and their records
    (identity_crosswalk), with the orders of their registry records;
-2. records the erasure in `erasures`: per record, a SHA-256 of its record id, and per
-   identifier of theirs (email, phone, handle, cookie id), a SHA-256 of its kind and normalized
-   value; nothing of their values. Ingest rejects a row whose key is there as `erased`, its raw
-   row withheld, so that the person does not come back from a source that still holds them, and
-   the row still ends in exactly one place (principle 3); a row rejected for another reason
-   whose raw text holds one of the identifiers keeps no raw text either;
+2. records the erasure in `erasures`: per record, a key of its record id, and per identifier
+   of theirs (email, phone, handle, cookie id), a key of its kind and normalized value; nothing
+   of their values (jobs.erasure_keys: keyed with the configured `erasure_key`). Ingest rejects
+   a row whose key is there as `erased`, its raw row withheld, so that the person does not come
+   back from a source that still holds them, and the row still ends in exactly one place
+   (principle 3); a row rejected for another reason whose raw text holds one of the
+   identifiers keeps no raw text either;
 3. deletes their rows from every table that holds them (from `rejected_records` also the rows
    whose raw text holds one of their identifiers: a row without its key, a person none of whose
    rows was accepted), writes each partner that received their
@@ -27,14 +28,15 @@ The deletes are driven by the whole `erasures` table, not only by this request: 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from pathlib import Path
 
 import phonenumbers
@@ -43,6 +45,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import tables
+from jobs.erasure_keys import UNKEYED, ErasureKeying, stored_keyings
 from jobs.exports import (
     EXPORT_SCHEMA,
     MANIFEST_FILE,
@@ -83,31 +86,22 @@ class ErasureResult:
     files_vacuumed: int = 0
 
 
-def record_key(record_id: Column) -> Column:
-    """The erasures table's key of a record id: its hex SHA-256 (no value of the record)."""
-    return F.sha2(record_id, 256)
-
-
-def order_owner_key(registry: str, raw: Column) -> Column:
-    """The key of the registry record a rejected order row (its raw row as read, JSON) belongs
-    to; null when the raw row names no subscriber (a line that is not even CSV)."""
+def order_owner(registry: str, raw: Column) -> Column:
+    """The record id of the registry record a rejected order row (its raw row as read, JSON)
+    belongs to; null when the raw row names no subscriber (a line that is not even CSV)."""
     subscriber = F.trim(F.get_json_object(raw, "$.subscriber_id"))
-    return F.when(subscriber != "", record_key(F.concat_ws("/", F.lit(registry), subscriber)))
+    return F.when(subscriber != "", F.concat_ws("/", F.lit(registry), subscriber))
 
 
 # --- identifiers in rejected rows -------------------------------------------------------------
 # A rejected row keeps its raw text (rejected_records.raw), and it may hold a person's email,
 # phone, handle or cookie id while naming no record of theirs: a row without its key, a line
 # that is not CSV, or a person none of whose rows was accepted. An erasure therefore also stores
-# `identifier_key`s beside the record keys: the SHA-256 of an identifier's kind and normalized
-# value, never the value. The raw texts are cut into tokens, each token keyed the same way
-# (raw_identifier_keys_sql), and a rejected row holding an erased key is treated as the person's.
-
-def identifier_key(kind: str, value: str) -> str:
-    """The erasures table's key of an identifier: hex SHA-256 of `kind:value`. Kinds:
-    email_sha256 (the email's hex SHA-256), phone (E.164), phone_national (the national
-    significant number, no leading zero), token (a handle without @, a cookie id; lower case)."""
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+# identifier keys beside the record keys: the key of an identifier's kind and normalized value
+# (`kind:value`), never the value. The raw texts are cut into tokens, each token read the same
+# way (raw_identifier_messages_sql), and a rejected row holding an erased key is the person's.
+# Kinds: email_sha256 (the email's hex SHA-256), phone (E.164), phone_national (the national
+# significant number, no leading zero), token (a handle without @, a cookie id; lower case).
 
 
 # An email (by its SHA-256) that only the erased customers held: new records showing it, in
@@ -116,26 +110,25 @@ def identifier_key(kind: str, value: str) -> str:
 ERASED_EMAIL = "erased_email_sha256"
 
 
-def erased_email_key(email_sha256: Column) -> Column:
-    """The erasures table's key of an erased person's own email, from its hex SHA-256."""
-    return F.sha2(F.concat(F.lit(f"{ERASED_EMAIL}:"), email_sha256), 256)
+def erased_email_message(email_sha256: Column) -> Column:
+    """What an erased person's own email is keyed from, given its hex SHA-256."""
+    return F.concat(F.lit(f"{ERASED_EMAIL}:"), email_sha256)
 
 
-def index_identifier_keys(identifier_type: str, value: str) -> list[str]:
-    """The identifier keys of an identifier_index entry (type and value as the index holds
-    them); none for a subscriber id, which names a record (its record key covers it)."""
+def index_identifier_messages(identifier_type: str, value: str) -> list[str]:
+    """What an identifier_index entry (type and value as the index holds them) is keyed from;
+    nothing for a subscriber id, which names a record (its record key covers it)."""
     if identifier_type == "email_sha256":
-        return [identifier_key("email_sha256", value.lower())]
+        return [f"email_sha256:{value.lower()}"]
     if identifier_type == "phone":
-        keys = [identifier_key("phone", value)]
+        messages = [f"phone:{value}"]
         with suppress(phonenumbers.NumberParseException):
-            keys.append(identifier_key("phone_national",
-                                       str(phonenumbers.parse(value).national_number)))
-        return keys
+            messages.append(f"phone_national:{phonenumbers.parse(value).national_number}")
+        return messages
     if identifier_type == "handle":
-        return [identifier_key("token", value.partition(":")[2].lstrip("@").lower())]
+        return [f"token:{value.partition(':')[2].lstrip('@').lower()}"]
     if identifier_type == "cookie":
-        return [identifier_key("token", value.lower())]
+        return [f"token:{value.lower()}"]
     return []
 
 
@@ -145,11 +138,10 @@ _TOKEN_BREAK = r"[^a-z0-9@._+=/%-]+"
 _DIGIT_GROUP_BREAK = r"(?<=[0-9])[ ().-]+(?=[0-9])"
 
 
-def raw_identifier_keys_sql(raw: str) -> str:
-    """SQL text of the identifier keys (identifier_key, as an array) of every token of the
-    text `raw` (SQL text): an email token keyed by its SHA-256, a 64-hex token as an email's
-    hash, a phone in international (+..., 00...) or national form, and every token as a handle
-    or cookie id."""
+def raw_identifier_messages_sql(raw: str) -> str:
+    """SQL text of what every token of the text `raw` (SQL text) is keyed from, as an array of
+    `kind:value`: an email token by its SHA-256, a 64-hex token as an email's hash, a phone in
+    international (+..., 00...) or national form, and every token as a handle or cookie id."""
     lowered = f"lower({raw})"
     tokens = (f"array_distinct(concat(split({lowered}, '{_TOKEN_BREAK}'), "
               f"split(regexp_replace({lowered}, '{_DIGIT_GROUP_BREAK}', ''), '{_TOKEN_BREAK}')))")
@@ -163,17 +155,27 @@ def raw_identifier_keys_sql(raw: str) -> str:
         "concat('phone_national:', regexp_replace(t, '^0+', '')) END, "
         "CASE WHEN t != '' THEN concat('token:', regexp_replace(t, '^@+', '')) END)"
     )
-    return (f"transform(filter(flatten(transform({tokens}, t -> {keyed})), "
-            "k -> k IS NOT NULL), k -> sha2(k, 256))")
+    return f"filter(flatten(transform({tokens}, t -> {keyed})), k -> k IS NOT NULL)"
 
 
-def raws_holding(frame: DataFrame, keys: DataFrame) -> DataFrame:
+def raw_identifier_keys(keying: ErasureKeying) -> Column:
+    """The identifier keys of every token of the column `raw` (an array)."""
+    return keying.array_column(F.expr(raw_identifier_messages_sql("raw")))
+
+
+def raws_holding(frame: DataFrame, keys: DataFrame,
+                 keyings: Sequence[ErasureKeying]) -> DataFrame:
     """Returns the distinct `raw` texts of `frame` holding any of `keys` (column `record_key`:
-    identifier keys, record keys among them do no harm)."""
-    return (frame.where(F.col("raw").isNotNull()).select("raw").distinct()
-            .select("raw", F.explode(F.expr(raw_identifier_keys_sql("raw"))).alias("_key"))
-            .join(F.broadcast(keys.select(F.col("record_key").alias("_key"))), "_key",
-                  "left_semi")
+    identifier keys, record keys among them do no harm), keyed each of the `keyings`' ways."""
+    raws = frame.where(F.col("raw").isNotNull()).select("raw").distinct()
+    tokens = None
+    for keying in keyings:
+        keyed = raws.select("raw", F.explode(raw_identifier_keys(keying)).alias("_key"))
+        tokens = keyed if tokens is None else tokens.unionByName(keyed)
+    if tokens is None:
+        return raws.limit(0)
+    return (tokens.join(F.broadcast(keys.select(F.col("record_key").alias("_key"))), "_key",
+                        "left_semi")
             .select("raw").distinct())
 
 
@@ -188,26 +190,39 @@ MAX_LISTED_ERASURES = 5_000
 @dataclass(frozen=True)
 class ErasedKeys:
     """The `record_key`s of every erasure, as ingest matches them (jobs.ingest.reject_erased):
-    `listed` (sorted) when they are few, else `frame` (one column, `record_key`, distinct)."""
+    `listed` (sorted) when they are few, else `frame` (one column, `record_key`, distinct);
+    `keyings`: the ways the keys were made (jobs.erasure_keys), each tried."""
     listed: tuple[str, ...] = ()
     frame: DataFrame | None = None
+    keyings: tuple[ErasureKeying, ...] = (UNKEYED,)
 
     @classmethod
     def of(cls, spark: SparkSession, keys: Collection[str],
-           max_listed: int = MAX_LISTED_ERASURES) -> ErasedKeys:
+           max_listed: int = MAX_LISTED_ERASURES,
+           keyings: tuple[ErasureKeying, ...] = (UNKEYED,)) -> ErasedKeys:
         """Returns `keys` (record keys) held as erased_record_keys holds the stored ones."""
         distinct = sorted(set(keys))
         if len(distinct) <= max_listed:
-            return cls(listed=tuple(distinct))
+            return cls(listed=tuple(distinct), keyings=keyings)
         return cls(frame=spark.createDataFrame([(key,) for key in distinct],
-                                               "record_key string").persist())
+                                               "record_key string").persist(), keyings=keyings)
 
     def __bool__(self) -> bool:
         return bool(self.listed) or self.frame is not None
 
-    def mark(self, frame: DataFrame, flag: str, key: Column) -> DataFrame:
-        """Returns `frame` with the boolean column `flag`: `key` (a record key) was erased; null
-        where `key` is null."""
+    def mark(self, frame: DataFrame, flag: str, message: Column) -> DataFrame:
+        """Returns `frame` with the boolean column `flag`: the key of `message` (a record id)
+        was erased; null where `message` is null."""
+        flags = [f"{flag}_{i}" for i in range(len(self.keyings))]
+        for keying, name in zip(self.keyings, flags, strict=True):
+            frame = self._mark_key(frame, name, keying.column(message))
+        # Each is null exactly where the message is: SQL's OR keeps that null.
+        return frame.withColumn(flag, reduce(operator.or_, [F.col(n) for n in flags], F.lit(False))
+                                ).drop(*flags)
+
+    def _mark_key(self, frame: DataFrame, flag: str, key: Column) -> DataFrame:
+        """Returns `frame` with the boolean column `flag`: `key` is among the keys; null where
+        `key` is null."""
         with_key = frame.withColumn(flag, key)
         if self.frame is None:
             return with_key.withColumn(flag, F.expr(tables.sql_in(f"`{flag}`", self.listed)))
@@ -221,12 +236,18 @@ class ErasedKeys:
 
     def mark_raw(self, frame: DataFrame, flag: str) -> DataFrame:
         """Returns `frame` with the boolean column `flag`: its `raw` text holds an erased
-        identifier (raw_identifier_keys_sql); null where `raw` is null."""
+        identifier (raw_identifier_messages_sql); null where `raw` is null."""
         if self.frame is None:
-            held = tables.sql_in("k", self.listed)
-            found = F.expr(f"exists({raw_identifier_keys_sql('raw')}, k -> {held})")
-            return frame.withColumn(flag, F.when(F.col("raw").isNotNull(), found))
-        held_raws = raws_holding(frame, self.frame).withColumn(f"{flag}_found", F.lit(True))
+            held, keys = tables.sql_in("k", self.listed), f"{flag}_keys"
+            flags = [f"{flag}_{i}" for i in range(len(self.keyings))]
+            for keying, name in zip(self.keyings, flags, strict=True):
+                frame = (frame.withColumn(keys, raw_identifier_keys(keying))
+                         .withColumn(name, F.expr(f"exists(`{keys}`, k -> {held})"))
+                         .drop(keys))
+            found = reduce(operator.or_, [F.col(n) for n in flags], F.lit(False))
+            return frame.withColumn(flag, F.when(F.col("raw").isNotNull(), found)).drop(*flags)
+        held_raws = raws_holding(frame, self.frame, self.keyings).withColumn(
+            f"{flag}_found", F.lit(True))
         return (frame.join(held_raws, "raw", "left")
                 .withColumn(flag, F.when(F.col("raw").isNotNull(),
                                          F.coalesce(F.col(f"{flag}_found"), F.lit(False))))
@@ -239,11 +260,14 @@ class ErasedKeys:
 
 
 def erased_record_keys(spark: SparkSession, warehouse: str,
+                       keying: ErasureKeying = UNKEYED,
                        max_listed: int = MAX_LISTED_ERASURES) -> ErasedKeys:
     """Returns the `record_key`s of every erasure (none when nothing was erased): listed when
-    there are at most `max_listed`, else as a persisted frame (release it after use)."""
+    there are at most `max_listed`, else as a persisted frame (release it after use). Raises
+    jobs.erasure_keys.ErasureKeyError when `keying` (the configured one) cannot match them."""
+    keyings = stored_keyings(warehouse, keying)
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
-    if stored is None:
+    if stored is None or not keyings:
         return ErasedKeys()
     # Kept before it is first read: the count up to the limit and, when there are many, the
     # joins then read the same distinct keys, not each the erasures table again.
@@ -251,8 +275,8 @@ def erased_record_keys(spark: SparkSession, warehouse: str,
     few = [row["record_key"] for row in keys.limit(max_listed + 1).collect()]
     if len(few) <= max_listed:
         keys.unpersist()
-        return ErasedKeys(listed=tuple(sorted(few)))
-    return ErasedKeys(frame=keys)
+        return ErasedKeys(listed=tuple(sorted(few)), keyings=keyings)
+    return ErasedKeys(frame=keys, keyings=keyings)
 
 
 def find_customers(spark: SparkSession, warehouse: str, identifier: Identifier) -> list[str]:
@@ -281,9 +305,9 @@ def known_customers(spark: SparkSession, warehouse: str, customer_ids: Sequence[
 
 
 def erasure_rows(spark: SparkSession, warehouse: str, customers: Sequence[str],
-                 request_id: str, requested_at: datetime) -> DataFrame:
+                 request_id: str, requested_at: datetime, keying: ErasureKeying) -> DataFrame:
     """Returns the `erasures` rows of the customers' records and of their registry records'
-    orders (one per record id, hashed), with `is_order` (not stored) telling the two apart."""
+    orders (one per record id, keyed), with `is_order` (not stored) telling the two apart."""
     wanted = F.col("customer_id").isin(list(customers))
     crosswalk = tables.read_table(spark, warehouse, tables.IDENTITY_CROSSWALK)
     frames = []
@@ -298,16 +322,17 @@ def erasure_rows(spark: SparkSession, warehouse: str, customers: Sequence[str],
     rows = spark.createDataFrame([], "record_id string, customer_id string, is_order boolean")
     for frame in frames:
         rows = rows.unionByName(frame)
-    return rows.select(record_key(F.col("record_id")).alias("record_key"), "customer_id",
+    return rows.select(keying.column(F.col("record_id")).alias("record_key"), "customer_id",
                        F.lit(requested_at).cast("timestamp").alias("requested_at"),
                        F.lit(request_id).alias("run_id"), "is_order").distinct()
 
 
 def identifier_erasure_keys(spark: SparkSession, warehouse: str, customers: Sequence[str],
-                            identifier: Identifier | None) -> list[tuple[str, str | None]]:
+                            identifier: Identifier | None, keying: ErasureKeying
+                            ) -> list[tuple[str, str | None]]:
     """Returns (identifier key, customer id) of every identifier the index holds for the
     customers, and of the requested identifier (customer id None when no customer holds it):
-    what finds their rejected rows (raw_identifier_keys_sql)."""
+    what finds their rejected rows (raw_identifier_messages_sql)."""
     found: dict[tuple[str, str | None], None] = {}
     index = tables.read_table(spark, warehouse, tables.IDENTIFIER_INDEX)
     if index is not None and customers:
@@ -321,29 +346,32 @@ def identifier_erasure_keys(spark: SparkSession, warehouse: str, customers: Sequ
             & ~F.col("customer_id").isin(list(customers))).select("identifier_value").collect()}
         for row in theirs:
             kind, value = row["identifier_type"], row["identifier_value"]
-            for key in index_identifier_keys(kind, value):
-                found[(key, row["customer_id"])] = None
+            for message in index_identifier_messages(kind, value):
+                found[(keying.text(message), row["customer_id"])] = None
             if kind == "email_sha256" and value not in shared:
-                found[(identifier_key(ERASED_EMAIL, value.lower()), row["customer_id"])] = None
+                found[(keying.text(f"{ERASED_EMAIL}:{value.lower()}"), row["customer_id"])] = None
     keys_found = {key for key, _customer in found}
     if identifier is not None:
-        keys = [key for value in identifier.values
-                for key in index_identifier_keys(identifier.type, value)]
+        keys = [keying.text(message) for value in identifier.values
+                for message in index_identifier_messages(identifier.type, value)]
         if identifier.type == "email_sha256" and not customers:  # no customer holds it
-            keys += [identifier_key(ERASED_EMAIL, v.lower()) for v in identifier.values]
+            keys += [keying.text(f"{ERASED_EMAIL}:{v.lower()}") for v in identifier.values]
         for key in keys:
             if key not in keys_found:
                 found[(key, None)] = None
     return list(found)
 
 
-def rejected_rows_holding(spark: SparkSession, warehouse: str, keys: Collection[str]) -> int:
-    """Counts the rejected rows whose raw text holds any of the identifier `keys`."""
+def rejected_rows_holding(spark: SparkSession, warehouse: str, identifier: Identifier,
+                          keying: ErasureKeying) -> int:
+    """Counts the rejected rows whose raw text holds the identifier."""
     rejected = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
+    keys = sorted({keying.text(message) for value in identifier.values
+                   for message in index_identifier_messages(identifier.type, value)})
     if rejected is None or not keys:
         return 0
-    held = raws_holding(rejected, spark.createDataFrame([(k,) for k in sorted(set(keys))],
-                                                        "record_key string"))
+    held = raws_holding(rejected, spark.createDataFrame([(k,) for k in keys],
+                                                        "record_key string"), (keying,))
     return rejected.join(held, "raw", "left_semi").count()
 
 
@@ -370,54 +398,78 @@ def erasure_commits(spark: SparkSession, request_id: str) -> Iterator[None]:
         yield
 
 
-def _delete_matching(spark: SparkSession, warehouse: str, table: str, column: Column,
-                     keys: DataFrame, key: str) -> int:
-    """Deletes the rows of `table` (aliased `t`) whose `column` is among `keys[key]`; returns
+def _delete_matching(spark: SparkSession, warehouse: str, table: str, keys: DataFrame,
+                     columns: Sequence[str]) -> int:
+    """Deletes the rows of `table` whose `columns` all equal those of a row of `keys`; returns
     how many."""
     target = DeltaTable.forPath(spark, tables.table_path(warehouse, table))
-    metrics = (target.alias("t").merge(keys.alias("k"), column == F.col(f"k.{key}"))
+    condition = reduce(operator.and_, [F.col(f"t.{c}") == F.col(f"k.{c}") for c in columns])
+    metrics = (target.alias("t").merge(keys.alias("k"), condition)
                .whenMatchedDelete().execute().first())
     return 0 if metrics is None else int(metrics["num_deleted_rows"])
 
 
 def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[str],
-                       order_registries: dict[str, str]) -> dict[str, int]:
+                       order_registries: dict[str, str], keyings: tuple[ErasureKeying, ...]
+                       ) -> dict[str, int]:
     """Deletes every erased record's and erased customer's rows from the tables holding them
     (all erasures' records, so that a repeated request completes an interrupted one); returns
     the rows removed per table. `order_registries`: each orders source's registry source (a
-    rejected order is erased with its subscriber)."""
+    rejected order is erased with its subscriber); `keyings`: the ways the stored keys were
+    made (jobs.erasure_keys.stored_keyings)."""
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
     if stored is None:
         return {}
-    record_keys = stored.select("record_key").distinct()
+    record_keys = stored.select("record_key").distinct().persist()
+    erased = ErasedKeys(frame=record_keys, keyings=keyings)
     erased_customers = stored.select("customer_id").union(
         spark.createDataFrame([(c,) for c in customers], "customer_id string")).distinct()
     removed: dict[str, int] = {}
 
-    def delete(table: str, column: Column, keys: DataFrame, key: str) -> None:
-        if tables.table_exists(spark, warehouse, table):
-            removed[table] = removed.get(table, 0) + _delete_matching(
-                spark, warehouse, table, column, keys, key)
+    def delete(table: str, columns: Sequence[str], keys: DataFrame | list[tuple[str, ...]]
+               ) -> None:
+        if isinstance(keys, list):
+            if not keys:
+                return
+            keys = spark.createDataFrame(keys, ", ".join(f"{c} string" for c in columns))
+        removed[table] = removed.get(table, 0) + _delete_matching(
+            spark, warehouse, table, keys, columns)
 
-    for table, columns in _BY_RECORD.items():
-        for column in columns:
-            delete(table, record_key(F.col(f"t.{column}")), record_keys, "record_key")
-    delete(tables.REJECTED_RECORDS,
-           record_key(F.concat_ws("/", F.col("t.source"), F.col("t.source_record_id"))),
-           record_keys, "record_key")
-    for orders, registry in sorted(order_registries.items()):
-        delete(tables.REJECTED_RECORDS,
-               F.when(F.col("t.source") == orders, order_owner_key(registry, F.col("t.raw"))),
-               record_keys, "record_key")
-    rejected = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
-    if rejected is not None:
-        # Collected first: the merge's source would otherwise be read from its own target.
-        held = [(row["raw"],) for row in raws_holding(rejected, record_keys).collect()]
-        if held:
-            delete(tables.REJECTED_RECORDS, F.col("t.raw"),
-                   spark.createDataFrame(held, "raw string"), "raw")
-    for table in _BY_CUSTOMER:
-        delete(table, F.col("t.customer_id"), erased_customers, "customer_id")
+    def erased_values(table: str, columns: Sequence[str], message: Column,
+                      where: Column | None = None) -> list[tuple[str, ...]]:
+        """The distinct `columns` of the rows of `table` (read afresh) whose `message` (a
+        record id) was erased. Collected: a merge's source would otherwise be read from its
+        own target."""
+        frame = tables.read_table(spark, warehouse, table)
+        if frame is None:
+            return []
+        if where is not None:
+            frame = frame.where(where)
+        marked = erased.mark(frame.select(*columns, message.alias("_message")).distinct(),
+                             "_erased", F.col("_message"))
+        return [tuple(r) for r in marked.where("_erased").select(*columns).collect()]
+
+    try:
+        for table, columns in _BY_RECORD.items():
+            for column in columns:
+                delete(table, (column,), erased_values(table, (column,), F.col(column)))
+        rejected_table = tables.REJECTED_RECORDS
+        row_key = ("source", "source_record_id")
+        delete(rejected_table, row_key, erased_values(rejected_table, row_key, F.concat_ws(
+            "/", F.col("source"), F.col("source_record_id"))))
+        for orders, registry in sorted(order_registries.items()):
+            delete(rejected_table, ("source", "raw"), erased_values(
+                rejected_table, ("source", "raw"), order_owner(registry, F.col("raw")),
+                F.col("source") == orders))
+        rejected = tables.read_table(spark, warehouse, rejected_table)
+        if rejected is not None:
+            delete(rejected_table, ("raw",), [(row["raw"],) for row in raws_holding(
+                rejected, record_keys, keyings).collect()])
+        for table in _BY_CUSTOMER:
+            if tables.table_exists(spark, warehouse, table):
+                delete(table, ("customer_id",), erased_customers)
+    finally:
+        erased.release()
     return removed
 
 
@@ -437,18 +489,21 @@ ERASED_FROM = (*_BY_RECORD, tables.REJECTED_RECORDS, *_BY_CUSTOMER)
 
 def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request_id: str,
           requested_at: datetime, order_registries: dict[str, str],
-          identifier: Identifier | None = None) -> ErasureResult:
+          identifier: Identifier | None = None, keying: ErasureKeying = UNKEYED
+          ) -> ErasureResult:
     """Erases the customers (see the module doc), and the rejected rows holding their
     identifiers or the requested `identifier` (which no customer need hold); returns what was
-    removed and written. `order_registries`: each orders source's registry source."""
+    removed and written. `order_registries`: each orders source's registry source; `keying`:
+    how the new keys are made (jobs.erasure_keys, the configured erasure key)."""
     if not customers and identifier is None:
         raise ErasureError("no customer to erase")
     result = ErasureResult(request_id, sorted(customers))
     with erasure_commits(spark, request_id):
-        found = erasure_rows(spark, warehouse, customers, request_id, requested_at).collect()
+        found = erasure_rows(spark, warehouse, customers, request_id, requested_at,
+                             keying).collect()
         result.orders = sum(1 for r in found if r["is_order"])
         result.records = len(found) - result.orders
-        identifiers = identifier_erasure_keys(spark, warehouse, customers, identifier)
+        identifiers = identifier_erasure_keys(spark, warehouse, customers, identifier, keying)
         result.identifiers = len({key for key, _customer in identifiers})
         rows = [(r["record_key"], r["customer_id"], r["requested_at"], r["run_id"])
                 for r in found]
@@ -464,7 +519,8 @@ def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request
                 [kept[k] for k in sorted(kept, key=lambda k: (k[0], k[1] or ""))], ERASURE_ROWS),
                 warehouse, tables.ERASURES, run_id=request_id)
         exported = _exported_keys(spark, warehouse, customers)
-        result.rows_removed = delete_erased_rows(spark, warehouse, customers, order_registries)
+        result.rows_removed = delete_erased_rows(spark, warehouse, customers, order_registries,
+                                                 stored_keyings(warehouse, keying))
         records_per_customer: dict[str, int] = defaultdict(int)
         for row in found:
             records_per_customer[row["customer_id"]] += not row["is_order"]

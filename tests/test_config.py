@@ -9,6 +9,8 @@ from jobs.config import (
     ClusteringConfig,
     ConfigError,
     MatchingConfig,
+    SecretError,
+    SecretRef,
     SourceConfig,
     load_config,
 )
@@ -101,6 +103,14 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL.replace("format: csv, path: data/registry", "format: csv, options: {sep: [';']},"
                          " path: data/registry"), "sources[0].options.sep",
          "expected a single value"),
+        (MINIMAL + "erasure_key: {secret: abc}\n", "erasure_key.secret",
+         "the secret never goes in the repository"),
+        (MINIMAL + "erasure_key: {secret_env: A, secret_file: b}\n", "erasure_key.secret_env",
+         "give exactly one of secret_env, secret_file"),
+        (MINIMAL + "erasure_key: {secret_env: 'no such name'}\n", "erasure_key.secret_env",
+         "expected a variable name"),
+        (MINIMAL + "erasure_key: {secret_envv: A}\n", "erasure_key.secret_envv", "unknown key"),
+        (MINIMAL + "erasure_key: keyfile\n", "erasure_key", "expected a mapping"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,
@@ -112,6 +122,22 @@ def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: st
     assert error.value.key == key
     assert problem in error.value.problem
     assert str(path) in str(error.value)
+
+
+def test_the_erasure_key_is_named_not_held(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_config(write(tmp_path, MINIMAL)).erasure_key is None
+    config = load_config(write(tmp_path, MINIMAL + "erasure_key: {secret_file: keys/erasure}\n"))
+    assert config.erasure_key == SecretRef(file=str(tmp_path.resolve() / "keys/erasure"))
+    with pytest.raises(SecretError, match=r"^erasure_key: secret file .*erasure cannot be read"):
+        config.erasure_key.read("erasure_key")
+    config = load_config(write(tmp_path, MINIMAL + "erasure_key: {secret_env: IDRES_EK}\n"))
+    monkeypatch.setenv("IDRES_EK", "  " + "k" * 32 + "\n")
+    assert config.erasure_key is not None and config.erasure_key.read("x") == b"k" * 32
+    monkeypatch.setenv("IDRES_EK", "k" * 31)
+    with pytest.raises(SecretError, match="^x: environment variable IDRES_EK holds fewer than "
+                                          "32 characters$"):
+        config.erasure_key.read("x")
 
 
 def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:

@@ -303,16 +303,26 @@ def test_timestamps_in_other_formats_are_read_and_pick_the_latest_duplicate(
 @pytest.mark.parametrize("max_listed", [0, 10_000], ids=["joined", "listed"])
 def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         spark: SparkSession, tmp_path: Path, max_listed: int) -> None:
+    from jobs.erasure_keys import UNKEYED, ErasureKeying
     from jobs.privacy import ErasedKeys
 
     registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
     orders = ingest_orders(spark, tmp_path, "S2")
-    # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased.
-    keys = {hashlib.sha256(k.encode()).hexdigest() for k in ("magazine/S1", "magazine/S3")}
+    # S1 (with orders O1 and O3) and S3 (a duplicate row rejected earlier) were erased: S1
+    # under the configured erasure key, S3 before one was configured (an unkeyed SHA-256).
+    keyed = ErasureKeying(b"erasure-key-0123456789abcdef0123456789")
+    keys = {keyed.text("magazine/S1"), hashlib.sha256(b"magazine/S3").hexdigest()}
+    assert keyed.text("magazine/S1").startswith(f"hmac-{keyed.key_id}:")
     # Erasures accumulate over the years: thousands of other records' keys change nothing.
     keys |= {hashlib.sha256(f"cable/C{i}".encode()).hexdigest() for i in range(3000)}
     # Matched as a list in the query or, beyond max_listed keys, joined as a frame.
-    held = ErasedKeys.of(spark, keys, max_listed=max_listed)
+    held = ErasedKeys.of(spark, keys, max_listed=max_listed, keyings=(UNKEYED, keyed))
+    # Each way of keying finds only its own keys.
+    unkeyed_only = ErasedKeys.of(spark, keys, max_listed=max_listed, keyings=(UNKEYED,))
+    assert sorted(r["source_record_id"] for r in reject_erased(
+        registry, unkeyed_only).accepted.collect()) == sorted(
+        {r["source_record_id"] for r in registry.accepted.collect()} - {"S3"})
+    unkeyed_only.release()
     assert (held.frame is None) == (max_listed > len(keys))
     erased = reject_erased(registry, held)
     assert (erased.accepted.columns, erased.rejected.columns) == (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -32,6 +33,8 @@ from jobs.lookup import lookup
 RUN_1, RUN_2 = "2026-11-22", "2026-11-23"
 REQUEST = "erase-test-1"
 SECRET = "privacy-0123456789abcdef0123456789abcdef"
+# The erasure key configured after the first erasure (made unkeyed, as before keys came in).
+ERASURE_KEY = "erasure-key-0123456789abcdef0123456789abcdef"
 SEGMENTS = """\
 segments:
   - {name: everyone, description: all, condition: customer_id is not null}
@@ -76,7 +79,8 @@ def add_keyless_rows(data: Path) -> None:
 class Erasure:
     folder: Path
     warehouse: Path
-    conf: Path
+    conf: Path  # no erasure_key: the first erasures' keys are unkeyed SHA-256
+    keyed_conf: Path  # the same with an erasure_key, used from the erasure of GHOST on
     customer: str
     records: list[dict[str, Any]]  # the person's standardized records
     order_ids: set[tuple[str, str]]  # (orders source, order id) of their registry records
@@ -113,6 +117,11 @@ def erasure(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
     generate_demo_data(data, persons=200, seed=3)
     add_keyless_rows(data)
     conf = write_config(folder, data)
+    keyed_conf = folder / "keyed.yaml"
+    (folder / "erasure.key").write_text(ERASURE_KEY + "\n", encoding="utf-8")
+    keyed_conf.write_text(json.dumps({**json.loads(conf.read_text(encoding="utf-8")),
+                                      "erasure_key": {"secret_file": "erasure.key"}}),
+                          encoding="utf-8")
     (folder / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
     (folder / "partners.yaml").write_text(PARTNERS, encoding="utf-8")
     warehouse = folder / "warehouse"
@@ -143,8 +152,8 @@ def erasure(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
         code, output = run("erase", "--conf", str(conf), "--request-id", REQUEST,
                            "--subscriber", f"{registry['source']}:{registry['source_record_id']}")
         after = {t: rows(spark, warehouse, t) for t in names}
-        yield Erasure(folder, warehouse, conf, customer, records, order_ids, exported, before,
-                      after, members_before, output, code)
+        yield Erasure(folder, warehouse, conf, keyed_conf, customer, records, order_ids,
+                      exported, before, after, members_before, output, code)
 
 
 def belongs(erasure: Erasure, table: str, row: dict[str, Any]) -> bool:
@@ -199,6 +208,7 @@ def test_erase_removes_the_customer_and_nothing_else(erasure: Erasure) -> None:
     assert canonical(erasure.after[tables.CUSTOMER_ID_EVENTS]) == canonical(
         [*erasure.before[tables.CUSTOMER_ID_EVENTS], erased_event])
     assert f"{len(erasure.records)} records, {len(erasure.order_ids)} orders" in erasure.output
+    assert "warning: no erasure_key is configured" in erasure.output
     # Rows without their key that showed the person's email or phone were there, and went.
     assert any(r["source_record_id"] is None and holds_identifier(erasure, r["raw"])
                for r in erasure.before[tables.REJECTED_RECORDS])
@@ -421,7 +431,10 @@ def test_a_person_only_rejected_rows_hold_is_erased_from_them(
         spark: SparkSession, erasure: Erasure) -> None:
     """A person none of whose rows was accepted has no customer id: `erase --email` finds the
     rejected rows showing the email, removes them and keeps the email's key (a hash), so that
-    later runs keep no raw text of such a row."""
+    later runs keep no raw text of such a row.
+
+    This erasure is the first made with an erasure key configured: its keys are keyed, and the
+    unkeyed keys of the erasures before it still work (the later run rejects their records)."""
     email = GHOST["email"]
 
     def rejected() -> list[dict[str, Any]]:
@@ -432,13 +445,17 @@ def test_a_person_only_rejected_rows_hold_is_erased_from_them(
     before = rejected()
     ghostly = [r for r in before if r["raw"] and email.lower() in r["raw"].lower()]
     assert ghostly and all(r["reason"] == "missing_key" for r in ghostly)
-    code, output = run("erase", "--conf", str(erasure.conf), "--request-id", "erase-ghost",
-                       "--email", email.upper())
+    code, output = run("erase", "--conf", str(erasure.keyed_conf), "--request-id",
+                       "erase-ghost", "--email", email.upper())
     assert code == cli.EXIT_OK, output
+    assert "warning" not in output
     assert f"no customer holds that email; {len(ghostly)} rejected row(s) did" in output
     assert canonical(rejected()) == canonical([r for r in before if r not in ghostly])
     hashed = hashlib.sha256(email.lower().encode()).hexdigest()
-    keys = [hashlib.sha256(f"{kind}:{hashed}".encode()).hexdigest()
+    key_id = hmac.new(ERASURE_KEY.encode(), b"idres erasure key id",
+                      hashlib.sha256).hexdigest()[:8]
+    keys = [f"hmac-{key_id}:" + hmac.new(ERASURE_KEY.encode(), f"{kind}:{hashed}".encode(),
+                                         hashlib.sha256).hexdigest()
             for kind in ("email_sha256", "erased_email_sha256")]
     assert sorted((r["record_key"], r["customer_id"]) for r in rows(
         spark, erasure.warehouse, tables.ERASURES) if r["run_id"] == "erase-ghost") == sorted(
@@ -449,20 +466,58 @@ def test_a_person_only_rejected_rows_hold_is_erased_from_them(
             assert b"ghostly" not in content.lower() and hashed.encode() not in content, path
 
     # The source still holds the row: a later run rejects it as erased, with no raw text.
-    assert run("ingest", "--conf", str(erasure.conf), "--run-date", "2026-11-25")[0] \
+    assert run("ingest", "--conf", str(erasure.keyed_conf), "--run-date", "2026-11-25")[0] \
         == cli.EXIT_OK
 
     def of_run(found: list[dict[str, Any]], run_id: str) -> list[tuple[Any, ...]]:
         return sorted((r["source"], r["source_record_id"] or "", r["reason"], r["column"] or "",
                        r["raw"] or "") for r in found if r["run_id"] == run_id)
 
-    # The same rows as the run before the erasure, the GHOST's now erased.
+    # The same rows as the run before the erasure (the records erased before the key was
+    # configured among them, still rejected as erased), the GHOST's now erased.
     earlier = of_run(before, "2026-11-24")
     ghost_before = [r for r in earlier if "ghostly" in r[4].lower()]
     assert len(ghost_before) == 1
     assert of_run(rejected(), "2026-11-25") == sorted(
         [r for r in earlier if r not in ghost_before] + [("magazine", "", "erased", "", "")])
-    assert run("erase", "--conf", str(erasure.conf), "--email", email)[0] == cli.EXIT_FAILED
+    assert any(r[2] == "erased" for r in earlier)
+    assert run("erase", "--conf", str(erasure.keyed_conf), "--email", email)[0] \
+        == cli.EXIT_FAILED
+
+
+def test_keys_made_with_another_erasure_key_stop_the_job_before_spark(
+        erasure: Erasure, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once keys were made with an erasure key, a run without it, or with another, would let
+    the erased people back: it stops before Spark starts (exit 2), saying why."""
+    from jobs import spark as spark_module
+
+    def no_spark(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(spark_module, "get_spark", no_spark)
+    monkeypatch.setenv("IDRES_TEST_PRIVACY", SECRET)  # run reads the partner's secret first
+    other = tmp_path / "other.yaml"
+    (tmp_path / "other.key").write_text("another-key-0123456789abcdef0123456789", "utf-8")
+    other.write_text(json.dumps({**json.loads(erasure.conf.read_text(encoding="utf-8")),
+                                 "erasure_key": {"secret_file": "other.key"}}), "utf-8")
+    key_id = hmac.new(ERASURE_KEY.encode(), b"idres erasure key id",
+                      hashlib.sha256).hexdigest()[:8]
+    for conf, configured in ((erasure.conf, "no erasure_key is configured"),
+                             (other, "the configured erasure_key's id is ")):
+        for command in (["run", "--run-date", "2026-11-27"], ["ingest", "--run-date",
+                        "2026-11-27"], ["erase", "--customer-id", erasure.customer]):
+            assert cli.main([command[0], "--conf", str(conf), *command[1:]]) \
+                == cli.EXIT_BAD_INPUT, (conf, command)
+            message = capsys.readouterr().err
+            assert f"holds keys made with the erasure key of id {key_id}, and {configured}" \
+                in message, message
+    (tmp_path / "short.key").write_text("short", "utf-8")
+    other.write_text(json.dumps({**json.loads(erasure.conf.read_text(encoding="utf-8")),
+                                 "erasure_key": {"secret_file": "short.key"}}), "utf-8")
+    assert cli.main(["ingest", "--conf", str(other)]) == cli.EXIT_BAD_INPUT
+    assert f"erasure_key: secret file {tmp_path / 'short.key'} holds fewer than 32 " \
+        "characters" in capsys.readouterr().err
 
 
 def test_a_new_record_showing_the_erased_persons_own_email_is_kept_out(
@@ -475,7 +530,7 @@ def test_a_new_record_showing_the_erased_persons_own_email_is_kept_out(
     with web.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"profile_id": "after-erasure-1", "email_sha256": hashlib.sha256(
             email.encode()).hexdigest(), "first_name": "Someone"}) + "\n")
-    assert run("ingest", "--conf", str(erasure.conf), "--run-date", "2026-11-26")[0] \
+    assert run("ingest", "--conf", str(erasure.keyed_conf), "--run-date", "2026-11-26")[0] \
         == cli.EXIT_OK
     records = tables.read_table(spark, str(erasure.warehouse), tables.STANDARDIZED_RECORDS)
     assert records is not None

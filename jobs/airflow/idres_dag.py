@@ -4,8 +4,9 @@ Deploy: copy this file into the Airflow dags folder (never point the dags folder
 `airflow/` sub-folder would shadow the real package), build the job's wheel (`pip wheel .`) and
 put it, `jobs/__main__.py` and the configuration where the Spark client can read them, then set
 the Airflow Variables `idres_wheel`, `idres_main` and `idres_conf` (the params below are the
-defaults when a Variable is not set). Partner secrets reach the Spark driver through its
-environment or a secret file (conf/partners.yaml), never through this DAG.
+defaults when a Variable is not set). Partner secrets and the erasure key reach the Spark
+driver through its environment or a secret file (conf/partners.yaml, the configuration's
+erasure_key), never through this DAG.
 
 Each stage is idempotent per run date (run-scoped tables replace their own run's slice), so a
 retry or a cleared task re-runs cleanly; `catchup` runs backfills, one date at a time and in

@@ -1,0 +1,150 @@
+"""The keys the `erasures` table holds (jobs.privacy): what finds an erased record or identifier
+again without holding its value.
+
+A key is made from a message: a record id (`magazine/M000123`) or an identifier's kind and
+normalized value (`phone:+358401234567`). With the configuration's `erasure_key`, a secret held
+outside the warehouse as the partners' secrets are, a key is `hmac-<key id>:` followed by the
+hex HMAC-SHA256 of the message under that secret: whoever reads the warehouse cannot test
+whether a given subscriber or phone number was erased. Without one, a key is the plain hex
+SHA-256 of the message, as every erasure stored it before keyed keys came in: anyone can
+compute it from a record id or a phone number, so `erase` warns.
+
+One table may hold both kinds (erasures made before the secret was configured); each key is
+matched the way it was made. Keys made with another secret can never be matched: the job stops
+before Spark starts rather than let the erased people come back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from jobs import table_names
+from jobs.config import Config, local_path
+from jobs.exports import keyed_hash
+
+_KEYED_PREFIX = "hmac-"
+_KEY_ID_LENGTH = 8
+
+
+class ErasureKeyError(RuntimeError):
+    """The erasures table holds keys the configured erasure key cannot match."""
+
+
+@dataclass(frozen=True)
+class ErasureKeying:
+    """How keys are made: under `secret` (HMAC-SHA256), or unkeyed SHA-256 when None."""
+    secret: bytes | None = None
+
+    @property
+    def key_id(self) -> str | None:
+        """A short name of the secret that tells two secrets apart and reveals nothing of it."""
+        if self.secret is None:
+            return None
+        return hmac.new(self.secret, b"idres erasure key id",
+                        hashlib.sha256).hexdigest()[:_KEY_ID_LENGTH]
+
+    @property
+    def prefix(self) -> str:
+        return "" if self.secret is None else f"{_KEYED_PREFIX}{self.key_id}:"
+
+    def text(self, message: str) -> str:
+        """The key of `message`."""
+        if self.secret is None:
+            return hashlib.sha256(message.encode("utf-8")).hexdigest()
+        return self.prefix + hmac.new(self.secret, message.encode("utf-8"),
+                                      hashlib.sha256).hexdigest()
+
+    def column(self, message: Column) -> Column:
+        """The key of a string column (null where it is null). A keyed one is computed in a
+        Python UDF: the secret never becomes a literal of the query plan."""
+        if self.secret is None:
+            return F.sha2(message, 256)
+        return F.concat(F.lit(self.prefix), keyed_hash(self.secret)(message))
+
+    def array_column(self, messages: Column) -> Column:
+        """The keys of an array-of-strings column (null entries stay null)."""
+        if self.secret is None:
+            return F.transform(messages, lambda m: F.sha2(m, 256))
+        secret, prefix = self.secret, self.prefix
+
+        def digest(values: pd.Series) -> pd.Series:
+            return values.map(lambda items: None if items is None else [
+                None if m is None else
+                prefix + hmac.new(secret, m.encode("utf-8"), hashlib.sha256).hexdigest()
+                for m in items])
+
+        return F.pandas_udf(digest, "array<string>")(messages)  # type: ignore[call-overload]
+
+
+# Keys as every erasure made them before keyed keys came in, and without an erasure_key.
+UNKEYED = ErasureKeying()
+
+
+def configured_keying(config: Config) -> ErasureKeying:
+    """Returns the keying the configuration asks for (its secret read); raises SecretError."""
+    if config.erasure_key is None:
+        return UNKEYED
+    return ErasureKeying(config.erasure_key.read("erasure_key"))
+
+
+def stored_key_ids(warehouse: str) -> set[str | None]:
+    """Returns the key ids the erasures table's keys were made with (None: unkeyed SHA-256),
+    read without Spark (delta-rs); empty when nothing was erased."""
+    import pyarrow.dataset as ds
+    from deltalake import DeltaTable
+
+    path = table_names.table_path(warehouse, table_names.ERASURES)
+    folder = local_path(path)
+    if folder is not None and not (Path(folder) / "_delta_log").is_dir():
+        return set()
+    try:
+        files = DeltaTable(path).file_uris()
+    except Exception:  # delta-rs raises its own TableNotFoundError kinds: no erasure yet
+        return set()
+    ids: set[str | None] = set()
+    for batch in ds.dataset(files, format="parquet").to_batches(columns=["record_key"]):
+        for key in batch.column(0).to_pylist():
+            if key is None:
+                continue
+            head, colon, _rest = key.partition(":")
+            ids.add(head[len(_KEYED_PREFIX):] if colon and head.startswith(_KEYED_PREFIX)
+                    else None)
+    return ids
+
+
+def stored_keyings(warehouse: str, keying: ErasureKeying) -> tuple[ErasureKeying, ...]:
+    """Returns the keyings that match the erasures table's keys (unkeyed first, if any): what
+    ingest and a new erasure must compute. Raises ErasureKeyError when some keys were made
+    with a secret other than `keying`'s, or with a secret when none is configured."""
+    ids = stored_key_ids(warehouse)
+    foreign = sorted(i for i in ids if i is not None and i != keying.key_id)
+    if foreign:
+        table = table_names.table_path(warehouse, table_names.ERASURES)
+        configured = ("no erasure_key is configured" if keying.secret is None else
+                      f"the configured erasure_key's id is {keying.key_id}")
+        raise ErasureKeyError(
+            f"{table} holds keys made with the erasure key of id {', '.join(foreign)}, and "
+            f"{configured}: configure the secret those erasures were made with (without it, "
+            "the erased people's records would come back)")
+    found: list[ErasureKeying] = []
+    if None in ids:
+        found.append(UNKEYED)
+    if keying.key_id is not None and keying.key_id in ids:
+        found.append(keying)
+    return tuple(found)
+
+
+def check_erasure_key(config: Config) -> ErasureKeying:
+    """Reads the configured erasure key and checks the stored keys against it, before Spark
+    starts; returns the keying. Raises SecretError or ErasureKeyError."""
+    keying = configured_keying(config)
+    stored_keyings(config.warehouse, keying)
+    return keying
+
