@@ -398,6 +398,12 @@ def _maintain_command(args: argparse.Namespace, config: Config) -> int:
              f"of {len(result.runs_pruned)} run(s)"
              + (f" ({', '.join(result.runs_pruned)})" if 0 < len(result.runs_pruned) <= 5
                 else ""),
+             f"segment memberships and partner exports of runs dated before "
+             f"{result.segment_cutoff} ({retention.segment_history_days} days, the latest kept): "
+             f"{result.membership_rows_deleted:,} membership rows of "
+             f"{len(result.membership_runs_pruned)} run(s), {result.export_rows_deleted:,} export "
+             f"rows and {result.export_folders_removed} partner file set(s) of "
+             f"{len(result.export_runs_pruned)} partner run(s) deleted",
              f"old table files removed (vacuum, {retention.table_history_days} days of history "
              f"kept): {result.files_removed:,}"]
     if result.undated_runs:

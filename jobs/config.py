@@ -206,6 +206,10 @@ class RetentionConfig:
     # `maintain` deletes the rejected rows (raw input text) of runs dated more than this many
     # days before its date; run_metrics keep their counts.
     rejected_rows_days: int = 90
+    # `maintain` deletes the segment memberships, partner export rows and partner file sets of
+    # runs dated more than this many days before its date, except the latest run's (and each
+    # partner's latest export: the next run's withdrawals are reckoned against it).
+    segment_history_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -346,7 +350,8 @@ DERIVED_BLOCKING_COLUMNS = ("handle_keys", "last_name_soundex", "first_metaphone
 # Settings that must be at least this (a cluster cap of -1 made every record its own customer).
 _AT_LEAST = {("blocking", "max_block_size"): 2, ("clustering", "max_cluster_size"): 2,
              ("clustering", "max_iterations"): 1, ("retention", "table_history_days"): 0,
-             ("retention", "rejected_rows_days"): 1}
+             ("retention", "rejected_rows_days"): 1,
+             ("retention", "segment_history_days"): 1}
 
 
 def _check_settings(file: Path, blocking: BlockingConfig, clustering: ClusteringConfig,

@@ -391,3 +391,55 @@ def test_erasing_one_of_a_household_keeps_the_others_exported_rows_and_key(
         keys_per_segment[row[0]] = keys_per_segment.get(row[0], 0) + 1
     assert {s: c["match_keys"] for s, c in manifest["segments"].items()} == keys_per_segment
     assert manifest["erasures"] == ["erase-anna"]
+
+
+def test_maintain_deletes_old_segment_history_but_the_latest_export(
+        spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run 1; run 2, in which Anna withdraws; months later `maintain` deletes run 1's
+    memberships, export rows and partner files and keeps run 2's, the latest; run 3, in which
+    Eve leaves, then withdraws Eve's keys (reckoned against run 2) and not Anna's again."""
+    from jobs.maintenance import MaintenanceResult, prune_segment_history
+
+    write_workspace(tmp_path)
+    monkeypatch.setenv("IDRES_TEST_ALPHA", ALPHA_SECRET)
+    withdrawn = {**ANNA, "consent_partner_sharing": False}
+    first = export_run(spark, tmp_path, "2025-07-01", ANNA, CARL, DORA, EVE)
+    export_run(spark, tmp_path, "2025-07-02", withdrawn, CARL, DORA, EVE)
+    warehouse = first.warehouse
+
+    def stored(table: str) -> list[str]:
+        frame = tables.read_table(spark, warehouse, table)
+        assert frame is not None
+        return sorted(str(row) for row in comparable(frame).collect()) \
+            if table == tables.PARTNER_EXPORTS else sorted(str(row) for row in frame.collect())
+
+    def folders() -> list[str]:
+        return sorted(str(p.relative_to(warehouse)) for p in
+                      (Path(warehouse) / "exports").glob("*/*") if p.is_dir())
+
+    memberships, exports = stored(tables.SEGMENT_MEMBERSHIPS), stored(tables.PARTNER_EXPORTS)
+    assert folders() == ["exports/alpha/2025-07-01", "exports/alpha/2025-07-02",
+                         "exports/beta/2025-07-01", "exports/beta/2025-07-02"]
+    result = MaintenanceResult(cutoff=date(2025, 7, 20))
+    prune_segment_history(spark, warehouse, date(2025, 10, 1), result)
+    assert (result.membership_runs_pruned, result.export_runs_pruned) == (
+        ["2025-07-01"], [("alpha", "2025-07-01"), ("beta", "2025-07-01")])
+    assert stored(tables.SEGMENT_MEMBERSHIPS) == [
+        row for row in memberships if "run_id='2025-07-01'" not in row]
+    assert stored(tables.PARTNER_EXPORTS) == [
+        row for row in exports if "run_id='2025-07-01'" not in row]
+    assert result.membership_rows_deleted == len(memberships) - len(
+        stored(tables.SEGMENT_MEMBERSHIPS)) > 0
+    assert result.export_rows_deleted == len(exports) - len(stored(tables.PARTNER_EXPORTS)) > 0
+    assert folders() == ["exports/alpha/2025-07-02", "exports/beta/2025-07-02"]
+    assert result.export_folders_removed == 2
+    # Again, months later still: run 2 is the latest of both and stays.
+    again = MaintenanceResult(cutoff=date(2026, 1, 1))
+    prune_segment_history(spark, warehouse, date(2026, 1, 1), again)
+    assert (again.membership_runs_pruned, again.export_runs_pruned) == ([], [])
+
+    third = export_run(spark, tmp_path, "2025-10-02", withdrawn, CARL, DORA)
+    notice = Path(third.warehouse) / "exports" / "alpha" / "2025-10-02" / "withdrawals.csv"
+    rows = list(csv.reader(io.StringIO(notice.read_text(encoding="utf-8"))))
+    assert sorted(rows[1:]) == [[key(ALPHA_SECRET, "eve@example.com"), "email",
+                                 "no_longer_present"]]

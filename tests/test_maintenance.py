@@ -80,6 +80,9 @@ def test_maintain_prunes_old_rejected_rows_and_old_versions(
         f"Maintenance as of {MAINTAINED}",
         f"rejected rows of runs dated before 2026-02-13 (30 days): {len(by_run[OLD]):,} "
         f"deleted, of 1 run(s) ({OLD})",
+        "segment memberships and partner exports of runs dated before 2025-12-15 (90 days, "
+        "the latest kept): 0 membership rows of 0 run(s), 0 export rows and 0 partner file "
+        "set(s) of 0 partner run(s) deleted",
         f"old table files removed (vacuum, 0 days of history kept): {removed:,}"]
     assert removed > 0
     assert sorted(by_run[RECENT]) == sorted(
@@ -98,6 +101,9 @@ def test_maintain_prunes_old_rejected_rows_and_old_versions(
     # Again: nothing left to remove.
     assert run("maintain", "--conf", str(conf), "--run-date", MAINTAINED)[1].splitlines()[1:] == [
         "rejected rows of runs dated before 2026-02-13 (30 days): 0 deleted, of 0 run(s)",
+        "segment memberships and partner exports of runs dated before 2025-12-15 (90 days, "
+        "the latest kept): 0 membership rows of 0 run(s), 0 export rows and 0 partner file "
+        "set(s) of 0 partner run(s) deleted",
         "old table files removed (vacuum, 0 days of history kept): 0"]
 
 
@@ -120,7 +126,7 @@ def test_a_rerun_after_maintenance_still_finds_the_state_before_itself(
 def test_maintain_prints_its_summary_alone_on_standard_output(
         spark: SparkSession, tmp_path: Path) -> None:
     """Delta's VACUUM prints a line per table on the JVM's standard output, which a command
-    shares with its summary: `maintain` in a process of its own prints its three lines only."""
+    shares with its summary: `maintain` in a process of its own prints its four lines only."""
     import subprocess
     import sys
 
@@ -140,5 +146,8 @@ def test_maintain_prints_its_summary_alone_on_standard_output(
     assert done.stdout.splitlines() == [
         "Maintenance as of 2026-11-22",
         "rejected rows of runs dated before 2026-08-24 (90 days): 0 deleted, of 0 run(s)",
+        "segment memberships and partner exports of runs dated before 2026-08-24 (90 days, "
+        "the latest kept): 0 membership rows of 0 run(s), 0 export rows and 0 partner file "
+        "set(s) of 0 partner run(s) deleted",
         "old table files removed (vacuum, 0 days of history kept): 1"]
     assert "Deleted 1 files" in done.stderr
