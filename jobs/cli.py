@@ -133,12 +133,14 @@ def _summary(ctx: object) -> str:
             top = ", ".join(f"{r} {v:.0f}" for r, v in reasons)
             lines.append(f"{name:<20}{read:>10.0f}{accepted:>10.0f}{rejected:>10.0f}  {top}")
         for name in sources:
-            dropped = sorted(((m.split(":", 1)[1], v) for s, src, m, v in ctx.metrics
-                              if s == "ingest" and src == name and m.startswith("dropped:")),
-                             key=lambda item: -item[1])
-            if dropped:
-                lines.append(f"  {name}: records kept without an unreadable value: "
-                             + ", ".join(f"{r} {v:.0f}" for r, v in dropped))
+            for stage, what in (("ingest", "records kept without an unreadable value"),
+                                ("standardize", "values left out (not usable)")):
+                dropped = sorted(((m.split(":", 1)[1], v) for s, src, m, v in ctx.metrics
+                                  if s == stage and src == name and m.startswith("dropped:")),
+                                 key=lambda item: -item[1])
+                if dropped:
+                    lines.append(f"  {name}: {what}: "
+                                 + ", ".join(f"{r} {v:.0f}" for r, v in dropped))
         missing = ctx.notes.get("missing_columns", {})
         assert isinstance(missing, dict)
         for name, columns in missing.items():

@@ -114,7 +114,7 @@ from jobs.run_history import accepted_rows, previous_run
 from jobs.schemas import table_schema
 from jobs.source_files import SourceReadError
 from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
-from jobs.standardize import names_an_organisation, standardize
+from jobs.standardize import STANDARDIZE_DROPS, names_an_organisation, standardize
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,7 @@ def ingest_stage(ctx: RunContext) -> None:
             records = records.unionByName(frame)
         tables.write_table(_conform(records, tables.STANDARDIZED_RECORDS), ctx.warehouse,
                            tables.STANDARDIZED_RECORDS, run_id=ctx.run_id)
+        _count_standardize_drops(ctx)
         orders = [
             part.accepted.withColumn("registry_source", F.lit(part.source.registry))
             .withColumn("record_id", F.concat_ws("/", F.lit(part.source.registry),
@@ -261,6 +262,23 @@ def ingest_stage(ctx: RunContext) -> None:
                                run_id=ctx.run_id)
         for part in ingested.values():
             part.accepted.unpersist()
+
+
+def _count_standardize_drops(ctx: RunContext) -> None:
+    """Records, per source, the contact values and countries standardizing left out of the
+    records just written (STANDARDIZE_DROPS; metrics `standardize`, `dropped:<reason>`)."""
+    written = tables.read_table(ctx.spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
+    assert written is not None
+    counts = (written.where(F.col("run_id") == ctx.run_id)
+              .select("source", F.explode("dropped_values").alias("reason"))
+              .where(F.expr(tables.sql_in("reason", STANDARDIZE_DROPS)))
+              .groupBy("source", "reason").count().collect())
+    per_source: dict[str, list[str]] = {}
+    for row in sorted(counts, key=lambda r: (r["source"], r["reason"])):
+        ctx.metric("standardize", f"dropped:{row['reason']}", row["count"], row["source"])
+        per_source.setdefault(row["source"], []).append(f"{row['reason']} {row['count']}")
+    for source, dropped in per_source.items():
+        log.warning("source %s: values left out of records: %s", source, ", ".join(dropped))
 
 
 # A CSV source with more unparseable rows than this share of its rows gets _MULTILINE_HINT (the

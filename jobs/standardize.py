@@ -23,7 +23,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
-from jobs.normalize import EMAIL_SHAPE, e164
+from jobs.normalize import EMAIL_SHAPE, country_code, e164
 from jobs.schemas import table_schema
 
 CONTRACT = table_schema("standardized_records")
@@ -258,9 +258,13 @@ PLACEHOLDER_EMAIL_SHA256 = tuple(
 )
 
 
+def _email_text(col: Column) -> Column:
+    return F.regexp_replace(F.lower(_nfkc(col)), r"\s+|^mailto:", "")
+
+
 def standardize_email(col: Column) -> Column:
     """Returns the email trimmed and lower-cased; null when malformed or a placeholder."""
-    email = F.regexp_replace(F.lower(_nfkc(col)), r"\s+|^mailto:", "")
+    email = _email_text(col)
     return F.when(email.rlike(EMAIL_SHAPE) & ~email.rlike(_PLACEHOLDER_EMAIL), email)
 
 
@@ -290,11 +294,60 @@ def standardize_phone(phone: Column, country: Column) -> Column:
     return _e164(phone, country)
 
 
+@F.pandas_udf(StringType())  # type: ignore[call-overload]
+def _country_code(text: pd.Series) -> pd.Series:
+    return text.map(country_code)
+
+
 def standardize_country(col: Column) -> Column:
-    """Returns an ISO 3166-1 alpha-2 code in upper case, or null."""
-    code = F.upper(F.trim(col))
-    code = F.when(code == "UK", "GB").otherwise(code)  # the one non-ISO code in common use
-    return F.when(code.rlike(r"^[A-Z]{2}$"), code)
+    """Returns the ISO 3166-1 alpha-2 code of a country written as a code (alpha-2 or alpha-3)
+    or a name (jobs.normalize.country_code: `DE`, `DEU`, `Germany`, `Deutschland`), or null."""
+    return _country_code(col)
+
+
+# --- values left out --------------------------------------------------------------------------
+# A contact value or country that standardizing leaves out (a placeholder, a malformed email, a
+# phone no operator could assign, a country not recognized) is named in the record's
+# `dropped_values`, as ingest names a value it cannot read, and counted per source.
+STANDARDIZE_DROPS = ("invalid_country", "invalid_email", "placeholder_email",
+                     "invalid_email_sha256", "invalid_phone", "phone_without_country")
+
+
+def _given(col: Column) -> Column:
+    return F.coalesce(F.trim(col) != "", F.lit(False))
+
+
+def _drops(df: DataFrame, country: Column | None, phone: tuple[Column, Column] | None,
+           email: Column | None, email_sha256: Column | None) -> Column:
+    """The record's dropped_values: ingest's, then those standardizing leaves out (given the
+    raw columns, each None when the kind has none; `country` the standardized code, `phone`
+    the raw phone and its E.164 form)."""
+    reasons = []
+    if country is not None and "country" in df.columns:
+        reasons.append(F.when(_given(F.col("country")) & country.isNull(),
+                              F.lit("invalid_country")))
+    if phone is not None:
+        raw, standardized = phone
+        national = ~F.trim(raw).rlike(r"^(\+|00)")
+        no_country = country.isNull() if country is not None else F.lit(True)
+        reasons.append(F.when(_given(raw) & standardized.isNull(),
+                              F.when(national & no_country, F.lit("phone_without_country"))
+                              .otherwise(F.lit("invalid_phone"))))
+    if email is not None:
+        text = _email_text(email)
+        reasons.append(F.when(_given(email) & ~text.rlike(EMAIL_SHAPE), F.lit("invalid_email"))
+                       .when(_given(email) & text.rlike(_PLACEHOLDER_EMAIL),
+                             F.lit("placeholder_email")))
+    if email_sha256 is not None:
+        digest = F.lower(F.trim(email_sha256))
+        reasons.append(F.when(_given(email_sha256) & ~digest.rlike(r"^[0-9a-f]{64}$"),
+                              F.lit("invalid_email_sha256"))
+                       .when(digest.isin(*PLACEHOLDER_EMAIL_SHA256),
+                             F.lit("placeholder_email")))
+    found = F.filter(F.array(*reasons), lambda r: r.isNotNull())
+    combined = F.concat(F.coalesce(F.col("dropped_values"), F.array().cast("array<string>")),
+                        found)
+    return F.when(F.size(combined) > 0, combined).alias("dropped_values")
 
 
 # An IPv4 address, perhaps with a port ("203.0.113.7:443"), or one mapped into IPv6
@@ -472,10 +525,10 @@ def standardize_handle(col: Column) -> Column:
 
 # --- records -----------------------------------------------------------------------------------
 
-def _identity() -> list[Column | str]:
+def _identity(dropped: Column) -> list[Column | str]:
     return [
         F.concat(F.col("source"), F.lit("/"), F.col("source_record_id")).alias("record_id"),
-        "source", "source_kind", "source_record_id", "dropped_values", "run_id",
+        "source", "source_kind", "source_record_id", dropped, "run_id",
     ]
 
 
@@ -506,9 +559,12 @@ def to_contract(df: DataFrame) -> DataFrame:
 
 def standardize_registry(df: DataFrame) -> DataFrame:
     """Returns a registry source's rows as standardized records."""
-    country = standardize_country(F.col("country"))
+    df = (df.withColumn("_country", standardize_country(F.col("country")))
+          .withColumn("_phone", standardize_phone(F.col("phone"), F.col("_country"))))
+    country = F.col("_country")
     return df.select(
-        *_identity(),
+        *_identity(_drops(df, country, (F.col("phone"), F.col("_phone")), F.col("email"),
+                          None)),
         standardize_name(F.col("first_name")).alias("first_name"),
         standardize_name(F.col("last_name")).alias("last_name"),
         standardize_birth_date(F.col("birth_date")).alias("birth_date"),
@@ -517,7 +573,7 @@ def standardize_registry(df: DataFrame) -> DataFrame:
         standardize_postal_code(F.col("postal_code")).alias("postal_code"),
         standardize_city(F.col("city")).alias("city"),
         country.alias("country"),
-        standardize_phone(F.col("phone"), country).alias("phone_e164"),
+        F.col("_phone").alias("phone_e164"),
         standardize_email(F.col("email")).alias("email"),
         standardize_text(F.col("subscription_product")).alias("subscription_product"),
         standardize_text(F.col("subscription_status")).alias("subscription_status"),
@@ -535,9 +591,10 @@ def _clean_interests(col: Column) -> Column:
 
 def standardize_online(df: DataFrame) -> DataFrame:
     """Returns an online source's profiles as standardized records (email only as a hash)."""
-    country = standardize_country(F.col("country"))
+    df = df.withColumn("_country", standardize_country(F.col("country")))
+    country = F.col("_country")
     return df.select(
-        *_identity(),
+        *_identity(_drops(df, country, None, None, F.col("email_sha256"))),
         standardize_name(F.col("first_name")).alias("first_name"),
         standardize_name(F.col("last_name")).alias("last_name"),
         standardize_postal_code(F.col("geo_postal_code")).alias("postal_code"),
@@ -603,7 +660,12 @@ def names_an_organisation(display_name: Column) -> Column:
 
 
 def _letters_only(col: Column) -> Column:
-    return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^a-z]", "")
+    """The letters of the text, folded: of any script (Иван, Παπαδόπουλος, 王)."""
+    return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^\p{L}]", "")
+
+
+# Scripts whose one character is a whole name, not an initial (李, 김).
+_SYLLABIC_NAME = r"[\p{IsHan}\p{IsHangul}\p{IsHiragana}\p{IsKatakana}]"
 
 
 def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
@@ -622,16 +684,18 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
     is_handle = one_word & (_letters_only(F.col("display_name")) == _letters_only(F.col("handle")))
     nobody = is_handle | names_an_organisation(F.col("display_name"))
     first_name = F.when(~nobody, first)
-    last_name = F.when(~nobody & (F.length(_letters_only(last)) > 1), last)
+    last_name = F.when(~nobody & ((F.length(_letters_only(last)) > 1)
+                                  | F.coalesce(last.rlike(_SYLLABIC_NAME), F.lit(False))), last)
+    # Social accounts carry no country: only internationally written phones survive.
+    df = df.withColumn("_phone", standardize_phone(F.col("phone"), F.lit(None).cast("string")))
     return df.select(
-        *_identity(),
+        *_identity(_drops(df, None, (F.col("phone"), F.col("_phone")), F.col("email"), None)),
         first_name.alias("first_name"),
         last_name.alias("last_name"),
         city_from_location(F.col("location")).alias("city"),
         stated_birth_year(F.col("bio") if "bio" in df.columns
                           else F.lit(None).cast("string"), run_year).alias("birth_year"),
-        # Social accounts carry no country: only internationally written phones survive.
-        standardize_phone(F.col("phone"), F.lit(None).cast("string")).alias("phone_e164"),
+        F.col("_phone").alias("phone_e164"),
         standardize_email(F.col("email")).alias("email"),
         F.lower(F.trim(F.col("platform"))).alias("platform"),
         standardize_handle(F.col("handle")).alias("handle"),

@@ -449,7 +449,7 @@ def test_social_record(spark: SparkSession) -> None:
         "city": "Helsinki", "city_norm": "helsinki", "phone_e164": "+358401234567",
         "platform": "twitter",
         "handle": "mattiv", "display_name": "Dr. Matti Virtanen 🎉", "updated_at": UPDATED,
-        "run_id": RUN_ID,
+        "run_id": RUN_ID, "dropped_values": ["placeholder_email"],
     })
     assert_df_equality(standardize(given, "social", RUN_YEAR), expected, ignore_nullable=True)
 
@@ -458,6 +458,13 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
     rows = {"kinnunene": ("kinnunene", "Kinnunene"),      # the handle again
             "laura_k": ("laura_k", "Laura K."),             # a one-letter surname: an initial
             "tiina.k": ("tiina.k", "Tiina Kinnunen"),
+            # names in any script: a surname of Cyrillic or Greek letters is no initial, nor a
+            # Chinese one of one character; a name is not the handle written again
+            "user67973": ("user67973", "Иван Петров"),
+            "nikos_p": ("nikos_p", "Νίκος Παπαδόπουλος"),
+            "mei_li": ("mei_li", "美 李"),
+            "12345678": ("12345678", "王伟"),
+            "ivan_p": ("ivan_p", "Иван П."),
             # a business's: its trade and its owner's surname name no customer
             "bianchicostruzioni": ("bianchicostruzioni", "Bianchi Costruzioni srl")}
     given = None
@@ -470,7 +477,9 @@ def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSessio
               .select("handle", "first_name_norm", "last_name_norm"))
     expected = spark.createDataFrame(
         [("kinnunene", None, None), ("laura_k", "laura", None),
-         ("tiina.k", "tiina", "kinnunen"), ("bianchicostruzioni", None, None)],
+         ("tiina.k", "tiina", "kinnunen"), ("bianchicostruzioni", None, None),
+         ("user67973", "иван", "петров"), ("nikos_p", "νικοσ", "παπαδοπουλοσ"),
+         ("mei_li", "美", "李"), ("12345678", "王伟", None), ("ivan_p", "иван", None)],
         "handle string, first_name_norm string, last_name_norm string")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -505,3 +514,49 @@ def test_standardize_rejects_unknown_kinds(spark: SparkSession) -> None:
     given = spark.createDataFrame([("x",)], "source string")
     with pytest.raises(UnknownSourceKindError, match="orders"):
         standardize(given, "orders", RUN_YEAR)
+
+
+def test_countries_are_read_as_codes_or_names() -> None:
+    from jobs.normalize import country_code
+
+    cases = {"DE": "DE", " fi ": "FI", "DEU": "DE", "Germany": "DE", "Deutschland": "DE",
+             "Saksa": "DE", "Suomi": "FI", "Sverige": "SE", "The Netherlands": "NL",
+             "Nederland": "NL", "España": "ES", "Espana": "ES", "Polska": "PL", "UK": "GB",
+             "U.K.": "GB", "United Kingdom": "GB", "U.S.A.": "US", "EL": "GR", "Ελλάδα": "GR",
+             "Österreich": "AT", "Atlantis": None, "XX": None, "": None, "the": None}
+    assert {text: country_code(text) for text in cases} == cases
+
+
+def test_values_standardizing_leaves_out_are_named_in_dropped_values(
+        spark: SparkSession) -> None:
+    """A country written as a name is read; an unknown one, a malformed or placeholder email, a
+    phone no operator could assign and a national phone without a country are left out of
+    the record and named in its dropped_values, after ingest's own reasons."""
+    rows = {
+        "S1": {"country": "Germany", "phone": "030 1234567", "email": "a.b@posti.fi"},
+        "S2": {"country": "Atlantis", "phone": "040 123 4567", "email": "not-an-email"},
+        "S3": {"country": "FI", "phone": "+358 000", "email": "noemail@gmail.com"},
+        "S4": {"country": None, "phone": "+358 40 123 4567", "email": " "},
+    }
+    given = None
+    for key, values in rows.items():
+        row = ingested(spark, "registry", "reg", key, {"subscriber_id": key, **values})
+        given = row if given is None else given.unionByName(row)
+    assert given is not None
+    given = given.withColumn("dropped_values", F.when(
+        F.col("source_record_id") == "S3", F.array(F.lit("invalid_birth_date"))))
+    actual = standardize(given, "registry", RUN_YEAR).select(
+        "source_record_id", "country", "phone_e164", "email", "dropped_values")
+    expected = spark.createDataFrame([
+        ("S1", "DE", "+49301234567", "a.b@posti.fi", None),
+        ("S2", None, None, None, ["invalid_country", "phone_without_country", "invalid_email"]),
+        ("S3", "FI", None, None, ["invalid_birth_date", "invalid_phone", "placeholder_email"]),
+        ("S4", None, "+358401234567", None, None),
+    ], "source_record_id string, country string, phone_e164 string, email string, "
+       "dropped_values array<string>")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    online = ingested(spark, "online", "web", "P1", {
+        "profile_id": "P1", "email_sha256": "abc", "country": "Suomi"})
+    assert [tuple(r) for r in standardize(online, "online", RUN_YEAR).select(
+        "country", "email_sha256", "dropped_values").collect()] == [
+        ("FI", None, ["invalid_email_sha256"])]
