@@ -178,7 +178,9 @@ def prepare_demo(folder: Path, persons: int, seed: int = 42,
     demo_conf = yaml.safe_load((REPO / "conf" / "demo.yaml").read_text(encoding="utf-8"))
     sources = [{**source, "path": str(data / Path(source["path"]).name)}
                for source in demo_conf["sources"]]
-    body = {key: value for key, value in demo_conf.items() if key != "ground_truth"}
+    # No erasure is made here: the demo's erasure key (a file `make run` makes) is not needed.
+    body = {key: value for key, value in demo_conf.items()
+            if key not in ("ground_truth", "erasure_key")}
     if evaluate:
         body["ground_truth"] = str(data / "ground_truth.csv")
     conf = _write_conf(folder, {**body, "sources": sources}, spark_conf, " from conf/demo.yaml")

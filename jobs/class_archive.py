@@ -15,6 +15,7 @@ requirement. On a cluster (spark-submit) it is not used.
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 import tempfile
 import time
@@ -44,9 +45,12 @@ def _demo_config(folder: Path, archive: Path) -> Path:
         encoding="utf-8")
     conf = folder / "conf" / "demo.yaml"
     conf.parent.mkdir(parents=True)
+    key = folder / "erasure.key"
+    key.write_text(secrets.token_hex(32), encoding="utf-8")
     conf.write_text(
         template.replace("../demo/data/", f"{data}/")
         .replace("../demo/warehouse", str(folder / "warehouse"))
+        .replace("../demo/secrets/erasure", str(key))
         + f"\nspark:\n  spark.driver.extraJavaOptions: \"-XX:ArchiveClassesAtExit={archive}\"\n",
         encoding="utf-8")
     return conf
