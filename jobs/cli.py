@@ -143,9 +143,15 @@ def _summary(ctx: object) -> str:
                                  + ", ".join(f"{r} {v:.0f}" for r, v in dropped))
         missing = ctx.notes.get("missing_columns", {})
         assert isinstance(missing, dict)
+        unused = ctx.notes.get("unused_columns", {})
+        assert isinstance(unused, dict)
         for name, columns in missing.items():
             if columns:
-                lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}")
+                others = unused.get(name) or []
+                hint = (f" (its columns the job does not read: {', '.join(others[:10])})"
+                        if others else "")
+                lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}"
+                             f"{hint}")
         lines.append("")
     for stage, metric, label in (
         ("block", "records", "standardized records"),

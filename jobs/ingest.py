@@ -41,6 +41,7 @@ from jobs.schemas import DeclaredSchema, source_schema
 from jobs.source_files import (
     SourceReadError,
     declared_encoding,
+    has_quoted_line_breaks,
     nanosecond_columns,
     starts_as_json_array,
 )
@@ -96,6 +97,8 @@ class IngestedSource:
     # One row per record in the files, as read before any validation: what the reconciliation
     # counts (read = accepted + rejected) without reading the files a second time.
     read: DataFrame
+    # The source's own columns the contract has no use for (a misspelt `emial` among them).
+    unused_columns: tuple[str, ...] = ()
 
 
 def _text_type(data_type: DataType) -> DataType:
@@ -117,7 +120,25 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
         # UTF-32 that byte is half of a character, and every row after the first came out as
         # garbage. A whole-file read decodes first.
         options["multiLine"] = "true"
+    elif source.format == "csv" and _has_quoted_line_breaks(source):
+        # A quoted field holding a line break (an address on two lines, as spreadsheets and
+        # pandas write it): read line by line, both halves of its record were rejected.
+        options["multiLine"] = "true"
     return spark.read.options(**options)
+
+
+_quoted_line_breaks: dict[tuple[str, tuple[tuple[str, str], ...]], bool] = {}
+
+
+def _has_quoted_line_breaks(source: SourceConfig) -> bool:
+    """has_quoted_line_breaks, looked at once per source and said in the log."""
+    key = (source.path, tuple(sorted(source.options.items())))
+    if key not in _quoted_line_breaks:
+        _quoted_line_breaks[key] = has_quoted_line_breaks(source)
+        if _quoted_line_breaks[key]:
+            log.info("source %s: quoted fields hold line breaks: read with multiLine",
+                     source.name)
+    return _quoted_line_breaks[key]
 
 
 def is_wide_encoding(options: dict[str, str]) -> bool:
@@ -553,13 +574,15 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
         raise SourceReadError(
             f"source {source.name!r}: cannot read {source.format} at {source.path}: {problem}"
         ) from exc
-    no_objects = not present and source.format == "json"
+    no_objects = not present and source.format in ("json", "csv")
     if no_objects:
-        # No JSON object at all: an empty file (a day without new profiles) is a source with
-        # no rows, not one without its key; lines that are not objects are still rejected.
-        log.warning("source %s: no JSON object in %s: read as a source without rows",
-                    source.name, source.path)
-        present = list(schema.required)
+        # No JSON object at all, or a CSV file without even a header line: an empty file (a
+        # day without new profiles) is a source with no rows, not one without its key; JSON
+        # lines that are not objects are still rejected.
+        what = "no JSON object" if source.format == "json" else "not even a header line"
+        log.warning("source %s: %s in %s: read as a source without rows",
+                    source.name, what, source.path)
+        present = list(schema.required if source.format == "json" else schema.column_names)
     names = contract_names(source, schema, present)
     for column in schema.required:
         if column not in names:
@@ -577,7 +600,9 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     text_rows = read_source_as_text(spark, source, schema, present, names, json_records,
                                     nanoseconds)
     accepted, rejected = validate(text_rows, source, run_id, run_year)
-    return IngestedSource(source, accepted, rejected, missing, text_rows)
+    unused = tuple(c for c in present if c not in set(names.values()) and c.strip())
+    return IngestedSource(source, accepted, rejected, missing, text_rows,
+                          unused if missing else ())
 
 
 def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
@@ -606,6 +631,7 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
         orders.rejected.unionByName(orphans),
         orders.missing_columns,
         orders.read,
+        orders.unused_columns,
     )
 
 
@@ -667,6 +693,7 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
         rejected.unionByName(newly_rejected),
         part.missing_columns,
         part.read,
+        part.unused_columns,
     )
 
 

@@ -215,6 +215,7 @@ def ingest_stage(ctx: RunContext) -> None:
             ctx.metric("ingest", "rejected", rejected, name)
             ctx.metric("ingest", "missing_columns", len(part.missing_columns), name)
             ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
+            ctx.notes.setdefault("unused_columns", {})[name] = list(part.unused_columns)  # type: ignore[index]
             for reason, n in reasons.items():
                 ctx.metric("ingest", f"rejected:{reason}", n, name)
             dropped = _by_reason(counts, name, "dropped")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import csv
 import glob
 import gzip
+import io
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -253,3 +255,41 @@ def nanosecond_columns(source: SourceConfig) -> list[str]:
 
     return [field.name for field in pq.read_schema(first)
             if pa.types.is_timestamp(field.type) and field.type.unit == "ns"]
+
+
+def has_quoted_line_breaks(source: SourceConfig) -> bool:
+    """True when a local CSV source, read line by line (no `multiLine` option of its own, not
+    UTF-16), has a quoted field holding a line break in the first _ENCODING_SAMPLE_BYTES of
+    one of its first _ENCODING_SAMPLE_FILES files, in a record as wide as the header. A stray
+    quote that swallows the lines after it makes a record of another width: not counted, so
+    such a file is still read line by line (one line lost, not the rest of the file)."""
+    folded = {k.lower(): v for k, v in source.options.items()}
+    if source.format != "csv" or "multiline" in folded:
+        return False
+    separator = folded.get("sep") or folded.get("delimiter") or ","
+    quote = folded.get("quote", '"')
+    if len(separator) != 1 or len(quote) != 1:
+        return False
+    for file in local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
+        opener = _opener(file)
+        if opener is None:
+            continue
+        try:
+            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
+                        errors="replace", newline="") as handle:
+                sample = handle.read(_ENCODING_SAMPLE_BYTES)
+        except (OSError, EOFError, LookupError):
+            continue
+        if '\n' not in sample:
+            continue
+        rows = csv.reader(io.StringIO(sample.lstrip("\ufeff")), delimiter=separator,
+                          quotechar=quote, doublequote=True)
+        try:
+            header = next(rows)
+            records = list(rows)[:-1]  # the last may be cut at the sample's end
+        except (csv.Error, StopIteration):
+            continue
+        if any(len(record) == len(header) and any("\n" in f or "\r" in f for f in record)
+               for record in records):
+            return True
+    return False

@@ -653,3 +653,60 @@ def test_compressed_csv_is_checked_as_spark_reads_it(tmp_path: Path) -> None:
     opaque = tmp_path / "opaque.csv.zst"
     opaque.write_bytes(b"\x28\xb5\x2f\xfd\xff\xfe\x00\x01")
     check_local_sources([SourceConfig("magazine", "registry", "csv", str(opaque))])
+
+
+def test_quoted_line_breaks_are_read_whole_and_a_stray_quote_line_by_line(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """A quoted field holding a line break (an address on two lines, as pandas writes it) is
+    one field: the file is read with multiLine. A stray quote that would swallow the lines
+    after it is not taken for one: that file is read line by line, losing one row, not all."""
+    from jobs.source_files import has_quoted_line_breaks
+
+    path = tmp_path / "two_lines.csv"
+    path.write_text("\n".join([
+        HEADER,
+        'S1,Karin,Braun,1955-09-14,F,"Kalverstraat 20\nApartment 3",02100,Espoo,FI,,,,,,,,',
+        "S2,Anna,Korhonen,1990-03-07,F,Katu 1,00100,Helsinki,FI,,,,,,,,",
+        'S3,Eva,Lind,1980-01-02,F,"Storgatan 1\r\nLgh 1102",11122,Stockholm,SE,,,,,,,,',
+    ]) + "\n", encoding="utf-8")
+    source = SourceConfig("magazine", "registry", "csv", str(path))
+    assert has_quoted_line_breaks(source)
+    assert not has_quoted_line_breaks(SourceConfig("magazine", "registry", "csv", str(path),
+                                                   options={"multiLine": "false"}))
+    result = ingest_source(spark, source, "r1", 2026)
+    assert sorted((r["source_record_id"], r["street_address"], r["city"])
+                  for r in result.accepted.collect()) == [
+        ("S1", "Kalverstraat 20\nApartment 3", "Espoo"),
+        ("S2", "Katu 1", "Helsinki"),
+        ("S3", "Storgatan 1\r\nLgh 1102", "Stockholm")]
+    assert result.rejected.count() == 0
+    stray = tmp_path / "stray.csv"
+    stray.write_text("\n".join([
+        HEADER,
+        'S1,Karin,"Braun,1955-09-14,F,Street 1,02100,Espoo,FI,,,,,,,,',
+        "S2,Anna,Korhonen,1990-03-07,F,Katu 1,00100,Helsinki,FI,,,,,,,,",
+        "S3,Eva,Lind,1980-01-02,F,Storgatan 1,11122,Stockholm,SE,,,,,,,,",
+        "S4,Ole,Dahl,1970-05-06,M,Gate 2,0150,Oslo,NO,,,,,,,,",
+    ]) + "\n", encoding="utf-8")
+    assert not has_quoted_line_breaks(SourceConfig("magazine", "registry", "csv", str(stray)))
+
+
+def test_an_empty_csv_file_is_a_source_without_rows(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)),
+                           "r1", 2026)
+    assert (result.accepted.count(), result.rejected.count(), result.read.count()) == (0, 0, 0)
+    assert result.missing_columns == ()
+
+
+def test_a_misspelt_column_is_named_beside_the_absent_one(spark: SparkSession,
+                                                          tmp_path: Path) -> None:
+    path = tmp_path / "misspelt.csv"
+    path.write_text(HEADER.replace(",email,", ",emial,") + "\n"
+                    "S1,Matti,Virtanen,1985-03-07,M,,,,FI,,m@x.fi,,,,,,\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)),
+                           "r1", 2026)
+    assert (result.missing_columns, result.unused_columns) == (("email",), ("emial",))
+    # A file whose every column is the contract's has none to name.
+    assert ingest_source(spark, registry_csv(tmp_path), "r1", 2026).unused_columns == ()
