@@ -51,6 +51,19 @@ def _add_identifier_options(parser: argparse.ArgumentParser,
     group.add_argument("--subscriber", help="registry source:subscriber_id")
 
 
+def _demo_persons(text: str) -> int:
+    """argparse type: a number of demo persons, at least demo_data.MIN_PERSONS (100)."""
+    from jobs.demo_data import MIN_PERSONS
+
+    try:
+        persons = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if persons < MIN_PERSONS:
+        raise argparse.ArgumentTypeError(f"at least {MIN_PERSONS} persons, got {persons}")
+    return persons
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -104,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "today, UTC)")
     demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
     demo.add_argument("--out", required=True, type=Path)
-    demo.add_argument("--persons", type=int, default=10_000)
+    demo.add_argument("--persons", type=_demo_persons, default=10_000,
+                      help="how many persons (at least 100; default 10000)")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--name-variety", type=int, default=1,
                       help="times as many first names and surnames per country (default 1)")

@@ -125,6 +125,18 @@ def test_a_run_id_that_cannot_name_a_file_is_refused_before_anything_runs(
     assert "argument --run-id: 'nightly/7': expected letters, digits" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("persons", "problem"), [("50", "at least 100 persons, got 50"),
+                                                  ("ten", "'ten' is not a whole number")])
+def test_too_few_demo_persons_are_refused_by_the_arguments(
+        persons: str, problem: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from jobs import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["demo-data", "--out", "unused", "--persons", persons])
+    assert stopped.value.code == 2
+    assert f"argument --persons: {problem}" in capsys.readouterr().err
+
+
 def test_ctrl_c_stops_with_one_line_and_releases_the_lock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
