@@ -157,6 +157,9 @@ def _summary(ctx: object) -> str:
                                  + ", ".join(f"{r} {v:.0f}" for r, v in dropped))
         missing = ctx.notes.get("missing_columns", {})
         assert isinstance(missing, dict)
+        for name in ctx.notes.get("month_first", []):  # type: ignore[attr-defined]
+            lines.append(f"  {name}: dates like 03/04/1985 read month first (its date_order, "
+                         "or its files show only that order)")
         unused = ctx.notes.get("unused_columns", {})
         assert isinstance(unused, dict)
         for name, columns in missing.items():

@@ -12,6 +12,7 @@ import yaml
 
 SOURCE_KINDS = ("registry", "orders", "online", "social")
 SOURCE_FORMATS = ("csv", "json", "parquet", "delta")
+DATE_ORDERS = ("day_first", "month_first")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -128,6 +129,9 @@ class SourceConfig:
     path: str
     registry: str | None = None  # orders only: the registry source the orders belong to
     options: dict[str, str] = field(default_factory=dict)  # extra reader options (csv sep, ...)
+    # How dates like 03/04/1985 are read: day_first, month_first, or None: as the files show
+    # (jobs.source_files.reads_month_first), else day first.
+    date_order: str | None = None
 
 
 @dataclass(frozen=True)
@@ -317,7 +321,8 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
     for required in ("name", "kind", "format", "path"):
         if not isinstance(mapping.get(required), str) or not mapping[required]:
             raise ConfigError(file, f"{key}.{required}", "required, expected a non-empty string")
-    _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options"})
+    _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options",
+                                     "date_order"})
     name, kind, fmt = mapping["name"], mapping["kind"], mapping["format"]
     if not _NAME.match(name):
         raise ConfigError(file, f"{key}.name", f"{name!r}: expected lower-case letters, digits, _")
@@ -332,6 +337,10 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         raise ConfigError(file, f"{key}.registry", "only sources of kind orders take `registry`")
     options = _expect_mapping(file, f"{key}.options", mapping.get("options") or {})
     _expect_scalars(file, f"{key}.options", options)
+    date_order = mapping.get("date_order")
+    if date_order not in (None, *DATE_ORDERS):
+        raise ConfigError(file, f"{key}.date_order",
+                          f"{date_order!r}: expected one of {list(DATE_ORDERS)}")
     return SourceConfig(
         name=name,
         kind=kind,
@@ -339,6 +348,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         path=resolve_path(base, mapping["path"]),
         registry=registry,
         options={str(k): str(v) for k, v in options.items()},
+        date_order=date_order,
     )
 
 

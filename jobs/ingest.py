@@ -43,6 +43,7 @@ from jobs.source_files import (
     declared_encoding,
     has_quoted_line_breaks,
     nanosecond_columns,
+    reads_month_first,
     starts_as_json_array,
 )
 from jobs.standardize import (
@@ -352,16 +353,18 @@ NULL_TEXTS = ("null", "none", "nil", "n/a", "nan", "-", "--", "?")
 _CONTROL_CHARACTERS = r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-def _typed(column: str, data_type: DataType) -> Column:
-    """Returns the text column converted to its declared type; null when it does not convert."""
+def _typed(column: str, data_type: DataType, month_first: bool = False) -> Column:
+    """Returns the text column converted to its declared type; null when it does not convert
+    (dates like 03/04/2026 read month first where `month_first`)."""
     text = F.trim(F.col(column))
     if isinstance(data_type, BooleanType):
         lowered = F.lower(text)
         return F.when(lowered.isin(*TRUE_TEXTS), True).when(lowered.isin(*FALSE_TEXTS), False)
     if isinstance(data_type, TimestampType):
-        return parse_timestamp(text)
+        return parse_timestamp(text, month_first)
     if isinstance(data_type, DateType):
-        return F.coalesce(text.try_cast(DateType()), F.to_date(parse_timestamp(text)))
+        return F.coalesce(text.try_cast(DateType()),
+                          F.to_date(parse_timestamp(text, month_first)))
     if isinstance(data_type, IntegerType | LongType):
         # A whole number written with a decimal point (12.0: JSON from a float column) counts.
         number = text.try_cast("double")
@@ -449,10 +452,13 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     # reason), and the date parsing in several of them repeats its input a hundred times over.
     # Inlined, that made each source's plan some 50,000 characters (692 trims for one
     # registry), all analyzed, optimized and compiled anew in every run.
+    month_first = reads_month_first(source)
     if "birth_date" in schema.column_names:
-        text_rows = text_rows.withColumn(PARSED_BIRTH_DATE, parse_date(F.col("birth_date")))
+        text_rows = text_rows.withColumn(PARSED_BIRTH_DATE,
+                                         parse_date(F.col("birth_date"), month_first))
     text_rows = text_rows.select("*", *[
-        _typed(c, schema.data_type(c)).alias(_typed_column(c)) for c in schema.column_names
+        _typed(c, schema.data_type(c), month_first).alias(_typed_column(c))
+        for c in schema.column_names
         if not isinstance(schema.data_type(c), StringType | ArrayType)])
     found = _problem_checks(schema, run_year)
     text_rows = text_rows.select(

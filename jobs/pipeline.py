@@ -112,7 +112,7 @@ from jobs.report import (
 )
 from jobs.run_history import accepted_rows, previous_run
 from jobs.schemas import table_schema
-from jobs.source_files import SourceReadError
+from jobs.source_files import SourceReadError, reads_month_first
 from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
 from jobs.standardize import STANDARDIZE_DROPS, names_an_organisation, standardize
 
@@ -216,6 +216,8 @@ def ingest_stage(ctx: RunContext) -> None:
             ctx.metric("ingest", "missing_columns", len(part.missing_columns), name)
             ctx.notes.setdefault("missing_columns", {})[name] = list(part.missing_columns)  # type: ignore[index]
             ctx.notes.setdefault("unused_columns", {})[name] = list(part.unused_columns)  # type: ignore[index]
+            if reads_month_first(part.source):
+                ctx.notes.setdefault("month_first", []).append(name)  # type: ignore[attr-defined]
             for reason, n in reasons.items():
                 ctx.metric("ingest", f"rejected:{reason}", n, name)
             dropped = _by_reason(counts, name, "dropped")
@@ -239,7 +241,8 @@ def ingest_stage(ctx: RunContext) -> None:
         erased.release()
         _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
-        frames = [standardize(part.accepted, part.source.kind, ctx.run_date.year)
+        frames = [standardize(part.accepted, part.source.kind, ctx.run_date.year,
+                              reads_month_first(part.source))
                   for part in ingested.values()
                   if part.source.kind != "orders"]
         records = frames[0]

@@ -14,12 +14,16 @@ import csv
 import glob
 import gzip
 import io
+import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from jobs.config import SourceConfig, local_path
+
+log = logging.getLogger(__name__)
 
 
 class SourceReadError(ValueError):
@@ -286,10 +290,101 @@ def has_quoted_line_breaks(source: SourceConfig) -> bool:
                           quotechar=quote, doublequote=True)
         try:
             header = next(rows)
-            records = list(rows)[:-1]  # the last may be cut at the sample's end
+            records = list(rows)
+            if len(sample) == _ENCODING_SAMPLE_BYTES:
+                records = records[:-1]  # the last may be cut at the sample's end
         except (csv.Error, StopIteration):
             continue
         if any(len(record) == len(header) and any("\n" in f or "\r" in f for f in record)
                for record in records):
             return True
     return False
+
+
+# A date written with its day and month as numbers before a four-digit year (03/04/1985,
+# 13.02.2026 21:48): which comes first shows only where one of them is above 12.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}(?:[ T].*)?$")
+_month_first: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bool] = {}
+
+
+def reads_month_first(source: SourceConfig) -> bool:
+    """Whether the source's dates like 03/04/1985 are read month first: as its `date_order`
+    says, else as its files show. A local CSV or JSON lines source whose sampled values
+    (the first _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files) hold dates
+    that can only be month first (10/20/1965) and none that can only be day first is read
+    month first; one holding both is read day first, with a warning. Decided once per source
+    and run, and said in the log."""
+    key = (source.path, source.date_order, tuple(sorted(source.options.items())))
+    if key not in _month_first:
+        if source.date_order is not None:
+            _month_first[key] = source.date_order == "month_first"
+        else:
+            day_first, month_first = date_order_evidence(source)
+            _month_first[key] = bool(month_first) and not day_first
+            if _month_first[key]:
+                log.warning("source %s: dates read month first: %d sampled values such as "
+                            "10/20/1965 can only be month first, none only day first (set "
+                            "the source's date_order to say otherwise)", source.name,
+                            month_first)
+            elif month_first:
+                log.warning("source %s: dates written both day first (%d sampled values) and "
+                            "month first (%d): read day first where both can be read; set the "
+                            "source's date_order: month_first if that is its order",
+                            source.name, day_first, month_first)
+    return _month_first[key]
+
+
+def date_order_evidence(source: SourceConfig) -> tuple[int, int]:
+    """Counts the sampled values of a local CSV or JSON lines source that can only be read
+    day first (13/02/2026) and those that can only be read month first (02/13/2026)."""
+    day_first = month_first = 0
+    if source.format not in ("csv", "json"):
+        return 0, 0
+    folded = {k.lower(): v for k, v in source.options.items()}
+    for file in local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
+        opener = _opener(file)
+        if opener is None:
+            continue
+        try:
+            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
+                        errors="replace", newline="") as handle:
+                sample = handle.read(_ENCODING_SAMPLE_BYTES)
+        except (OSError, EOFError, LookupError):
+            continue
+        cut = len(sample) == _ENCODING_SAMPLE_BYTES  # its last record may be cut short
+        for value in _sampled_values(sample.lstrip("\ufeff"), source.format, folded, cut):
+            found = _NUMERIC_DATE.match(value)
+            if found:
+                first, second = int(found.group(1)), int(found.group(2))
+                day_first += first > 12 >= second
+                month_first += second > 12 >= first
+    return day_first, month_first
+
+
+def _sampled_values(sample: str, file_format: str, options: dict[str, str], cut: bool
+                    ) -> list[str]:
+    """The text values of a sample of a CSV file (options: sep, quote) or JSON lines file,
+    its last record left out when the sample is `cut` from a longer file."""
+    values: list[str] = []
+    if file_format == "csv":
+        separator = options.get("sep") or options.get("delimiter") or ","
+        quote = options.get("quote", '"')
+        if len(separator) != 1 or len(quote) != 1:
+            return values
+        try:
+            records = list(csv.reader(io.StringIO(sample), delimiter=separator,
+                                      quotechar=quote))[1:]
+            for record in records[:-1] if cut else records:
+                values += record
+        except csv.Error:
+            pass
+        return values
+    lines = sample.splitlines()
+    for line in lines[:-1] if cut else lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            values += [v for v in record.values() if isinstance(v, str)]
+    return values

@@ -190,6 +190,11 @@ _DATE_FORMATS = (
     (r"^[A-Za-z]{3,9} \d{1,2}, \d{4}$", "MMMM d, yyyy"),
     (r"^[A-Za-z]{3} \d{1,2}, \d{4}$", "MMM d, yyyy"),
 )
+# The same for a source whose dates are written month first (03/25/1985; 03/04/1985 is March).
+_DATE_FORMATS_MONTH_FIRST = (
+    _DATE_FORMATS[0], _DATE_FORMATS[2], _DATE_FORMATS[1], _DATE_FORMATS[3],
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "M-d-yyyy"), *_DATE_FORMATS[4:],
+)
 # Dates systems write when they know no birth date: their zero dates (1900-01-01, Excel's
 # 1899-12-30 and -31, the Unix epoch 1970-01-01) and the first of a century or of 1901. Read
 # as dates they disagree with the person's real one elsewhere and keep true matches apart:
@@ -198,16 +203,17 @@ PLACEHOLDER_BIRTH_DATES = ("1900-01-01", "1901-01-01", "1899-12-30", "1899-12-31
                            "1970-01-01")
 
 
-def parse_date(col: Column) -> Column:
+def parse_date(col: Column, month_first: bool = False) -> Column:
     """Returns the date of a string in one of the _DATE_FORMATS (yyyy-MM-dd, dd/MM/yyyy,
-    dd.MM.yyyy, dd-MM-yyyy, yyyyMMdd, 12 March 1985, ...; a trailing ISO time is ignored); null
-    when unparseable, never an error."""
+    dd.MM.yyyy, dd-MM-yyyy, yyyyMMdd, 12 March 1985, ...; a trailing ISO time is ignored); with
+    `month_first`, 03/04/1985 is 4 March; null when unparseable, never an error."""
+    formats = _DATE_FORMATS_MONTH_FIRST if month_first else _DATE_FORMATS
     # Timestamps written as text ("1985-03-12 00:00:00", "...T00:00Z") carry a date prefix.
     # One expression for the text (it is repeated in every format's test below).
     text = F.regexp_replace(F.trim(col.cast("string")), r"(?s)^(\d{4}-\d{2}-\d{2})[T ].*$", "$1")
     return F.coalesce(
         *[F.when(text.rlike(shape), F.to_date(F.try_to_timestamp(text, F.lit(pattern))))
-          for shape, pattern in _DATE_FORMATS]
+          for shape, pattern in formats]
     )
 
 
@@ -220,24 +226,28 @@ _YEAR_FIRST = rf"^(\d{{4}})[./](\d{{1,2}})[./](\d{{1,2}}){_TIME}$"
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _AS_ISO = ((_DAY_FIRST, "$3-$2-$1 $4"), (_DAY_FIRST, "$3-$1-$2 $4"),
            (_YEAR_FIRST, "$1-$2-$3 $4"), (_COMPACT, "$1-$2-$3"))
+# The same for a source whose dates are written month first (02/13/2026, 03/04/1985: March).
+_AS_ISO_MONTH_FIRST = (_AS_ISO[1], _AS_ISO[0], *_AS_ISO[2:])
 
 
-def parse_timestamp(col: Column) -> Column:
+def parse_timestamp(col: Column, month_first: bool = False) -> Column:
     """Returns the timestamp of a string: ISO 8601 (2026-06-28T00:23:00Z, 2026-06-28 00:23), or a
-    date with an optional time in one of the shapes of _AS_ISO; a time without a zone is UTC
-    (the session's zone), a date alone is midnight. Null when unparseable, never an error."""
+    date with an optional time in one of the shapes of _AS_ISO (day first, or with
+    `month_first` month first, where both can be read); a time without a zone is UTC (the
+    session's zone), a date alone is midnight. Null when unparseable, never an error."""
     text = F.trim(col.cast("string"))
+    shapes = _AS_ISO_MONTH_FIRST if month_first else _AS_ISO
     rewritten = [F.try_to_timestamp(F.trim(F.regexp_replace(text, shape, iso)),
                                     F.lit("yyyy-M-d[ H:mm[:ss]]"))
-                 for shape, iso in _AS_ISO]
+                 for shape, iso in shapes]
     return F.coalesce(F.try_to_timestamp(text), *[
         F.when(text.rlike(shape), parsed)
-        for (shape, _), parsed in zip(_AS_ISO, rewritten, strict=True)])
+        for (shape, _), parsed in zip(shapes, rewritten, strict=True)])
 
 
-def standardize_birth_date(col: Column) -> Column:
+def standardize_birth_date(col: Column, month_first: bool = False) -> Column:
     """Returns the parsed birth date; placeholders (PLACEHOLDER_BIRTH_DATES) become null."""
-    date = parse_date(col)
+    date = parse_date(col, month_first)
     return F.when(~date.isin(*[F.lit(d).cast("date") for d in PLACEHOLDER_BIRTH_DATES]), date)
 
 
@@ -557,8 +567,9 @@ def to_contract(df: DataFrame) -> DataFrame:
     ])
 
 
-def standardize_registry(df: DataFrame) -> DataFrame:
-    """Returns a registry source's rows as standardized records."""
+def standardize_registry(df: DataFrame, month_first: bool = False) -> DataFrame:
+    """Returns a registry source's rows as standardized records (`month_first`: how its
+    dates like 03/04/1985 are written)."""
     df = (df.withColumn("_country", standardize_country(F.col("country")))
           .withColumn("_phone", standardize_phone(F.col("phone"), F.col("_country"))))
     country = F.col("_country")
@@ -567,7 +578,7 @@ def standardize_registry(df: DataFrame) -> DataFrame:
                           None)),
         standardize_name(F.col("first_name")).alias("first_name"),
         standardize_name(F.col("last_name")).alias("last_name"),
-        standardize_birth_date(F.col("birth_date")).alias("birth_date"),
+        standardize_birth_date(F.col("birth_date"), month_first).alias("birth_date"),
         standardize_gender(F.col("gender")).alias("gender"),
         standardize_text(F.col("street_address")).alias("street_address"),
         standardize_postal_code(F.col("postal_code")).alias("postal_code"),
@@ -577,7 +588,7 @@ def standardize_registry(df: DataFrame) -> DataFrame:
         standardize_email(F.col("email")).alias("email"),
         standardize_text(F.col("subscription_product")).alias("subscription_product"),
         standardize_text(F.col("subscription_status")).alias("subscription_status"),
-        parse_date(F.col("subscription_start")).alias("subscription_start"),
+        parse_date(F.col("subscription_start"), month_first).alias("subscription_start"),
         "consent_marketing",
         "consent_partner_sharing",
         "updated_at",
@@ -704,16 +715,18 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
     ).transform(with_derived_columns).transform(to_contract)
 
 
-_BY_KIND: dict[str, Callable[[DataFrame, int], DataFrame]] = {
-    "registry": lambda df, _run_year: standardize_registry(df),
-    "online": lambda df, _run_year: standardize_online(df),
-    "social": standardize_social,
+_BY_KIND: dict[str, Callable[[DataFrame, int, bool], DataFrame]] = {
+    "registry": lambda df, _run_year, month_first: standardize_registry(df, month_first),
+    "online": lambda df, _run_year, _month_first: standardize_online(df),
+    "social": lambda df, run_year, _month_first: standardize_social(df, run_year),
 }
 
 
-def standardize(df: DataFrame, kind: str, run_year: int) -> DataFrame:
+def standardize(df: DataFrame, kind: str, run_year: int, month_first: bool = False
+                ) -> DataFrame:
     """Returns the rows of one source of `kind` as standardized records (the contract columns
-    in order), judged as of the run's logical year `run_year`. Raises UnknownSourceKindError
+    in order), judged as of the run's logical year `run_year`, its dates read month first
+    where `month_first` (jobs.source_files.reads_month_first). Raises UnknownSourceKindError
     for any other kind."""
     try:
         standardize_kind = _BY_KIND[kind]
@@ -723,4 +736,4 @@ def standardize(df: DataFrame, kind: str, run_year: int) -> DataFrame:
         ) from None
     if "dropped_values" not in df.columns:  # rows that did not come through ingest
         df = df.withColumn("dropped_values", F.lit(None).cast("array<string>"))
-    return standardize_kind(df, run_year)
+    return standardize_kind(df, run_year, month_first)

@@ -103,6 +103,8 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL.replace("format: csv, path: data/registry", "format: csv, options: {sep: [';']},"
                          " path: data/registry"), "sources[0].options.sep",
          "expected a single value"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, date_order: us"),
+         "sources[3].date_order", "'us': expected one of ['day_first', 'month_first']"),
         (MINIMAL + "erasure_key: {secret: abc}\n", "erasure_key.secret",
          "the secret never goes in the repository"),
         (MINIMAL + "erasure_key: {secret_env: A, secret_file: b}\n", "erasure_key.secret_env",

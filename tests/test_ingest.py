@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chispa import assert_df_equality
@@ -248,7 +250,6 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
 
 def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSession,
                                                                  tmp_path: Path) -> None:
-    import datetime as dt
     from decimal import Decimal
 
     path = tmp_path / "orders.csv"
@@ -710,3 +711,49 @@ def test_a_misspelt_column_is_named_beside_the_absent_one(spark: SparkSession,
     assert (result.missing_columns, result.unused_columns) == (("email",), ("emial",))
     # A file whose every column is the contract's has none to name.
     assert ingest_source(spark, registry_csv(tmp_path), "r1", 2026).unused_columns == ()
+
+
+def test_dates_are_read_month_first_where_the_file_shows_only_that_order(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """10/20/1965 can only be month first: a file with such dates and none that can only be
+    day first has its 09/04/1949 read as 4 September, birth dates and timestamps alike; a
+    source's date_order says so outright, and wins."""
+    from dataclasses import replace
+
+    from jobs.source_files import date_order_evidence, reads_month_first
+    from jobs.standardize import standardize
+
+    path = tmp_path / "us.csv"
+    path.write_text("\n".join([
+        HEADER,
+        "S1,Ida,Dubois,09/04/1949,F,,,,US,,,,,,,,04/09/2026 10:15",
+        "S2,Amy,Smith,10/20/1965,F,,,,US,,,,,,,,12/31/2025",
+        "S3,Bob,Jones,1970-05-06,M,,,,US,,,,,,,,2026-01-02T03:04:05",
+    ]) + "\n", encoding="utf-8")
+    source = SourceConfig("magazine", "registry", "csv", str(path))
+    assert date_order_evidence(source) == (0, 2) and reads_month_first(source)
+
+    def read(config: SourceConfig) -> list[tuple[Any, ...]]:
+        accepted = ingest_source(spark, config, "r1", 2026).accepted
+        return sorted(tuple(r) for r in standardize(
+            accepted, "registry", 2026, reads_month_first(config)).select(
+            "source_record_id", "birth_date", "updated_at").collect())
+
+    assert read(source) == [
+        ("S1", dt.date(1949, 9, 4), dt.datetime(2026, 4, 9, 10, 15)),
+        ("S2", dt.date(1965, 10, 20), dt.datetime(2025, 12, 31)),
+        ("S3", dt.date(1970, 5, 6), dt.datetime(2026, 1, 2, 3, 4, 5))]
+    day_first = replace(source, date_order="day_first")
+    assert not reads_month_first(day_first)
+    assert read(day_first) == [
+        ("S1", dt.date(1949, 4, 9), dt.datetime(2026, 9, 4, 10, 15)),
+        ("S2", dt.date(1965, 10, 20), dt.datetime(2025, 12, 31)),
+        ("S3", dt.date(1970, 5, 6), dt.datetime(2026, 1, 2, 3, 4, 5))]
+    # Both orders in one file: day first, as before (and a warning).
+    mixed = tmp_path / "mixed.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    mixed.write_text("".join([lines[0], "S4,Eva,Lind,13/02/1980,F,,,,SE,,,,,,,,\n", *lines[1:]]),
+                     encoding="utf-8")
+    mixed_source = SourceConfig("magazine", "registry", "csv", str(mixed))
+    assert date_order_evidence(mixed_source) == (1, 2)
+    assert not reads_month_first(mixed_source)
