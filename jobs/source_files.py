@@ -17,7 +17,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -147,16 +147,9 @@ def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     if source.format != "csv":
         return []
     headers: dict[str, str] = {}
-    for file in files[:_HEADER_SAMPLE_FILES]:
-        opener = _opener(file)
-        if opener is None:
-            continue
-        try:
-            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
-                        errors="replace", newline="") as handle:
-                line = handle.readline().lstrip("\ufeff").rstrip("\r\n")
-        except (OSError, EOFError, LookupError):  # a broken archive, an unknown encoding
-            continue
+    for file, text in _read_texts(source, files[:_HEADER_SAMPLE_FILES],
+                                  lambda handle: handle.readline()):
+        line = text.lstrip("\ufeff").rstrip("\r\n")
         if line:
             headers[file] = line
     if len(set(headers.values())) < 2:
@@ -261,6 +254,49 @@ def nanosecond_columns(source: SourceConfig) -> list[str]:
             if pa.types.is_timestamp(field.type) and field.type.unit == "ns"]
 
 
+def _read_texts(source: SourceConfig, files: Sequence[str],
+                read: Callable[[IO[str]], str]) -> Iterator[tuple[str, str]]:
+    """(file, what `read` takes from it) of each of `files` Python can open as Spark reads it
+    (decompressed, in the source's encoding, undecodable bytes replaced); a file that cannot
+    be read here (a broken archive, an unknown encoding) is passed over: Spark will say so."""
+    for file in files:
+        opener = _opener(file)
+        if opener is None:
+            continue
+        try:
+            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
+                        errors="replace", newline="") as handle:
+                yield file, read(handle)
+        except (OSError, EOFError, LookupError):
+            continue
+
+
+def _text_samples(source: SourceConfig) -> Iterator[tuple[str, bool]]:
+    """The first _ENCODING_SAMPLE_BYTES characters of each of a local source's first
+    _ENCODING_SAMPLE_FILES files (a byte-order mark left out), each with whether it was cut
+    from a longer file (its last record may then be cut short)."""
+    files = local_files(source.path)[:_ENCODING_SAMPLE_FILES]
+    for _file, sample in _read_texts(source, files,
+                                     lambda handle: handle.read(_ENCODING_SAMPLE_BYTES)):
+        yield sample.lstrip("\ufeff"), len(sample) == _ENCODING_SAMPLE_BYTES
+
+
+def _csv_records(sample: str, options: dict[str, str], cut: bool) -> list[list[str]]:
+    """The records of a CSV sample, header first, as the source's options (sep, quote; keys
+    lower-cased) have them read; the last left out when the sample is `cut`; none when the
+    options or the text cannot be read so."""
+    separator = options.get("sep") or options.get("delimiter") or ","
+    quote = options.get("quote", '"')
+    if len(separator) != 1 or len(quote) != 1:
+        return []
+    try:
+        records = list(csv.reader(io.StringIO(sample), delimiter=separator, quotechar=quote,
+                                  doublequote=True))
+    except csv.Error:
+        return []
+    return records[:-1] if cut and len(records) > 1 else records
+
+
 def has_quoted_line_breaks(source: SourceConfig) -> bool:
     """True when a local CSV source, read line by line (no `multiLine` option of its own, not
     UTF-16), has a quoted field holding a line break in the first _ENCODING_SAMPLE_BYTES of
@@ -270,33 +306,10 @@ def has_quoted_line_breaks(source: SourceConfig) -> bool:
     folded = {k.lower(): v for k, v in source.options.items()}
     if source.format != "csv" or "multiline" in folded:
         return False
-    separator = folded.get("sep") or folded.get("delimiter") or ","
-    quote = folded.get("quote", '"')
-    if len(separator) != 1 or len(quote) != 1:
-        return False
-    for file in local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
-        opener = _opener(file)
-        if opener is None:
-            continue
-        try:
-            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
-                        errors="replace", newline="") as handle:
-                sample = handle.read(_ENCODING_SAMPLE_BYTES)
-        except (OSError, EOFError, LookupError):
-            continue
-        if '\n' not in sample:
-            continue
-        rows = csv.reader(io.StringIO(sample.lstrip("\ufeff")), delimiter=separator,
-                          quotechar=quote, doublequote=True)
-        try:
-            header = next(rows)
-            records = list(rows)
-            if len(sample) == _ENCODING_SAMPLE_BYTES:
-                records = records[:-1]  # the last may be cut at the sample's end
-        except (csv.Error, StopIteration):
-            continue
-        if any(len(record) == len(header) and any("\n" in f or "\r" in f for f in record)
-               for record in records):
+    for sample, cut in _text_samples(source):
+        records = _csv_records(sample, folded, cut)
+        if any(len(record) == len(records[0])
+               and any("\n" in f or "\r" in f for f in record) for record in records[1:]):
             return True
     return False
 
@@ -341,18 +354,8 @@ def date_order_evidence(source: SourceConfig) -> tuple[int, int]:
     if source.format not in ("csv", "json"):
         return 0, 0
     folded = {k.lower(): v for k, v in source.options.items()}
-    for file in local_files(source.path)[:_ENCODING_SAMPLE_FILES]:
-        opener = _opener(file)
-        if opener is None:
-            continue
-        try:
-            with opener(file, "rt", encoding=declared_encoding(source.options) or "utf-8",
-                        errors="replace", newline="") as handle:
-                sample = handle.read(_ENCODING_SAMPLE_BYTES)
-        except (OSError, EOFError, LookupError):
-            continue
-        cut = len(sample) == _ENCODING_SAMPLE_BYTES  # its last record may be cut short
-        for value in _sampled_values(sample.lstrip("\ufeff"), source.format, folded, cut):
+    for sample, cut in _text_samples(source):
+        for value in _sampled_values(sample, source.format, folded, cut):
             found = _NUMERIC_DATE.match(value)
             if found:
                 first, second = int(found.group(1)), int(found.group(2))
@@ -365,20 +368,9 @@ def _sampled_values(sample: str, file_format: str, options: dict[str, str], cut:
                     ) -> list[str]:
     """The text values of a sample of a CSV file (options: sep, quote) or JSON lines file,
     its last record left out when the sample is `cut` from a longer file."""
-    values: list[str] = []
     if file_format == "csv":
-        separator = options.get("sep") or options.get("delimiter") or ","
-        quote = options.get("quote", '"')
-        if len(separator) != 1 or len(quote) != 1:
-            return values
-        try:
-            records = list(csv.reader(io.StringIO(sample), delimiter=separator,
-                                      quotechar=quote))[1:]
-            for record in records[:-1] if cut else records:
-                values += record
-        except csv.Error:
-            pass
-        return values
+        return [value for record in _csv_records(sample, options, cut)[1:] for value in record]
+    values: list[str] = []
     lines = sample.splitlines()
     for line in lines[:-1] if cut else lines:
         try:
