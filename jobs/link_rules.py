@@ -106,6 +106,11 @@ class Levels:
     def disagrees(self, name: str) -> Column:
         return self.gamma(name) == 0
 
+    def on(self, name: str, label: str) -> Column:
+        """The pair is on `label`'s level of `name` exactly (False without that level)."""
+        levels = self.labels.get(name, ())
+        return self.gamma(name) == levels.index(label) if label in levels else F.lit(False)
+
 
 def _source_of(record: str) -> Column:
     return F.substring_index(F.col(record), "/", 1)
@@ -235,6 +240,10 @@ ROLE_MAILBOXES = (
     "bookings", "reception", "enquiries", "inquiries", "orders", "billing", "invoices",
     "marketing", "press", "jobs", "careers", "webmaster", "postmaster", "hostmaster", "abuse",
     "noc", "security",
+    # An office's, a service's or sales' mailbox in the sources' other languages.
+    "toimisto", "posti", "asiakaspalvelu", "myynti", "buero", "buro", "verwaltung", "empfang",
+    "vertrieb", "kundenservice", "kundendienst", "oficina", "administracion", "ventas",
+    "kundtjanst", "kontoret", "bureau", "accueil", "ufficio", "segreteria", "biuro", "sekretariat",
 )
 
 
@@ -531,7 +540,8 @@ def with_handle_initial_year(records: DataFrame) -> DataFrame:
     handle says no more than a first name, an initial and perhaps a year of birth, which many
     people share: on two demo populations, two accounts with one such handle and nothing else
     in common were one person's in 7 pairs of 8 (two Tobias Kleins born in 1954 on two
-    platforms). Null without a handle or both names."""
+    platforms). Where the display name shows only a first name, a handle of it and one letter
+    more and a year (laura.m88) counts too. Null without a handle or a first name."""
     def letters(column: str) -> Column:
         return F.regexp_replace(F.col(column), "[^a-z]", "")
 
@@ -540,9 +550,15 @@ def with_handle_initial_year(records: DataFrame) -> DataFrame:
              F.concat(last, F.substring(first, 1, 1)), F.concat(F.substring(last, 1, 1), first)]
     year = F.col("handle").rlike("(^|[^0-9])((19|20)[0-9]{2}|[0-9]{2})$")
     named = (F.length(first) >= 2) & (F.length(last) >= 2)
+    # Where only the first name is shown (Laura), a handle of it and one letter more, either
+    # side (laura.m88, klaura88), is the same kind of handle.
+    handle = F.col("handle_letters")
+    first_only = (F.length(first) >= 2) & ~(F.coalesce(F.length(last), F.lit(0)) >= 2)
+    first_and_letter = (F.length(handle) == F.length(first) + 1) \
+        & (handle.startswith(first) | handle.endswith(first))
     return records.withColumn(HANDLE_INITIAL_YEAR_COLUMN, F.when(
-        F.col("handle_letters").isNotNull() & named,
-        year & F.array_contains(F.array(*forms), F.col("handle_letters"))))
+        handle.isNotNull() & named, year & F.array_contains(F.array(*forms), handle))
+        .when(handle.isNotNull() & first_only, year & first_and_letter))
 
 
 def initial_year_handle() -> Column:
@@ -790,8 +806,12 @@ VETO_REASONS = {
     "emails_and_phones_differ": "emails and phones both differ, and first name and birth date "
                                 "do not both agree exactly (two people of one household)",
     "one_sources_contacts_differ": "two records of one source with an email or a phone that "
-                                   "differs and none that agrees, and names and birth date do "
-                                   "not all agree (two subscribers of one household)",
+                                   "differs and none that agrees, and names (the first name "
+                                   "exactly) and birth date do not all agree (two subscribers "
+                                   "of one household)",
+    "first_names_only_alike": "first names only alike (Anna and Anni) within a surname, with an "
+                              "email or a phone of their own that differs and none that agrees "
+                              "(twins or siblings)",
     "birth_dates_with_contacts": "birth dates differ beyond a typo where a source holds "
                                  "contact details, and names and an email of their own do not "
                                  "both agree",
@@ -848,7 +868,11 @@ def corroborated(levels: Levels, contact_sources: Collection[str],
         no_birth_date_against = no_birth_date_against | same_place
     postal_with_names = levels.at_least("address", "same_postal_code") & names_agree \
         & no_birth_date_against & ~individuals
-    handle_year = levels.top("handle_birth_year") & names_agree \
+    # The surname may be spelt in the handle alone (ellanieminen98 showing "Ella").
+    names_or_handle = names_agree | (~levels.disagrees("first_name")
+                                     & (levels.gamma("first_name") != NULL_LEVEL)
+                                     & levels.at_least("handle_name", "name_form"))
+    handle_year = levels.top("handle_birth_year") & names_or_handle \
         & levels.at_least("address", "same_city")
     # A birth date a slip away agrees with a random record's one time in some nine hundred
     # (an exact one in some ten thousand): among the namesakes of a common name that happens,
@@ -906,8 +930,16 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     # this removed 4 false links of independent-hard (telecom~telecom went from 94 true of 97
     # to 94 of 94) and one true one of the demo (a subscriber who came back with a new phone,
     # one record without a birth date), and changed nothing else.
+    # The first name must be the same, not only alike: twins Anna and Anni of one birth date
+    # and address, each with a phone of her own, are two subscribers.
     vetoes["one_sources_contacts_differ"] = _one_source() & contacts_differ \
-        & ~(names_agree & levels.top("birth_date"))
+        & ~(levels.top("first_name") & names_agree & levels.top("birth_date"))
+    # First names only alike (the weakest agreeing level: Anna and Anni, Mikko and Mika, Lukas
+    # and Lucas; a typo is mostly closer, Johana, Mattti) within a surname, and a contact
+    # detail of their own differing with none agreeing: twins or siblings, each with a phone
+    # or an email of their own, across sources too.
+    vetoes["first_names_only_alike"] = levels.on("first_name", "fuzzy_0.88_or_phonetic") \
+        & household & contacts_differ & individuals
     # Where records hold people's own contact details, a birth date that no typo explains is
     # another person's unless the names agree and the email is the same (and not a family's):
     # a parent and a child, a family sharing a mailbox, landline and address (Satu and Tuomas

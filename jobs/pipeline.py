@@ -1072,6 +1072,18 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
             f"two people's, so a shared IP {'links' if personal_ips else 'does not link'} "
             f"alone (at probability {PERSONAL_IP_MIN_PROBABILITY} or more)")
+    # The last run stored every candidate pair at or above store_floor_weight: a pair scoring
+    # that much that is not stored was never proposed by a blocking rule, never scored.
+    if stored is not None and scored["match_weight"] >= ctx.config.matching.store_floor_weight \
+            and stored.where(((F.col("record_l") == left) & (F.col("record_r") == right))
+                             | ((F.col("record_l") == right) & (F.col("record_r") == left))
+                             ).isEmpty():
+        linked = False
+        lines.append(
+            "not a candidate pair: no blocking rule proposed it in the last run (the records "
+            "share no value of one, or only values more records share than "
+            f"max_block_size {ctx.config.blocking.max_block_size}), so it was never scored; the "
+            "figures above are what it would score")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:
