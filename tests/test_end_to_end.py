@@ -363,6 +363,21 @@ def test_explain_says_why_linked_records_belong_to_two_customers(
             f"and Cmoved (1 record) apart: no two of their records conflict, so the size cap "
             f"(max_cluster_size {cap}) or a cannot-link decision refused the link\n"
             f"decision: LINKED directly; same customer in the crosswalk: no") in text, text
+    # The pair gone from match_pairs, as a pair no blocking rule proposed: never scored, so
+    # not linked, whatever it would score.
+    from delta.tables import DeltaTable
+
+    DeltaTable.forPath(spark, str(warehouse / tables.MATCH_PAIRS)).delete(
+        (F.col("record_l") == left) & (F.col("record_r") == right))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["explain", left, right, "--conf", str(conf)]) == cli.EXIT_OK
+    text = out.getvalue()
+    assert ("not a candidate pair: no blocking rule proposed it in the last run (the records "
+            "share no value of one, or only values more records share than max_block_size "
+            f"{load_config(conf).blocking.max_block_size}), so it was never scored; the figures "
+            "above are what it would score\n"
+            "decision: not linked directly; same customer in the crosswalk: no") in text, text
 
 
 def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:

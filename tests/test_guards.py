@@ -1028,6 +1028,7 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
         ("kapsalon", "johanna", "Kontakt@kapsalon.example"),
         ("anna", "info", "anna.info@mail.example"),  # a person's own, with the word in it
         ("anna", "salo", "info.anna@mail.example"),
+        ("oona", "heinonen", "toimisto@tilitoimisto.example"),  # an office's, in Finnish
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
@@ -1041,11 +1042,11 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
                                           "email string")
     actual = {r["record_id"]: r[EMAIL_NAMES_ANOTHER_COLUMN]
               for r in with_email_naming_another(records).collect()}
-    assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11, 13, 14]
+    assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11, 13, 14, 17]
     # The role's mailboxes alone, as explain tells them from a family's.
     roles = {r["record_id"]: r["_role"]
              for r in records.select("record_id", F.expr(role_mailbox()).alias("_role")).collect()}
-    assert [i for i in range(len(people)) if roles[f"crm/{i}"]] == [13, 14]
+    assert [i for i in range(len(people)) if roles[f"crm/{i}"]] == [13, 14, 17]
     assert not any(v for k, v in actual.items() if not k.startswith("crm/"))
     # Without any plain-text email (online sources only) no record is marked.
     no_emails = with_email_naming_another(records.drop("email"))
@@ -1442,7 +1443,13 @@ def test_a_handle_of_a_first_name_an_initial_and_a_year_is_told_apart(
         ("tobias_k540", "tobias", "klein", False),        # a counter
         ("tobias_k", "tobias", "klein", False),           # no year
         ("pixelpunk47", "tobias", "klein", False),
-        ("tobias_k54", "tobias", None, None),             # no surname to tell
+        # Only the first name shown: it and one letter more, either side, and a year.
+        ("laura.m88", "laura", None, True),
+        ("mlaura88", "laura", None, True),
+        ("laura88", "laura", None, False),                # the first name alone
+        ("lauramaier88", "laura", None, False),
+        ("laura.m", "laura", None, False),                # no year
+        ("tobias_k54", None, None, None),                 # no name to tell
         (None, "tobias", "klein", None),                  # no handle
     ]
     records = spark.createDataFrame(
@@ -1612,3 +1619,69 @@ def test_decisions_naming_records_no_source_holds_are_warned_of(
     assert [r.getMessage() for r in caplog.records] == [
         "link decisions name 2 records that no source holds, and apply to nothing there: "
         "m/9, x/3"]
+
+
+def test_first_names_only_alike_with_contacts_of_their_own_are_twins(
+    spark: SparkSession,
+) -> None:
+    """Anna and Anni of one surname, birth date and address, each with a phone of her own, are
+    twins: two records of one registry need the first name exact to be one subscriber, and
+    across sources first names on the weakest agreeing level (only alike) with a contact
+    differing and none agreeing are two people; a typo (Johana) stays one person."""
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, guard_vetoes, identity_guard
+
+    # first: 1 only alike (fuzzy_0.88_or_phonetic), 2 fuzzy_0.94, 3 exact; phone: 0 differs,
+    # 2 agrees; one: both records of one source.
+    cases = spark.createDataFrame([
+        ("twins in one registry", 1, 0, True),
+        ("twins across sources", 1, 0, False),
+        ("alike, sharing the home phone", 1, 2, False),
+        ("a typo, another phone, across sources", 2, 0, False),
+        ("a typo, another phone, one registry", 2, 0, True),
+        ("one name, another phone, one registry", 3, 0, True),
+    ], "case string, first int, phone int, one boolean")
+    left = scored_pairs(cases.where("one"), "reg/1", "reg/2", first_name="first",
+                        last_name="4", birth_date="3", phone="phone", address="4")
+    right = scored_pairs(cases.where("NOT one"), "crm/1", "reg/2", first_name="first",
+                         last_name="4", birth_date="3", phone="phone", address="4")
+    levels = Levels(comparison_specs())
+    vetoes = guard_vetoes(levels, ["crm", "reg"])
+    actual = left.unionByName(right).select(
+        "case", vetoes["first_names_only_alike"].alias("alike"),
+        vetoes["one_sources_contacts_differ"].alias("one_source"),
+        identity_guard(levels, ["crm", "reg"]).alias("guard"))
+    expected = spark.createDataFrame([
+        ("twins in one registry", True, True, False),
+        ("twins across sources", True, False, False),
+        ("alike, sharing the home phone", False, False, True),
+        ("a typo, another phone, across sources", False, False, True),
+        ("a typo, another phone, one registry", False, True, False),
+        ("one name, another phone, one registry", False, False, True),
+    ], "case string, alike boolean, one_source boolean, guard boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_surname_spelt_in_the_handle_counts_with_the_handles_birth_year(
+    spark: SparkSession,
+) -> None:
+    """ellanieminen98 showing only "Ella" in Turku, against Ella Nieminen born 1998 in Turku:
+    the handle spells the surname, its year agrees, the city too: corroborated, as with the
+    surname shown; a handle that only contains the surname is not enough."""
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, corroborated
+
+    # handle_name: 2 name_form, 1 contains_last_name; last name -1 unknown, 4 exact.
+    cases = spark.createDataFrame([
+        ("surname in the handle", 2, -1), ("surname shown", -1, 4),
+        ("handle contains the surname", 1, -1), ("no surname anywhere", -1, -1),
+    ], "case string, handle int, last int")
+    pairs = scored_pairs(cases, "social/1", "reg/2", first_name="3", last_name="last",
+                         handle_name="handle", handle_birth_year="1", address="1")
+    actual = pairs.select("case", corroborated(Levels(comparison_specs()), ["reg"])
+                          .alias("corroborated"))
+    expected = spark.createDataFrame([
+        ("surname in the handle", True), ("surname shown", True),
+        ("handle contains the surname", False), ("no surname anywhere", False),
+    ], "case string, corroborated boolean")
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
