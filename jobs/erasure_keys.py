@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from jobs.exports import keyed_hash
 
 _KEYED_PREFIX = "hmac-"
 _KEY_ID_LENGTH = 8
+# A stored key's key id, as SQL's regexp_extract reads it ("" for an unkeyed one).
+KEY_ID_PATTERN = r"^hmac-([0-9a-f]+):"
 
 
 class ErasureKeyError(RuntimeError):
@@ -111,19 +114,25 @@ def stored_key_ids(warehouse: str) -> set[str | None]:
     ids: set[str | None] = set()
     for batch in ds.dataset(files, format="parquet").to_batches(columns=["record_key"]):
         for key in batch.column(0).to_pylist():
-            if key is None:
-                continue
-            head, colon, _rest = key.partition(":")
-            ids.add(head[len(_KEYED_PREFIX):] if colon and head.startswith(_KEYED_PREFIX)
-                    else None)
+            if key is not None:
+                found = re.match(KEY_ID_PATTERN, key)
+                ids.add(found.group(1) if found else None)
     return ids
 
 
 def stored_keyings(warehouse: str, keying: ErasureKeying) -> tuple[ErasureKeying, ...]:
-    """Returns the keyings that match the erasures table's keys (unkeyed first, if any): what
-    ingest and a new erasure must compute. Raises ErasureKeyError when some keys were made
-    with a secret other than `keying`'s, or with a secret when none is configured."""
-    ids = stored_key_ids(warehouse)
+    """keyings_for the erasures table's keys as delta-rs reads them, before Spark starts (a
+    warehouse delta-rs cannot read counts as holding none here: Spark's read decides then,
+    see jobs.privacy.erased_record_keys)."""
+    return keyings_for(stored_key_ids(warehouse), keying, warehouse)
+
+
+def keyings_for(ids: set[str | None], keying: ErasureKeying, warehouse: str
+                ) -> tuple[ErasureKeying, ...]:
+    """Returns the keyings that match stored keys of the key `ids` (None: unkeyed; unkeyed
+    first, if any): what ingest and a new erasure must compute. Raises ErasureKeyError when
+    some keys were made with a secret other than `keying`'s, or with a secret when none is
+    configured."""
     foreign = sorted(i for i in ids if i is not None and i != keying.key_id)
     if foreign:
         table = table_names.table_path(warehouse, table_names.ERASURES)

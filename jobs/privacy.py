@@ -45,7 +45,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import tables
-from jobs.erasure_keys import UNKEYED, ErasureKeying, stored_keyings
+from jobs.erasure_keys import KEY_ID_PATTERN, UNKEYED, ErasureKeying, keyings_for
 from jobs.exports import (
     EXPORT_SCHEMA,
     MANIFEST_FILE,
@@ -265,18 +265,31 @@ def erased_record_keys(spark: SparkSession, warehouse: str,
     """Returns the `record_key`s of every erasure (none when nothing was erased): listed when
     there are at most `max_listed`, else as a persisted frame (release it after use). Raises
     jobs.erasure_keys.ErasureKeyError when `keying` (the configured one) cannot match them."""
-    keyings = stored_keyings(warehouse, keying)
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
-    if stored is None or not keyings:
+    if stored is None:
         return ErasedKeys()
     # Kept before it is first read: the count up to the limit and, when there are many, the
     # joins then read the same distinct keys, not each the erasures table again.
     keys = stored.select("record_key").distinct().persist()
+    keyings = stored_keys_keyings(keys, keying, warehouse)
+    if not keyings:
+        keys.unpersist()
+        return ErasedKeys()
     few = [row["record_key"] for row in keys.limit(max_listed + 1).collect()]
     if len(few) <= max_listed:
         keys.unpersist()
         return ErasedKeys(listed=tuple(sorted(few)), keyings=keyings)
     return ErasedKeys(frame=keys, keyings=keyings)
+
+
+def stored_keys_keyings(keys: DataFrame, keying: ErasureKeying, warehouse: str
+                        ) -> tuple[ErasureKeying, ...]:
+    """jobs.erasure_keys.keyings_for the stored `keys` (column `record_key`) as Spark reads
+    them: the check before Spark starts reads them with delta-rs, which may not reach a remote
+    warehouse, and must never let an erased person back for that."""
+    ids = {row[0] or None for row in keys.select(
+        F.regexp_extract("record_key", KEY_ID_PATTERN, 1)).distinct().collect()}
+    return keyings_for(ids, keying, warehouse)
 
 
 def find_customers(spark: SparkSession, warehouse: str, identifier: Identifier) -> list[str]:
@@ -410,17 +423,18 @@ def _delete_matching(spark: SparkSession, warehouse: str, table: str, keys: Data
 
 
 def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[str],
-                       order_registries: dict[str, str], keyings: tuple[ErasureKeying, ...]
+                       order_registries: dict[str, str], keying: ErasureKeying
                        ) -> dict[str, int]:
     """Deletes every erased record's and erased customer's rows from the tables holding them
     (all erasures' records, so that a repeated request completes an interrupted one); returns
     the rows removed per table. `order_registries`: each orders source's registry source (a
-    rejected order is erased with its subscriber); `keyings`: the ways the stored keys were
-    made (jobs.erasure_keys.stored_keyings)."""
+    rejected order is erased with its subscriber); `keying`: the configured erasure key
+    (each stored key is matched the way it was made)."""
     stored = tables.read_table(spark, warehouse, tables.ERASURES)
     if stored is None:
         return {}
     record_keys = stored.select("record_key").distinct().persist()
+    keyings = stored_keys_keyings(record_keys, keying, warehouse)
     erased = ErasedKeys(frame=record_keys, keyings=keyings)
     erased_customers = stored.select("customer_id").union(
         spark.createDataFrame([(c,) for c in customers], "customer_id string")).distinct()
@@ -520,7 +534,7 @@ def erase(spark: SparkSession, warehouse: str, customers: Sequence[str], request
                 warehouse, tables.ERASURES, run_id=request_id)
         exported = _exported_keys(spark, warehouse, customers)
         result.rows_removed = delete_erased_rows(spark, warehouse, customers, order_registries,
-                                                 stored_keyings(warehouse, keying))
+                                                 keying)
         records_per_customer: dict[str, int] = defaultdict(int)
         for row in found:
             records_per_customer[row["customer_id"]] += not row["is_order"]

@@ -520,6 +520,24 @@ def test_keys_made_with_another_erasure_key_stop_the_job_before_spark(
         "characters" in capsys.readouterr().err
 
 
+def test_the_keys_are_checked_as_spark_reads_them_where_delta_rs_cannot(
+        spark: SparkSession, erasure: Erasure, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check before Spark starts reads the erasures table with delta-rs, which may not
+    reach a remote warehouse: ingest then reads the keys' ids with Spark, and still matches
+    both kinds of key, or stops on keys of another secret."""
+    from jobs import erasure_keys
+    from jobs.erasure_keys import UNKEYED, ErasureKeyError, ErasureKeying
+    from jobs.privacy import erased_record_keys
+
+    monkeypatch.setattr(erasure_keys, "stored_key_ids", lambda _warehouse: set())
+    keyed = ErasureKeying(ERASURE_KEY.encode())
+    found = erased_record_keys(spark, str(erasure.warehouse), keyed)
+    stored = {r["record_key"] for r in rows(spark, erasure.warehouse, tables.ERASURES)}
+    assert found.keyings == (UNKEYED, keyed) and set(found.listed) == stored
+    with pytest.raises(ErasureKeyError, match="no erasure_key is configured"):
+        erased_record_keys(spark, str(erasure.warehouse), UNKEYED)
+
+
 def test_a_new_record_showing_the_erased_persons_own_email_is_kept_out(
         spark: SparkSession, erasure: Erasure) -> None:
     """A web profile that arrives after the erasure with the erased person's email (as its
