@@ -757,3 +757,35 @@ def test_dates_are_read_month_first_where_the_file_shows_only_that_order(
     mixed_source = SourceConfig("magazine", "registry", "csv", str(mixed))
     assert date_order_evidence(mixed_source) == (1, 2)
     assert not reads_month_first(mixed_source)
+
+
+def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_columns(
+        tmp_path: Path) -> None:
+    """`ingest` of a registry written month first, with `emial` for `email`: its summary says
+    both, and the unusable values it left out (a country name read, a national phone kept)."""
+    import contextlib
+    import io
+
+    from jobs import cli
+
+    data = tmp_path / "us.csv"
+    data.write_text("\n".join([
+        HEADER.replace(",email,", ",emial,"),
+        "S1,Ida,Dubois,09/04/1949,F,,,,United States,(212) 555-0100,i@x.us,,,,,,",
+        "S2,Amy,Smith,10/20/1965,F,,,,Atlantis,,,,,,,,",
+    ]) + "\n", encoding="utf-8")
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(tmp_path / "warehouse"),
+        "sources": [{"name": "us", "kind": "registry", "format": "csv", "path": str(data)}],
+    }), encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["ingest", "--conf", str(conf), "--run-date", "2026-11-22"]) == \
+            cli.EXIT_OK
+    lines = out.getvalue().splitlines()
+    assert "  us: values left out (not usable): invalid_country 1" in lines, lines
+    assert "  us: dates like 03/04/1985 read month first (its date_order, or its files show " \
+        "only that order)" in lines, lines
+    assert "  us: columns absent, read as empty: email (its columns the job does not read: " \
+        "emial)" in lines, lines
