@@ -20,14 +20,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from jobs import table_names
-from jobs.config import Config, local_path
+from jobs.config import Config
 from jobs.exports import keyed_hash
 
 _KEYED_PREFIX = "hmac-"
@@ -100,19 +99,13 @@ def configured_keying(config: Config) -> ErasureKeying:
 def stored_key_ids(warehouse: str) -> set[str | None]:
     """Returns the key ids the erasures table's keys were made with (None: unkeyed SHA-256),
     read without Spark (delta-rs); empty when nothing was erased."""
-    import pyarrow.dataset as ds
-    from deltalake import DeltaTable
+    from jobs.run_history import table_dataset
 
-    path = table_names.table_path(warehouse, table_names.ERASURES)
-    folder = local_path(path)
-    if folder is not None and not (Path(folder) / "_delta_log").is_dir():
-        return set()
-    try:
-        files = DeltaTable(path).file_uris()
-    except Exception:  # delta-rs raises its own TableNotFoundError kinds: no erasure yet
+    erasures = table_dataset(warehouse, table_names.ERASURES)
+    if erasures is None:
         return set()
     ids: set[str | None] = set()
-    for batch in ds.dataset(files, format="parquet").to_batches(columns=["record_key"]):
+    for batch in erasures.to_batches(columns=["record_key"]):
         for key in batch.column(0).to_pylist():
             if key is not None:
                 found = re.match(KEY_ID_PATTERN, key)

@@ -121,25 +121,11 @@ def _reader(spark: SparkSession, source: SourceConfig) -> DataFrameReader:
         # UTF-32 that byte is half of a character, and every row after the first came out as
         # garbage. A whole-file read decodes first.
         options["multiLine"] = "true"
-    elif source.format == "csv" and _has_quoted_line_breaks(source):
+    elif source.format == "csv" and has_quoted_line_breaks(source):
         # A quoted field holding a line break (an address on two lines, as spreadsheets and
         # pandas write it): read line by line, both halves of its record were rejected.
         options["multiLine"] = "true"
     return spark.read.options(**options)
-
-
-_quoted_line_breaks: dict[tuple[str, tuple[tuple[str, str], ...]], bool] = {}
-
-
-def _has_quoted_line_breaks(source: SourceConfig) -> bool:
-    """has_quoted_line_breaks, looked at once per source and said in the log."""
-    key = (source.path, tuple(sorted(source.options.items())))
-    if key not in _quoted_line_breaks:
-        _quoted_line_breaks[key] = has_quoted_line_breaks(source)
-        if _quoted_line_breaks[key]:
-            log.info("source %s: quoted fields hold line breaks: read with multiLine",
-                     source.name)
-    return _quoted_line_breaks[key]
 
 
 def is_wide_encoding(options: dict[str, str]) -> bool:

@@ -21,17 +21,23 @@ from jobs import table_names as tables
 from jobs.config import local_path
 
 
-def _metrics(warehouse: str) -> ds.Dataset | None:
-    """The current run_metrics table as a pyarrow dataset; None when there is none."""
-    path = tables.table_path(warehouse, tables.RUN_METRICS)
+def table_dataset(warehouse: str, table: str) -> ds.Dataset | None:
+    """The current version of a warehouse table as a pyarrow dataset, read with delta-rs;
+    None when there is none (or delta-rs cannot reach it)."""
+    path = tables.table_path(warehouse, table)
     folder = local_path(path)
     if folder is not None and not (Path(folder) / "_delta_log").is_dir():
         return None
     try:
         files = DeltaTable(path).file_uris()
-    except Exception:  # delta-rs raises its own TableNotFoundError kinds: no runs yet
+    except Exception:  # delta-rs raises its own TableNotFoundError kinds: no such table
         return None
     return ds.dataset(files, format="parquet")
+
+
+def _metrics(warehouse: str) -> ds.Dataset | None:
+    """The current run_metrics table as a pyarrow dataset; None when there is none."""
+    return table_dataset(warehouse, tables.RUN_METRICS)
 
 
 def run_dates(warehouse: str) -> dict[str, date]:

@@ -302,8 +302,19 @@ def has_quoted_line_breaks(source: SourceConfig) -> bool:
     UTF-16), has a quoted field holding a line break in the first _ENCODING_SAMPLE_BYTES of
     one of its first _ENCODING_SAMPLE_FILES files, in a record as wide as the header. A stray
     quote that swallows the lines after it makes a record of another width: not counted, so
-    such a file is still read line by line (one line lost, not the rest of the file)."""
-    folded = {k.lower(): v for k, v in source.options.items()}
+    such a file is still read line by line (one line lost, not the rest of the file).
+    Decided once per source and run, and said in the log."""
+    key = _source_key(source)
+    if key not in _quoted_line_breaks:
+        _quoted_line_breaks[key] = _finds_quoted_line_breaks(source)
+        if _quoted_line_breaks[key]:
+            log.info("source %s: quoted fields hold line breaks: read with multiLine",
+                     source.name)
+    return _quoted_line_breaks[key]
+
+
+def _finds_quoted_line_breaks(source: SourceConfig) -> bool:
+    folded = _folded_options(source)
     if source.format != "csv" or "multiline" in folded:
         return False
     for sample, cut in _text_samples(source):
@@ -314,10 +325,23 @@ def has_quoted_line_breaks(source: SourceConfig) -> bool:
     return False
 
 
+# What the two decisions above and below found, per source (_source_key), in this process.
+_quoted_line_breaks: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bool] = {}
+_month_first: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bool] = {}
+
+
+def _source_key(source: SourceConfig) -> tuple[str, str | None, tuple[tuple[str, str], ...]]:
+    return source.path, source.date_order, tuple(sorted(source.options.items()))
+
+
+def _folded_options(source: SourceConfig) -> dict[str, str]:
+    """The source's options, names lower-cased (Spark reads them in any case)."""
+    return {k.lower(): v for k, v in source.options.items()}
+
+
 # A date written with its day and month as numbers before a four-digit year (03/04/1985,
 # 13.02.2026 21:48): which comes first shows only where one of them is above 12.
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}(?:[ T].*)?$")
-_month_first: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], bool] = {}
 
 
 def reads_month_first(source: SourceConfig) -> bool:
@@ -327,7 +351,7 @@ def reads_month_first(source: SourceConfig) -> bool:
     that can only be month first (10/20/1965) and none that can only be day first is read
     month first; one holding both is read day first, with a warning. Decided once per source
     and run, and said in the log."""
-    key = (source.path, source.date_order, tuple(sorted(source.options.items())))
+    key = _source_key(source)
     if key not in _month_first:
         if source.date_order is not None:
             _month_first[key] = source.date_order == "month_first"
@@ -353,7 +377,7 @@ def date_order_evidence(source: SourceConfig) -> tuple[int, int]:
     day_first = month_first = 0
     if source.format not in ("csv", "json"):
         return 0, 0
-    folded = {k.lower(): v for k, v in source.options.items()}
+    folded = _folded_options(source)
     for sample, cut in _text_samples(source):
         for value in _sampled_values(sample, source.format, folded, cut):
             found = _NUMERIC_DATE.match(value)
