@@ -51,6 +51,7 @@ from jobs.standardize import (
     parse_timestamp,
     standardize_email,
     standardize_email_sha256,
+    standardize_handle,
 )
 
 log = logging.getLogger(__name__)
@@ -424,6 +425,15 @@ def _source_record_id(kind: str) -> Column:
     return F.trim(F.col(key))
 
 
+def _account_key(kind: str) -> Column:
+    """What makes two rows of a source one record: its record id, or for a social account the
+    platform and handle as the platforms read them, without case or a leading @ (Instagram:@Aino
+    and instagram:aino are one account). The record id keeps the kept row's own writing."""
+    if kind == "social":
+        return F.concat_ws(":", F.lower(F.trim("platform")), standardize_handle(F.col("handle")))
+    return F.col("source_record_id")
+
+
 def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: int
              ) -> tuple[DataFrame, DataFrame]:
     """Returns (accepted, rejected) for one source's text rows; their counts add up to the input.
@@ -483,7 +493,7 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
             "_rank",
             F.row_number().over(
                 Window.partitionBy(
-                    F.col("_problem").isNull(), "source_record_id"
+                    F.col("_problem").isNull(), _account_key(source.kind)
                 ).orderBy(*order)
             ),
         )

@@ -301,6 +301,30 @@ def test_timestamps_in_other_formats_are_read_and_pick_the_latest_duplicate(
             for r in result.rejected.collect()] == [("duplicate_key", "Old")]
 
 
+def test_a_social_account_written_in_two_casings_is_one_record(spark: SparkSession,
+                                                               tmp_path: Path) -> None:
+    # Platforms read handles without case or a leading @: these are one account, seen twice;
+    # the latest row is kept with its own writing of the id.
+    records = [
+        {"platform": "Instagram", "handle": "@Aino", "display_name": "Aino Old",
+         "last_active": "2026-05-01"},
+        {"platform": "instagram", "handle": "aino ", "display_name": "Aino New",
+         "last_active": "2026-06-01"},
+        {"platform": "x", "handle": "aino", "display_name": "Aino X"},
+        {"platform": "instagram", "handle": "aino_k", "display_name": "Aino K"},
+    ]
+    path = tmp_path / "social.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("social", "social", "json", str(path)), "r1",
+                           2026)
+    assert sorted((r["source_record_id"], r["display_name"])
+                  for r in result.accepted.collect()) == [
+        ("instagram:aino", "Aino New"), ("instagram:aino_k", "Aino K"), ("x:aino", "Aino X")]
+    assert [(r["source_record_id"], r["reason"], r["column"], json.loads(r["raw"])["display_name"])
+            for r in result.rejected.collect()] == [
+        ("Instagram:@Aino", "duplicate_key", "platform", "Aino Old")]
+
+
 @pytest.mark.parametrize("max_listed", [0, 10_000], ids=["joined", "listed"])
 def test_erased_records_and_their_orders_are_rejected_without_their_rows(
         spark: SparkSession, tmp_path: Path, max_listed: int) -> None:
