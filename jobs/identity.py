@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from jobs.standardize import social_account_key_of_id
+
 ID_PREFIX = "C"
 ID_HEX_DIGITS = 16  # 64 bits of SHA-256: collisions are negligible below billions of customers
 
@@ -88,6 +90,43 @@ def assign_stable_ids(assignments: DataFrame, previous: DataFrame | None, run_id
     )
     events = _events(overlap, kept, ids, assignments, run)
     return StableIds(crosswalk, events)
+
+
+def previous_ids(previous: DataFrame | None, records: DataFrame) -> DataFrame | None:
+    """Returns the previous crosswalk's (record_id, customer_id, linked_since, customer_since);
+    a crosswalk written before those columns existed counts as linked since its own run.
+
+    A social account whose handle a source now writes in another case or with an @ (Instagram:@Aino
+    for instagram:aino) is the same record: its previous row is named by the record id this run
+    reads it under (of two previous rows of one account, the one so named, else the older), so
+    that its customer keeps the id."""
+    if previous is None:
+        return None
+    since = F.col("assigned_run_id") if "assigned_run_id" in previous.columns else F.lit("")
+    ids = previous.select(
+        "record_id", "customer_id",
+        (F.col("linked_since") if "linked_since" in previous.columns else since)
+        .alias("linked_since"),
+        (F.col("customer_since") if "customer_since" in previous.columns else since)
+        .alias("customer_since"),
+        *[c for c in ("source", "source_record_id", "source_kind") if c in previous.columns],
+    )
+    if "source_kind" not in previous.columns:
+        return ids.select("record_id", "customer_id", "linked_since", "customer_since")
+    current = records.where(F.col("source_kind") == "social").select(
+        "source", social_account_key_of_id(F.col("source_record_id")).alias("_account"),
+        F.col("record_id").alias("_current"))
+    renamed = ids.withColumn(
+        "_account", F.when(F.col("source_kind") == "social",
+                           social_account_key_of_id(F.col("source_record_id"))),
+    ).join(current, ["source", "_account"], "left").withColumn(
+        "_previous", F.col("record_id")).withColumn(
+        "record_id", F.coalesce("_current", "record_id"))
+    first = Window.partitionBy("record_id").orderBy(
+        (F.col("_previous") != F.col("record_id")).asc(), F.asc("customer_since"),
+        F.asc("linked_since"), F.asc("customer_id"))
+    return renamed.withColumn("_rank", F.row_number().over(first)).where("_rank = 1").select(
+        "record_id", "customer_id", "linked_since", "customer_since")
 
 
 def _first_ids(assignments: DataFrame, run: Column) -> StableIds:

@@ -49,9 +49,9 @@ from jobs.source_files import (
 from jobs.standardize import (
     parse_date,
     parse_timestamp,
+    social_account_key,
     standardize_email,
     standardize_email_sha256,
-    standardize_handle,
 )
 
 log = logging.getLogger(__name__)
@@ -430,7 +430,7 @@ def _account_key(kind: str) -> Column:
     platform and handle as the platforms read them, without case or a leading @ (Instagram:@Aino
     and instagram:aino are one account). The record id keeps the kept row's own writing."""
     if kind == "social":
-        return F.concat_ws(":", F.lower(F.trim("platform")), standardize_handle(F.col("handle")))
+        return social_account_key(F.col("platform"), F.col("handle"))
     return F.col("source_record_id")
 
 

@@ -49,7 +49,7 @@ from jobs.guards import (
     decision_pairs,
     members_of,
 )
-from jobs.identity import assign_stable_ids, build_crosswalk
+from jobs.identity import assign_stable_ids, build_crosswalk, previous_ids
 from jobs.ingest import (
     DROPPED_VALUES,
     IngestedSource,
@@ -666,7 +666,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("cluster", "clusters_split_by_guards", guarded.clusters_split)
         previous = tables.read_table_before_run(spark, ctx.warehouse, tables.IDENTITY_CROSSWALK,
                                                 ctx.run_id)
-        stable = assign_stable_ids(assignments, _previous_ids(previous), ctx.run_id)
+        stable = assign_stable_ids(assignments, previous_ids(previous, records), ctx.run_id)
         crosswalk = build_crosswalk(records, stable.crosswalk, ctx.run_id)
         tables.write_table(_conform(crosswalk, tables.IDENTITY_CROSSWALK), ctx.warehouse,
                            tables.IDENTITY_CROSSWALK, run_id=ctx.run_id)
@@ -828,21 +828,6 @@ def warn_of_unknown_decisions(records: DataFrame, decisions: list[tuple[str, str
         log.warning("link decisions name %d records that no source holds, and apply to "
                     "nothing there: %s%s", len(unknown), ", ".join(unknown[:5]),
                     " ..." if len(unknown) > 5 else "")
-
-
-def _previous_ids(previous: DataFrame | None) -> DataFrame | None:
-    """Returns the previous crosswalk's (record_id, customer_id, linked_since, customer_since);
-    a crosswalk written before those columns existed counts as linked since its own run."""
-    if previous is None:
-        return None
-    since = F.col("assigned_run_id") if "assigned_run_id" in previous.columns else F.lit("")
-    return previous.select(
-        "record_id", "customer_id",
-        (F.col("linked_since") if "linked_since" in previous.columns else since)
-        .alias("linked_since"),
-        (F.col("customer_since") if "customer_since" in previous.columns else since)
-        .alias("customer_since"),
-    )
 
 
 def contact_sources(records: DataFrame) -> list[str]:

@@ -533,6 +533,18 @@ def standardize_handle(col: Column) -> Column:
     return _blank_to_null(F.regexp_replace(F.lower(F.trim(col)), r"^@+", ""))
 
 
+def social_account_key(platform: Column, handle: Column) -> Column:
+    """Returns the account a platform and handle name as the platforms read them, without case
+    or a leading @: Instagram:@Aino and instagram:aino are one account."""
+    return F.concat_ws(":", F.lower(F.trim(platform)), standardize_handle(handle))
+
+
+def social_account_key_of_id(source_record_id: Column) -> Column:
+    """The account key (social_account_key) of a social record's id, platform:handle."""
+    platform_and_handle = F.split(source_record_id, ":", 2)
+    return social_account_key(platform_and_handle[0], platform_and_handle[1])
+
+
 # --- records -----------------------------------------------------------------------------------
 
 def _identity(dropped: Column) -> list[Column | str]:

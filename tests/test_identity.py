@@ -6,7 +6,7 @@ from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.identity import EVENT_COLUMNS, assign_stable_ids, customer_id_for
+from jobs.identity import EVENT_COLUMNS, assign_stable_ids, customer_id_for, previous_ids
 
 
 def assignments(spark: SparkSession, *clusters: tuple[str, ...]) -> DataFrame:
@@ -93,3 +93,40 @@ def test_rerunning_the_same_clusters_changes_nothing(spark: SparkSession) -> Non
     assert_df_equality(second.crosswalk, first.crosswalk, ignore_row_order=True,
                        ignore_nullable=True)
     assert second.events.count() == 0
+
+
+def test_a_social_handle_written_anew_keeps_its_customer(spark: SparkSession) -> None:
+    # The previous run read instagram:aino (customer A) and, as two records, x:@Bo and x:bo
+    # (customers B, older, and C); this run reads the accounts as Instagram:@Aino and x:Bo.
+    columns = ("record_id string, customer_id string, linked_since string, "
+               "customer_since string, source string, source_record_id string, "
+               "source_kind string")
+    previous = spark.createDataFrame([
+        ("social/instagram:aino", "A", "r1", "r1", "social", "instagram:aino", "social"),
+        ("social/x:@Bo", "C", "r1", "r1", "social", "x:@Bo", "social"),
+        ("social/x:bo", "B", "r0", "r0", "social", "x:bo", "social"),
+        ("social/x:cy", "D", "r1", "r1", "social", "x:cy", "social"),
+        ("web/x:bo", "E", "r1", "r1", "web", "x:bo", "online"),
+    ], columns)
+    records = spark.createDataFrame([
+        ("social/Instagram:@Aino", "social", "Instagram:@Aino", "social"),
+        ("social/x:Bo", "social", "x:Bo", "social"),
+        ("social/x:cy", "social", "x:cy", "social"),
+        ("web/X:BO", "web", "X:BO", "online"),
+    ], "record_id string, source string, source_record_id string, source_kind string")
+    expected = spark.createDataFrame([
+        ("social/Instagram:@Aino", "A", "r1", "r1"),
+        ("social/x:Bo", "B", "r0", "r0"),
+        ("social/x:cy", "D", "r1", "r1"),
+        # Not a social source: its record ids are its own, case and all.
+        ("web/x:bo", "E", "r1", "r1"),
+    ], "record_id string, customer_id string, linked_since string, customer_since string")
+    assert_df_equality(previous_ids(previous, records), expected, ignore_row_order=True,
+                       ignore_nullable=True)
+    # Through assign_stable_ids: the customers keep their ids, no record is new.
+    now = assignments(spark, ("social/Instagram:@Aino",), ("social/x:Bo",), ("social/x:cy",))
+    result = assign_stable_ids(now, previous_ids(previous, records), "r2")
+    assert sorted(tuple(r) for r in result.crosswalk.collect()) == [
+        ("social/Instagram:@Aino", "A", "r1", "r1"), ("social/x:Bo", "B", "r0", "r0"),
+        ("social/x:cy", "D", "r1", "r1")]
+    assert result.events.count() == 0
