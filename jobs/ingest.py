@@ -703,7 +703,7 @@ def _email_sha256_text(kind: str) -> Column | None:
     """The hex SHA-256 of a row's email as the identifier index holds it (standardized as the
     job standardizes it, or an online source's own hash); None for orders."""
     if kind == "online":
-        return standardize_email_sha256(F.col("email_sha256"))
+        return standardize_email_sha256("email_sha256")
     if kind in ("registry", "social"):
         return F.sha2(standardize_email(F.col("email")), 256)
     return None

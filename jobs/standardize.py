@@ -14,6 +14,7 @@ vectorized pandas UDFs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from pyspark.sql.types import StringType
 
 from jobs.normalize import EMAIL_SHAPE, country_code, e164
 from jobs.schemas import table_schema
+from jobs.tables import sql_in
 
 CONTRACT = table_schema("standardized_records")
 KINDS = ("registry", "online", "social")
@@ -254,18 +256,77 @@ def standardize_birth_date(col: Column, month_first: bool = False) -> Column:
 # --- contacts ----------------------------------------------------------------------------------
 
 _PLACEHOLDER_EMAIL = "|".join((
-    r"^(?:no[._-]?e?-?mail|none|null|nil|n/?a|unknown|invalid|dummy|fake|test|x+|0+"
-    r"|no-?reply|do-?not-?reply)@",
-    r"@(?:example|test|invalid|localhost|noemail|nomail|none)\.",
+    r"^(?:no[._-]?e?-?mail|none|null|nil|n[./]?a|unknown|invalid|dummy|fake|test|x+|0+"
+    r"|no[._-]?reply|do[._-]?not[._-]?reply)@",
+    r"@(?:example|test|invalid|localhost|noemail|nomail|none)(?:\.|$)",
     # Not ".example": the demo and test data live on that reserved top-level domain.
     r"\.(?:invalid|test|localhost)$",
     r"^no@e?-?mail\.",
 ))
-# Hashes of what placeholder systems hash: an empty string and the usual dummy addresses.
-PLACEHOLDER_EMAIL_SHA256 = tuple(
-    hashlib.sha256(text.encode()).hexdigest()
-    for text in ("", "noemail@noemail.com", "none@none.com", "test@test.com", "no@email.com")
+# What systems write for want of an address: any mailbox on a placeholder domain, and the
+# placeholder mailboxes on the mail services people use. A source that hashes emails hides
+# them, so the hashes of the usual ones are listed (a hash cannot be matched to a pattern):
+# placeholder_email_addresses, some thousands, matched by their first 16 hex digits.
+_PLACEHOLDER_LOCAL_PARTS = (
+    "noemail", "no-email", "no.email", "no_email", "nomail", "no-mail", "no.mail", "no_mail",
+    "noe-mail", "none", "null", "nil", "na", "n/a", "n.a", "unknown", "invalid", "dummy", "fake",
+    "test", "x", "xx", "xxx", "xxxx", "0", "00", "000", "0000", "noreply", "no-reply",
+    "no.reply", "no_reply", "donotreply", "do-not-reply", "do.not.reply", "do_not_reply",
 )
+_ANY_LOCAL_PARTS = _PLACEHOLDER_LOCAL_PARTS + (
+    "no", "a", "abc", "asdf", "qwerty", "me", "name", "user", "email", "mail", "info", "admin",
+    "contact", "customer", "client", "kunde", "asiakas", "kund", "klient", "cliente", "test1",
+    "test123", "john.doe", "jane.doe", "johndoe", "firstname.lastname", "max.mustermann",
+    "erika.mustermann", "matti.meikalainen", "jean.dupont", "juan.perez", "jan.kowalski",
+    "sven.svensson", "mario.rossi", "jan.jansen",
+)
+_PLACEHOLDER_DOMAIN_WORDS = ("example", "test", "invalid", "localhost", "noemail", "nomail",
+                             "none")
+_TOP_LEVEL_DOMAINS = ("com", "org", "net", "de", "fi", "fr", "es", "it", "pl", "se", "nl",
+                      "co.uk")
+_MAIL_SERVICES = (
+    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
+    "msn.com", "icloud.com", "me.com", "aol.com", "mail.com", "email.com", "protonmail.com",
+    "proton.me", "gmx.com", "gmx.de", "gmx.net", "web.de", "t-online.de", "freenet.de",
+    "yahoo.de", "hotmail.de", "outlook.de", "orange.fr", "free.fr", "laposte.net", "wanadoo.fr",
+    "sfr.fr", "yahoo.fr", "hotmail.fr", "gmail.es", "yahoo.es", "hotmail.es", "telefonica.net",
+    "wp.pl", "onet.pl", "o2.pl", "interia.pl", "op.pl", "luukku.com", "suomi24.fi", "elisa.fi",
+    "kolumbus.fi", "welho.com", "hotmail.fi", "telia.com", "bredband.net", "comhem.se",
+    "hotmail.se", "yahoo.se", "libero.it", "virgilio.it", "tiscali.it", "alice.it", "hotmail.it",
+    "yahoo.it", "ziggo.nl", "kpnmail.nl", "hotmail.nl", "btinternet.com", "yahoo.co.uk",
+    "hotmail.co.uk", "company.com", "domain.com", "firma.de", "yritys.fi",
+)
+
+
+def placeholder_email_addresses() -> list[str]:
+    """The placeholder addresses whose hashes standardizing leaves out: every one of them a
+    placeholder by the plain-text rule too (_PLACEHOLDER_EMAIL), and the empty string."""
+    domains = [f"{word}.{tld}" for word in _PLACEHOLDER_DOMAIN_WORDS for tld in _TOP_LEVEL_DOMAINS]
+    domains += ["localhost", "invalid", "example.invalid", "mail.invalid", "email.invalid",
+                "mail.test", "email.test", "mail.localhost"]
+    on_placeholder_domains = [f"{local}@{domain}" for local in _ANY_LOCAL_PARTS
+                              for domain in domains]
+    at_services = [f"{local}@{domain}" for local in _PLACEHOLDER_LOCAL_PARTS
+                   for domain in _MAIL_SERVICES]
+    no_at_mail = [f"no@{word}.{tld}" for word in ("email", "mail", "e-mail")
+                  for tld in _TOP_LEVEL_DOMAINS]
+    return ["", *on_placeholder_domains, *at_services, *no_at_mail]
+
+
+_PLACEHOLDER_DIGEST_DIGITS = 16  # 64 bits: no real address's hash shares them by chance
+
+
+@functools.cache
+def _placeholder_digest_prefixes() -> tuple[str, ...]:
+    return tuple(sorted({hashlib.sha256(text.encode()).hexdigest()[:_PLACEHOLDER_DIGEST_DIGITS]
+                         for text in placeholder_email_addresses()}))
+
+
+def is_placeholder_email_sha256(column: str) -> Column:
+    """Whether column `column` holds the SHA-256 of a placeholder address (any case, trimmed);
+    one SQL IN over the listed hashes' prefixes, which Spark looks up in a hash set."""
+    digest = f"substring(lower(trim(`{column}`)), 1, {_PLACEHOLDER_DIGEST_DIGITS})"
+    return F.coalesce(F.expr(sql_in(digest, _placeholder_digest_prefixes())), F.lit(False))
 
 
 def _email_text(col: Column) -> Column:
@@ -278,17 +339,16 @@ def standardize_email(col: Column) -> Column:
     return F.when(email.rlike(EMAIL_SHAPE) & ~email.rlike(_PLACEHOLDER_EMAIL), email)
 
 
-def standardize_email_sha256(col: Column) -> Column:
-    """Returns a source's email hash lower-cased when it is 64 hex chars and not a placeholder."""
-    digest = F.lower(F.trim(col))
-    return F.when(
-        digest.rlike(r"^[0-9a-f]{64}$") & ~digest.isin(*PLACEHOLDER_EMAIL_SHA256), digest
-    )
+def standardize_email_sha256(column: str) -> Column:
+    """Returns column `column`, a source's email hash, lower-cased when it is 64 hex chars and
+    not a placeholder's."""
+    digest = F.lower(F.trim(F.col(column)))
+    return F.when(digest.rlike(r"^[0-9a-f]{64}$") & ~is_placeholder_email_sha256(column), digest)
 
 
 def with_email_sha256(df: DataFrame) -> DataFrame:
     """Returns df with `email_sha256` = SHA-256 of `email`, else the source's own hash."""
-    given = (standardize_email_sha256(F.col("email_sha256")) if "email_sha256" in df.columns
+    given = (standardize_email_sha256("email_sha256") if "email_sha256" in df.columns
              else F.lit(None).cast("string"))
     return df.withColumn("email_sha256", F.coalesce(F.sha2(F.col("email"), 256), given))
 
@@ -328,7 +388,7 @@ def _given(col: Column) -> Column:
 
 
 def _drops(df: DataFrame, country: Column | None, phone: tuple[Column, Column] | None,
-           email: Column | None, email_sha256: Column | None) -> Column:
+           email: Column | None, email_sha256: str | None) -> Column:
     """The record's dropped_values: ingest's, then those standardizing leaves out (given the
     raw columns, each None when the kind has none; `country` the standardized code, `phone`
     the raw phone and its E.164 form)."""
@@ -349,10 +409,11 @@ def _drops(df: DataFrame, country: Column | None, phone: tuple[Column, Column] |
                        .when(_given(email) & text.rlike(_PLACEHOLDER_EMAIL),
                              F.lit("placeholder_email")))
     if email_sha256 is not None:
-        digest = F.lower(F.trim(email_sha256))
-        reasons.append(F.when(_given(email_sha256) & ~digest.rlike(r"^[0-9a-f]{64}$"),
+        given = F.col(email_sha256)
+        digest = F.lower(F.trim(given))
+        reasons.append(F.when(_given(given) & ~digest.rlike(r"^[0-9a-f]{64}$"),
                               F.lit("invalid_email_sha256"))
-                       .when(digest.isin(*PLACEHOLDER_EMAIL_SHA256),
+                       .when(is_placeholder_email_sha256(email_sha256),
                              F.lit("placeholder_email")))
     found = F.filter(F.array(*reasons), lambda r: r.isNotNull())
     combined = F.concat(F.coalesce(F.col("dropped_values"), F.array().cast("array<string>")),
@@ -617,7 +678,7 @@ def standardize_online(df: DataFrame) -> DataFrame:
     df = df.withColumn("_country", standardize_country(F.col("country")))
     country = F.col("_country")
     return df.select(
-        *_identity(_drops(df, country, None, None, F.col("email_sha256"))),
+        *_identity(_drops(df, country, None, None, "email_sha256")),
         standardize_name(F.col("first_name")).alias("first_name"),
         standardize_name(F.col("last_name")).alias("last_name"),
         standardize_postal_code(F.col("geo_postal_code")).alias("postal_code"),

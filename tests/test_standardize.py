@@ -22,6 +22,7 @@ from jobs.standardize import (
     house_number,
     names_an_organisation,
     parse_date,
+    placeholder_email_addresses,
     split_display_name,
     standardize,
     standardize_birth_date,
@@ -141,13 +142,32 @@ def test_emails_are_trimmed_lower_cased_and_placeholders_dropped(spark: SparkSes
 
 def test_source_email_hashes_are_kept_only_when_well_formed(spark: SparkSession) -> None:
     digest = sha256("anna@web.de")
-    assert_maps(spark, standardize_email_sha256, [
+    assert_maps(spark, lambda _: standardize_email_sha256("value"), [
         (digest.upper(), digest),
         (f" {digest} ", digest),
         ("abc123", None),
         (sha256(""), None),  # the hash of an empty login field
+        # Placeholders hashed: on a placeholder domain, or a placeholder mailbox anywhere.
+        (sha256("noemail@example.com"), None),
+        (f" {sha256('no-reply@example.com').upper()}", None),
+        (sha256("test@gmail.com"), None),
+        (sha256("max.mustermann@example.de"), None),
+        (sha256("no@email.com"), None),
+        # A real-looking mailbox at a mail service, and the demo's own domain, are kept.
+        (sha256("matti.v@gmail.com"), sha256("matti.v@gmail.com")),
+        (sha256("no.one@mail.example"), sha256("no.one@mail.example")),
         (None, None),
     ])
+
+
+def test_every_listed_placeholder_hash_is_a_placeholder_in_plain_text(spark: SparkSession
+                                                                       ) -> None:
+    # The hashes listed are those of addresses the plain-text rule drops, as Spark reads it.
+    addresses = [a for a in placeholder_email_addresses() if a]
+    assert len(addresses) > 5_000
+    given = spark.createDataFrame([(a,) for a in addresses], "value string")
+    kept = given.where(standardize_email(F.col("value")).isNotNull()).collect()
+    assert [r["value"] for r in kept] == []
 
 
 def test_ipv4_addresses_are_plain_dotted_quads(spark: SparkSession) -> None:
