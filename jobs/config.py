@@ -100,6 +100,11 @@ GOLDEN_ATTRIBUTES = (
     "first_name", "last_name", "birth_date", "gender", "street_address", "postal_code", "city",
     "country", "phone_e164", "email",
 )
+# The postal address is chosen as one, from one record: parts of several make an address
+# that does not exist (a new street beside the old postal code).
+ADDRESS_PARTS = ("street_address", "postal_code", "city", "country")
+# What a survivorship rule may be given for: each golden attribute, the address as one.
+SURVIVORSHIP_ATTRIBUTES = (*[a for a in GOLDEN_ATTRIBUTES if a not in ADDRESS_PARTS], "address")
 
 SURVIVORSHIP_RULES = ("source_priority", "most_recent", "most_frequent")
 
@@ -494,10 +499,14 @@ def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship
     _check_keys(file, "profiles", mapping, {"survivorship", "source_priority"})
     rules = _expect_mapping(file, "profiles.survivorship", mapping.get("survivorship") or {})
     for attribute, rule in rules.items():
-        if attribute != "default" and attribute not in GOLDEN_ATTRIBUTES:
+        if attribute in ADDRESS_PARTS:
+            raise ConfigError(file, f"profiles.survivorship.{attribute}",
+                              f"the address ({', '.join(ADDRESS_PARTS)}) is chosen as one, "
+                              f"from one record: give its rule as `address: {rule}`")
+        if attribute != "default" and attribute not in SURVIVORSHIP_ATTRIBUTES:
             raise ConfigError(file, f"profiles.survivorship.{attribute}",
                               f"unknown attribute; expected default or one of "
-                              f"{list(GOLDEN_ATTRIBUTES)}")
+                              f"{list(SURVIVORSHIP_ATTRIBUTES)}")
         if rule not in SURVIVORSHIP_RULES:
             raise ConfigError(file, f"profiles.survivorship.{attribute}",
                               f"{rule!r}: expected one of {list(SURVIVORSHIP_RULES)}")

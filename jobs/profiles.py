@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from jobs.config import GOLDEN_ATTRIBUTES, Survivorship
+from jobs.config import ADDRESS_PARTS, GOLDEN_ATTRIBUTES, Survivorship
 
 # Survivorship: the most trusted kind of source wins, then the most recent statement.
 KIND_TRUST = {"registry": 3, "social": 2, "online": 1}
@@ -27,34 +28,64 @@ def _source_rank(priority: tuple[str, ...]) -> Column:
     return F.coalesce(listed[F.col("source")], _trust())
 
 
-def _golden(attribute: str, survivorship: Survivorship) -> list[Column]:
+@dataclass(frozen=True)
+class Chosen:
+    """How a golden value is chosen: `ranking`, a projection of each record's claim, and per
+    attribute its aggregates over the customer's records (value, source, date)."""
+    ranking: Column
+    aggregates: dict[str, list[Column]]
+
+
+def _golden(attribute: str, survivorship: Survivorship) -> Chosen:
     """Returns the aggregates choosing `attribute`'s golden value, with the source and the date
     of the record it came from."""
-    rule = survivorship.rule(attribute)
-    at = F.coalesce(F.col("updated_at"), F.lit("1970-01-01").cast("timestamp"))
+    return _chosen(attribute, (attribute,), F.col(attribute).isNotNull(), [],
+                   survivorship.rule(attribute), survivorship)
+
+
+def _golden_address(survivorship: Survivorship) -> Chosen:
+    """The address's parts (ADDRESS_PARTS), all from one record: of the records holding any
+    part, those of a registry or social account before a web profile's (its city and postal
+    code are where its IP address was placed, not where the person lives), then those with a
+    street, then by the address's rule. A part the chosen record lacks stays empty; none is
+    taken from another record."""
+    holds = F.lit(False)
+    for part in ADDRESS_PARTS:
+        holds = holds | F.col(part).isNotNull()
+    before_rule = [(F.col("source_kind") != "online").alias("postal"),
+                   F.col("street_address").isNotNull().alias("street")]
+    return _chosen("address", ADDRESS_PARTS, holds, before_rule, survivorship.rule("address"),
+                   survivorship)
+
+
+def _chosen(name: str, parts: tuple[str, ...], holds: Column, before_rule: list[Column],
+            rule: str, survivorship: Survivorship) -> Chosen:
+    """The value `name` made of `parts`, chosen among the records where `holds`: by the
+    `before_rule` keys, then `rule`, then the most recent statement (an undated one last),
+    then the record id."""
     first_key = {
         "source_priority": _source_rank(survivorship.source_priority),
         "most_recent": F.lit(0),
         "most_frequent": F.count(F.lit(1)).over(
-            Window.partitionBy("customer_id", attribute)),
+            Window.partitionBy("customer_id", *parts)),
     }[rule]
-    ranked = F.when(
-        F.col(attribute).isNotNull(),
-        F.struct(
-            first_key.alias("rank"),
-            at.alias("at"),
-            F.col("record_id").alias("record_id"),
-            F.col(attribute).alias("value"),
-            F.col("source").alias("source"),
-        ),
-    )
-    best = F.max(F.col(f"_ranked_{attribute}"))
-    return [
-        ranked.alias(f"_ranked_{attribute}"),
-        best["value"].alias(attribute),
-        best["source"].alias(f"{attribute}_source"),
-        best["at"].alias(f"{attribute}_updated_at"),
-    ]
+    # Structs compare field by field, a null before any value: an undated statement ranks
+    # below every dated one, and keeps its unknown date.
+    ranked = F.when(holds, F.struct(
+        *before_rule,
+        first_key.alias("rank"),
+        F.col("updated_at").alias("at"),
+        F.col("record_id").alias("record_id"),
+        F.col("source").alias("source"),
+        *[F.col(part).alias(f"value_{part}") for part in parts],
+    ))
+    best = F.max(F.col(f"_ranked_{name}"))
+    # A part the chosen record lacks has no source or date either.
+    return Chosen(ranked.alias(f"_ranked_{name}"), {
+        part: [best[f"value_{part}"].alias(part),
+               F.when(best[f"value_{part}"].isNotNull(), best["source"]).alias(f"{part}_source"),
+               F.when(best[f"value_{part}"].isNotNull(), best["at"]).alias(f"{part}_updated_at")]
+        for part in parts})
 
 
 def _latest_consent(column: str) -> Column:
@@ -108,9 +139,11 @@ def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, 
     consent, subscriptions, interests and order figures."""
     rules = survivorship or Survivorship()
     joined = records.join(crosswalk.select("record_id", "customer_id"), "record_id")
-    chosen = {attribute: _golden(attribute, rules) for attribute in GOLDEN_ATTRIBUTES}
-    joined = joined.select("*", *[columns[0] for columns in chosen.values()])
-    golden = [column for columns in chosen.values() for column in columns[1:]]
+    chosen = [_golden(a, rules) for a in GOLDEN_ATTRIBUTES if a not in ADDRESS_PARTS]
+    chosen.append(_golden_address(rules))
+    joined = joined.select("*", *[c.ranking for c in chosen])
+    aggregates = {a: columns for c in chosen for a, columns in c.aggregates.items()}
+    golden = [column for attribute in GOLDEN_ATTRIBUTES for column in aggregates[attribute]]
     handle = F.concat_ws(":", F.col("platform"), F.col("handle"))
     subscription = F.when(
         F.col("subscription_product").isNotNull(),

@@ -113,6 +113,12 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "expected a variable name"),
         (MINIMAL + "erasure_key: {secret_envv: A}\n", "erasure_key.secret_envv", "unknown key"),
         (MINIMAL + "erasure_key: keyfile\n", "erasure_key", "expected a mapping"),
+        (MINIMAL + "profiles: {survivorship: {city: most_recent}}\n",
+         "profiles.survivorship.city", "is chosen as one, from one record: give its rule as "
+         "`address: most_recent`"),
+        (MINIMAL + "profiles: {survivorship: {phone: most_recent}}\n",
+         "profiles.survivorship.phone", "unknown attribute; expected default or one of "
+         "['first_name', 'last_name', 'birth_date', 'gender', 'phone_e164', 'email', 'address']"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,

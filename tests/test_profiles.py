@@ -9,6 +9,7 @@ from typing import Any
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
+from jobs.config import ADDRESS_PARTS, Survivorship
 from jobs.profiles import build_identifier_index, build_profiles
 from jobs.schemas import table_schema
 
@@ -132,12 +133,10 @@ def test_identifier_index_lists_every_identifier_and_no_plaintext_email(
 
 
 def test_survivorship_rules_are_configurable(spark: SparkSession) -> None:
-    from jobs.profiles import Survivorship
-
     empty_orders = spark.createDataFrame([], table_schema("orders").struct())
     rules = Survivorship(
         default="source_priority",
-        per_attribute=(("city", "most_recent"), ("last_name", "most_frequent")),
+        per_attribute=(("address", "most_recent"), ("last_name", "most_frequent")),
         source_priority=("social",),
     )
     records = records_frame(
@@ -160,11 +159,60 @@ def test_survivorship_rules_are_configurable(spark: SparkSession) -> None:
         "last_name_updated_at", "city", "city_source", "city_updated_at")
     expected = spark.createDataFrame(
         # social is the first source by priority; Virtanen is held by two records of three;
-        # the most recent city statement is social's.
+        # the most recent address statement is social's.
         [("Mattis", "social", "Virtanen", "magazine", datetime(2025, 1, 1), "Espoo", "social",
           datetime(2026, 5, 1))],
         actual.schema)
     assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_the_address_comes_whole_from_one_record(spark: SparkSession) -> None:
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+
+    def record(source: str, kind: str, rid: str, at: datetime | None, **address: str) -> dict:
+        return {"source": source, "source_kind": kind, "source_record_id": rid,
+                "first_name": "X", "updated_at": at, **address}
+
+    records = records_frame(
+        spark,
+        # A: moved; the newer registry record has no postal code, which stays empty rather
+        # than the old address's.
+        record("magazine", "registry", "M1", datetime(2024, 1, 1), street_address="Vanha 1",
+               postal_code="00100", city="Helsinki", country="FI"),
+        record("cable", "registry", "C1", datetime(2026, 1, 1), street_address="Uusi tie 5",
+               city="Tampere", country="FI"),
+        # B: a registry record with a country only; the web profile's city and postal code are
+        # where its IP was placed, more recent or not.
+        record("magazine", "registry", "M2", datetime(2024, 1, 1), country="FI"),
+        record("web", "online", "P2", datetime(2026, 6, 1), postal_code="11122",
+               city="Stockholm", country="SE"),
+        # C: a street beats a more trusted record with a city only; an undated record keeps
+        # its unknown date.
+        record("magazine", "registry", "M3", datetime(2026, 1, 1), city="Oulu"),
+        record("social", "social", "x:c", None, street_address="Katu 3", city="Turku"),
+        # D: seen on the web only: its place is all there is.
+        record("web", "online", "P4", datetime(2026, 6, 1), city="Berlin", country="DE"),
+    )
+    crosswalk = spark.createDataFrame(
+        [("magazine/M1", "A"), ("cable/C1", "A"), ("magazine/M2", "B"), ("web/P2", "B"),
+         ("magazine/M3", "C"), ("social/x:c", "C"), ("web/P4", "D")],
+        "record_id string, customer_id string")
+    for rule in ("source_priority", "most_recent"):
+        rules = Survivorship(per_attribute=(("address", rule),))
+        actual = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1", rules).select(
+            "customer_id", *[f"{part}{suffix}" for part in ADDRESS_PARTS
+                             for suffix in ("", "_source", "_updated_at")])
+        a, b = datetime(2026, 1, 1), datetime(2024, 1, 1)
+        expected = spark.createDataFrame([
+            ("A", "Uusi tie 5", "cable", a, None, None, None, "Tampere", "cable", a, "FI",
+             "cable", a),
+            ("B", None, None, None, None, None, None, None, None, None, "FI", "magazine", b),
+            ("C", "Katu 3", "social", None, None, None, None, "Turku", "social", None,
+             None, None, None),
+            ("D", None, None, None, None, None, None, "Berlin", "web", datetime(2026, 6, 1),
+             "DE", "web", datetime(2026, 6, 1)),
+        ], actual.schema)
+        assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_consent_where_the_order_is_unknown_is_no(spark: SparkSession) -> None:
