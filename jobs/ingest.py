@@ -15,6 +15,7 @@ be read would misstate the customer's totals.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -385,7 +386,8 @@ def _typed_column(column: str) -> str:
     return f"_typed_{column}"
 
 
-def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column, str, str | None]]:
+def _problem_checks(schema: DeclaredSchema, run_year: int, run_date: dt.date | None = None
+                    ) -> list[tuple[Column, str, str | None]]:
     """Returns (condition, reason, column) for each way a row or a value can be unusable, in
     priority order; a check with a column other than a key is about that one value. The rows
     checked carry PARSED_BIRTH_DATE when the schema has a birth date, and each column of a type
@@ -404,6 +406,13 @@ def _problem_checks(schema: DeclaredSchema, run_year: int) -> list[tuple[Column,
         checks.append((given & typed.isNull(), f"invalid_{column}", column))
         if isinstance(data_type, IntegerType | LongType):
             checks.append((typed < 0, f"invalid_{column}", column))
+    if run_date is not None:
+        # Two days' grace: a run may be dated by the day its data closed, and time zones differ.
+        latest = F.lit(run_date + dt.timedelta(days=2)).cast("timestamp")
+        for column in schema.column_names:
+            if isinstance(schema.data_type(column), TimestampType):
+                checks.append((F.col(_typed_column(column)) >= latest,
+                               f"impossible_{column}", column))
     if "birth_date" in schema.column_names:
         given = F.coalesce(F.trim(F.col("birth_date")), F.lit("")) != ""
         parsed = F.col(PARSED_BIRTH_DATE)
@@ -434,13 +443,16 @@ def _account_key(kind: str) -> Column:
     return F.col("source_record_id")
 
 
-def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: int
-             ) -> tuple[DataFrame, DataFrame]:
+def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: int,
+             run_date: dt.date | None = None) -> tuple[DataFrame, DataFrame]:
     """Returns (accepted, rejected) for one source's text rows; their counts add up to the input.
 
     Accepted rows hold the contract columns typed as declared; a person's record also has
     `dropped_values` (see the module doc). Of rows sharing a key, the most
-    recently updated one is kept and the others are rejected as `duplicate_key`.
+    recently updated one is kept and the others are rejected as `duplicate_key`; a consent
+    refused in an undated one of them stands on the kept row (it may be the latest statement).
+    With `run_date`, a time stamp two days or more after it (updated_at 2099-01-01) is
+    `impossible_<column>`: it would otherwise win every choice by recency, for ever.
     """
     schema = source_schema(source.kind)
     # Each check is computed once per row, in a projection of its own, and referred to by name:
@@ -456,7 +468,7 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
         _typed(c, schema.data_type(c), month_first).alias(_typed_column(c))
         for c in schema.column_names
         if not isinstance(schema.data_type(c), StringType | ArrayType)])
-    found = _problem_checks(schema, run_year)
+    found = _problem_checks(schema, run_year, run_date)
     text_rows = text_rows.select(
         "*", *[condition.alias(f"_check{i}") for i, (condition, _, _) in enumerate(found)])
     checks = [(F.col(f"_check{i}"), reason, column)
@@ -483,20 +495,24 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     recency = next(
         (c for c in ("updated_at", "last_seen", "last_active") if c in schema.column_names), None
     )
-    order = [F.col("raw")]
+    # The time a row states, as accepted: an impossible one counts as none.
+    stated = None
     if recency:
-        order.insert(0, F.col(_typed_column(recency)).desc_nulls_last())
+        stated = F.col(_typed_column(recency))
+        if recency in unreadable:
+            stated = F.when(~unreadable[recency], stated)
+    order = [F.col("raw")] if stated is None else [stated.desc_nulls_last(), F.col("raw")]
+    one_key = Window.partitionBy(F.col("_problem").isNull(), _account_key(source.kind))
+    # A consent refused in an undated row of the key may be the latest statement.
+    refusals = [] if stated is None else [
+        F.max(F.coalesce(stated.isNull() & ~F.col(_typed_column(c)), F.lit(False)))
+        .over(one_key).alias(f"_refused_{c}")
+        for c in schema.column_names if c.startswith("consent_")]
     checked = (
         text_rows.withColumn("source_record_id", _source_record_id(source.kind))
         .withColumn("_problem", F.get(problems, 0))
-        .withColumn(
-            "_rank",
-            F.row_number().over(
-                Window.partitionBy(
-                    F.col("_problem").isNull(), _account_key(source.kind)
-                ).orderBy(*order)
-            ),
-        )
+        .withColumn("_rank", F.row_number().over(one_key.orderBy(*order)))
+        .select("*", *refusals)
         .withColumn(
             "_problem",
             F.when(
@@ -530,6 +546,8 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
             typed = F.col(_typed_column(column)).cast(data_type)
         if column in unreadable:
             typed = F.when(~unreadable[column], typed)
+        if f"_refused_{column}" in checked.columns:
+            typed = F.when(F.col(f"_refused_{column}"), F.lit(False)).otherwise(typed)
         return typed.alias(column)
 
     extra = [dropped.alias(DROPPED_VALUES)] if drops else []
@@ -544,9 +562,10 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
     return accepted, rejected
 
 
-def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_year: int
-                  ) -> IngestedSource:
-    """Returns the accepted and rejected rows of one source.
+def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_year: int,
+                  run_date: dt.date | None = None) -> IngestedSource:
+    """Returns the accepted and rejected rows of one source (a statement dated after
+    `run_date`, when given, is impossible: see validate).
 
     Raises MissingColumnError when a required column is absent and SourceReadError when the
     files cannot be read.
@@ -601,7 +620,7 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
                     source.name, ", ".join(missing))
     text_rows = read_source_as_text(spark, source, schema, present, names, json_records,
                                     nanoseconds)
-    accepted, rejected = validate(text_rows, source, run_id, run_year)
+    accepted, rejected = validate(text_rows, source, run_id, run_year, run_date)
     unused = tuple(c for c in present if c not in set(names.values()) and c.strip())
     return IngestedSource(source, accepted, rejected, missing, text_rows,
                           unused if missing else ())

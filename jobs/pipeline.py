@@ -189,7 +189,8 @@ def ingest_stage(ctx: RunContext) -> None:
         if size is not None:
             ctx.fit_partitions(size // BYTES_PER_RECORD)
         ingested: dict[str, IngestedSource] = {
-            s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year) for s in config.sources
+            s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year, ctx.run_date)
+            for s in config.sources
         }
         erased = erased_record_keys(spark, ctx.warehouse,
                                     ctx.erasure_keying or configured_keying(config))

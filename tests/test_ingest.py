@@ -301,6 +301,38 @@ def test_timestamps_in_other_formats_are_read_and_pick_the_latest_duplicate(
             for r in result.rejected.collect()] == [("duplicate_key", "Old")]
 
 
+def test_a_future_time_stamp_is_impossible_and_an_undated_refusal_stands(
+        spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    # subscriber, first name, consent to marketing and to partner sharing, updated_at
+    rows = [("S1", "Future", "", "", "2099-01-01"), ("S1", "Dated", "", "", "2026-11-01"),
+            ("S2", "Dated", "true", "true", "2026-05-05"), ("S2", "Undated", "false", "false", ""),
+            ("S3", "Dated", "true", "true", "2026-05-05"), ("S3", "Undated", "true", "", ""),
+            ("S4", "Dated", "true", "true", "2026-12-06 23:00"),
+            ("S4", "Undated", "", "false", "")]
+    blank = "," * (len(HEADER.split(",")) - 6)
+    path.write_text("\n".join([HEADER, *[f"{k},{name},X{blank},{m},{p},{at}"
+                                          for k, name, m, p, at in rows]]) + "\n",
+                    encoding="utf-8")
+    result = ingest_source(spark, SourceConfig("magazine", "registry", "csv", str(path)),
+                           "r1", 2026, dt.date(2026, 12, 5))
+    columns = ["source_record_id", "first_name", "consent_marketing", "consent_partner_sharing",
+               "updated_at", "dropped_values"]
+    assert sorted(tuple(r) for r in result.accepted.select(*columns).collect()) == [
+        # 2099 is no time a row was written: the value is dropped and the dated row kept.
+        ("S1", "Dated", None, None, dt.datetime(2026, 11, 1), None),
+        # The refusal may be later than the consent: it stands, on the row kept.
+        ("S2", "Dated", False, False, dt.datetime(2026, 5, 5), None),
+        # An undated consent changes nothing.
+        ("S3", "Dated", True, True, dt.datetime(2026, 5, 5), None),
+        # The day after the run's date is within its grace.
+        ("S4", "Dated", True, False, dt.datetime(2026, 12, 6, 23), None)]
+    assert sorted((r["source_record_id"], r["reason"], json.loads(r["raw"])["first_name"])
+                  for r in result.rejected.collect()) == [
+        ("S1", "duplicate_key", "Future"), ("S2", "duplicate_key", "Undated"),
+        ("S3", "duplicate_key", "Undated"), ("S4", "duplicate_key", "Undated")]
+
+
 def test_a_social_account_written_in_two_casings_is_one_record(spark: SparkSession,
                                                                tmp_path: Path) -> None:
     # Platforms read handles without case or a leading @: these are one account, seen twice;
