@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,7 +57,10 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     if not text:
         raise LookupError_(f"--{kind}: empty value")
     if kind == "email":
-        email = "".join(text.split()).lower().removeprefix("mailto:")
+        # As standardizing reads it: composed (NFKC) first, so that an address pasted with
+        # decomposed accents hashes as the one stored.
+        email = "".join(unicodedata.normalize("NFKC", text).split()).lower() \
+            .removeprefix("mailto:")
         if not re.match(EMAIL_SHAPE, email):
             raise LookupError_("--email: not an email address (expected name@domain)")
         return Identifier("email_sha256", (hashlib.sha256(email.encode("utf-8")).hexdigest(),))

@@ -427,6 +427,17 @@ def test_a_national_phone_that_fits_several_countries_needs_its_country() -> Non
         normalize_identifier("phone", "12", country="FI")
 
 
+def test_an_email_pasted_with_decomposed_accents_finds_the_one_stored() -> None:
+    import hashlib
+
+    from jobs.lookup import Identifier, normalize_identifier
+
+    # As standardizing stores it: NFKC, no spaces, lower case.
+    stored = hashlib.sha256("élina.mäki@mail.example".encode()).hexdigest()
+    for pasted in ("E\u0301lina.Ma\u0308ki@Mail.Example", " mailto:élina.mäki@mail.example "):
+        assert normalize_identifier("email", pasted) == Identifier("email_sha256", (stored,))
+
+
 def test_a_person_only_rejected_rows_hold_is_erased_from_them(
         spark: SparkSession, erasure: Erasure) -> None:
     """A person none of whose rows was accepted has no customer id: `erase --email` finds the
