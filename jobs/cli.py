@@ -330,6 +330,9 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
     if not profiles:
         print(f"no customer holds that {kind}", file=sys.stderr)
         return EXIT_FAILED
+    if len(profiles) > 1:
+        print(f"{len(profiles)} customers hold that {kind} (a household's, shared): each is "
+              "another person", file=sys.stderr)
     print(to_json(profiles))
     return EXIT_OK
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -126,6 +126,10 @@ def find_customer_ids(warehouse: str, identifier: Identifier) -> list[str]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        # Time stamps are written in UTC (spark.sql.session.timeZone); an older table's INT96
+        # files read without their zone.
+        return value.replace(tzinfo=UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -157,6 +161,8 @@ def lookup(warehouse: str, kind: str, raw: str, country: str | None = None
 
 
 def to_json(profiles: list[dict[str, Any]]) -> str:
-    """Returns the profiles as indented JSON (one object when there is exactly one)."""
-    return json.dumps(profiles[0] if len(profiles) == 1 else profiles, indent=2,
+    """Returns the profiles as an indented JSON array, by customer id: one shape whether one
+    customer holds the identifier or several (a household's phone), so that a dashboard never
+    takes a list for one person."""
+    return json.dumps(sorted(profiles, key=lambda p: str(p.get("customer_id"))), indent=2,
                       ensure_ascii=False, sort_keys=True)

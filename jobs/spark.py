@@ -79,6 +79,10 @@ ALWAYS: dict[str, str] = {
     # as some file's minimum. They serve only data skipping, which these reads do not need
     # (FEBRL4 ran as fast without them, see benchmarks/README.md, "Sizing").
     "spark.databricks.delta.stats.collect": "false",
+    # Time stamps written as Parquet's INT64 microseconds with their UTC meaning, which every
+    # reader (delta-rs, pandas, a dashboard's engine) reads as instants; Spark's default, the
+    # deprecated INT96, reads elsewhere as times without a zone.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
 
 

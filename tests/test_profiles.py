@@ -239,3 +239,18 @@ def test_consent_where_the_order_is_unknown_is_no(spark: SparkSession) -> None:
     profiles = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1")
     assert sorted((r["customer_id"], r["consent_partner_sharing"]) for r in profiles.collect()) \
         == [(c, expected) for c, (_, expected) in sorted(cases.items())]
+
+
+def test_lookup_prints_an_array_in_one_shape_with_zoned_times() -> None:
+    import json
+
+    from jobs.lookup import _plain, to_json
+
+    one = {"customer_id": "C2", "last_updated_at": _plain(datetime(2026, 6, 1, 10, 0)),
+           "birth_date": _plain(date(1985, 3, 7))}
+    assert json.loads(to_json([one])) == [
+        {"customer_id": "C2", "last_updated_at": "2026-06-01T10:00:00+00:00",
+         "birth_date": "1985-03-07"}]
+    # A household's shared phone: both, by customer id, the same shape.
+    assert [p["customer_id"] for p in json.loads(to_json([one, {"customer_id": "C1"}]))] == [
+        "C1", "C2"]
