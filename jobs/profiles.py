@@ -9,6 +9,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs.config import ADDRESS_PARTS, GOLDEN_ATTRIBUTES, Survivorship
+from jobs.nicknames import familiar_forms, names_map
 
 # Survivorship: the most trusted kind of source wins, then the most recent statement.
 KIND_TRUST = {"registry": 3, "social": 2, "online": 1}
@@ -39,8 +40,20 @@ class Chosen:
 def _golden(attribute: str, survivorship: Survivorship) -> Chosen:
     """Returns the aggregates choosing `attribute`'s golden value, with the source and the date
     of the record it came from."""
-    return _chosen(attribute, (attribute,), F.col(attribute).isNotNull(), [],
+    before_rule = [_full_first_name()] if attribute == "first_name" else []
+    return _chosen(attribute, (attribute,), F.col(attribute).isNotNull(), before_rule,
                    survivorship.rule(attribute), survivorship)
+
+
+def _full_first_name() -> Column:
+    """Whether the record's first name is no familiar form of another first name the
+    customer's records hold: Robert is shown before Bob, Katarzyna before Kasia, whichever
+    record is newer or more trusted."""
+    held = F.collect_set("first_name_norm").over(Window.partitionBy("customer_id"))
+    forms = names_map(familiar_forms())
+    familiar = F.exists(held, lambda name: F.coalesce(
+        F.array_contains(forms[name], F.col("first_name_norm")), F.lit(False)))
+    return (~familiar).alias("full_first_name")
 
 
 def _golden_address(survivorship: Survivorship) -> Chosen:

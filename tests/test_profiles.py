@@ -215,6 +215,32 @@ def test_the_address_comes_whole_from_one_record(spark: SparkSession) -> None:
         assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_full_first_name_is_shown_before_its_familiar_form(spark: SparkSession) -> None:
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+
+    def record(source: str, kind: str, rid: str, first: str, at: datetime) -> dict:
+        return {"source": source, "source_kind": kind, "source_record_id": rid,
+                "first_name": first, "first_name_norm": first.lower(), "updated_at": at}
+
+    records = records_frame(
+        spark,
+        # A: the newer registry record says Bob; the older social account Robert.
+        record("magazine", "registry", "M1", "Bob", datetime(2026, 1, 1)),
+        record("social", "social", "x:r", "Robert", datetime(2024, 1, 1)),
+        # B: no full form held: the usual rules (the registry).
+        record("magazine", "registry", "M2", "Kasia", datetime(2024, 1, 1)),
+        record("web", "online", "P2", "Kate", datetime(2026, 1, 1)),
+    )
+    crosswalk = spark.createDataFrame(
+        [("magazine/M1", "A"), ("social/x:r", "A"), ("magazine/M2", "B"), ("web/P2", "B")],
+        "record_id string, customer_id string")
+    actual = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1").select(
+        "customer_id", "first_name", "first_name_source")
+    expected = spark.createDataFrame([("A", "Robert", "social"), ("B", "Kasia", "magazine")],
+                                     actual.schema)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_consent_where_the_order_is_unknown_is_no(spark: SparkSession) -> None:
     """The latest statement wins; an undated refusal may be the latest, so it wins over dated
     consent; an undated consent loses to any dated statement; at one time, the refusal stands."""
