@@ -16,6 +16,7 @@ log = logging.getLogger("jobs")
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
+EXIT_TERMINATED = 143  # and one stopped by SIGTERM
 STAGE_COMMANDS = ("run", "ingest", "resolve", "profiles", "segments", "exports", "train")
 
 
@@ -495,14 +496,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explain_command(args, config)
     from jobs.warehouse_lock import WarehouseBusyError, WarehouseUnusableError, warehouse_lock
 
+    from jobs.spark import Terminated, handle_termination
+
     # One writing command at a time per warehouse (see jobs.warehouse_lock).
+    handle_termination()
     try:
         with warehouse_lock(config.warehouse, args.command):
             return _writing_command(args, config)
-    except KeyboardInterrupt:
-        print(f"{args.command}: interrupted. Each table keeps its last complete Delta commit; "
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{args.command}: {how}. Each table keeps its last complete Delta commit; "
               "run the command again to finish (the lock is released)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except WarehouseBusyError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED

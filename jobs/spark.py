@@ -163,17 +163,30 @@ def get_spark(app_name: str = "idres", overrides: Mapping[str, str] | None = Non
     _quiet_loggers(spark)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _interrupted)
+        signal.signal(signal.SIGTERM, _interrupted)
     log.info("Spark %s, master %s", spark.version, spark.sparkContext.master)
     return spark
 
 
-def _interrupted(_signum: int, _frame: object) -> None:
-    """Ctrl-C: stops the command where it is (jobs.cli says what that leaves). PySpark's own
-    handler cancels the jobs with a call into the JVM from inside the call it interrupts, and
-    py4j logged some 130 lines of tracebacks about that and the connection it broke."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, as Airflow sends at a task's timeout or when it is marked failed: handled as
+    Ctrl-C is, the lock released, exit 143."""
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    """Ctrl-C or SIGTERM: stops the command where it is (jobs.cli says what that leaves).
+    PySpark's own handler cancels the jobs with a call into the JVM from inside the call it
+    interrupts, and py4j logged some 130 lines of tracebacks about that and the connection it
+    broke; SIGTERM's default ended the process on the spot, its lock left behind."""
     logging.getLogger().setLevel(logging.CRITICAL)  # py4j logs through the root logger too
     logging.getLogger("py4j").setLevel(logging.CRITICAL)
-    raise KeyboardInterrupt
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def handle_termination() -> None:
+    """From now on, SIGTERM stops the command as Ctrl-C does (see _interrupted)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 # Records a shuffle partition should hold before another one pays for its overhead: each task

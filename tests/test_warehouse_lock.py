@@ -137,11 +137,15 @@ def test_too_few_demo_persons_are_refused_by_the_arguments(
     assert f"argument --persons: {problem}" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_with_one_line_and_releases_the_lock(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """SIGINT during a command: jobs.spark's handler raises KeyboardInterrupt without a call into
-    the JVM, and the command ends with exit code 130, one line, and its lock released."""
+@pytest.mark.parametrize(("signum", "code", "how"), [(2, 130, "interrupted"),
+                                                     (15, 143, "terminated (SIGTERM)")],
+                         ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_stops_with_one_line_and_releases_the_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        signum: int, code: int, how: str) -> None:
+    """SIGINT (Ctrl-C) or SIGTERM (Airflow's timeout) during a command: jobs.spark's handler
+    raises KeyboardInterrupt without a call into the JVM, and the command ends with exit code
+    130 or 143, one line, and its lock released."""
     import logging
     import signal
 
@@ -154,17 +158,21 @@ def test_ctrl_c_stops_with_one_line_and_releases_the_lock(
 
     def interrupted(*_args: object) -> int:
         assert (tmp_path / "wh" / LOCK_FILE).is_file()
-        spark._interrupted(signal.SIGINT, None)
+        # The handler cli installed for SIGTERM is jobs.spark's.
+        assert signal.getsignal(signal.SIGTERM) is spark._interrupted
+        spark._interrupted(signum, None)
         raise AssertionError("not reached")
 
     monkeypatch.setattr(cli, "_writing_command", interrupted)
     root = logging.getLogger().level
+    before = signal.getsignal(signal.SIGTERM)
     try:
-        assert cli.main(["ingest", "--conf", str(conf)]) == cli.EXIT_INTERRUPTED == 130
+        assert cli.main(["ingest", "--conf", str(conf)]) == code
     finally:
+        signal.signal(signal.SIGTERM, before)
         logging.getLogger().setLevel(root)
         logging.getLogger("py4j").setLevel(logging.NOTSET)
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "ingest: interrupted. Each table keeps its last complete Delta commit; run the command "
+        f"ingest: {how}. Each table keeps its last complete Delta commit; run the command "
         "again to finish (the lock is released)")
     assert not (tmp_path / "wh" / LOCK_FILE).exists()
