@@ -494,9 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
-    from jobs.warehouse_lock import WarehouseBusyError, WarehouseUnusableError, warehouse_lock
-
     from jobs.spark import Terminated, handle_termination
+    from jobs.warehouse_lock import WarehouseBusyError, WarehouseUnusableError, warehouse_lock
 
     # One writing command at a time per warehouse (see jobs.warehouse_lock).
     handle_termination()
