@@ -85,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
         command.add_argument("--run-id", type=_run_id, default=None,
                              help="run id (default: the run date, so a re-run replaces itself)")
-        command.add_argument("--allow-empty", action="append", default=[], metavar="SOURCE",
-                             help="a source that may read no rows though the previous run had "
-                                  "some (repeat for several)")
+        command.add_argument("--allow-empty", "--allow-shrink", action="append", default=[],
+                             metavar="SOURCE", dest="allow_empty",
+                             help="a source that may read no rows, or under half the rows, the "
+                                  "previous run accepted (repeat for several)")
         command.add_argument("--allow-earlier-date", action="store_true",
                              help="run a date before the warehouse's latest run (its tables go "
                                   "back to that date's state)")
@@ -251,7 +252,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         resolve_stage,
         stored_model,
     )
-    from jobs.run_history import later_runs
+    from jobs.run_history import earlier_runs_sorting_after, later_runs
     from jobs.segments import segments_file, segments_stage
     from jobs.source_files import check_local_sources
     from jobs.spark import get_spark
@@ -266,7 +267,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     run_id = args.run_id or run_date.isoformat()
     unknown = sorted(set(args.allow_empty) - {s.name for s in config.sources})
     if unknown:
-        raise ConfigError(config.file, "sources", f"--allow-empty {unknown[0]}: no such source")
+        raise ConfigError(config.file, "sources",
+                          f"--allow-empty/--allow-shrink {unknown[0]}: no such source")
     later = later_runs(config.warehouse, run_id, run_date)
     if later and not args.allow_earlier_date:
         latest, when = later[-1]
@@ -274,6 +276,15 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
             f"holds run {latest} of {when}, after {run_date}: this run would put its "
             f"crosswalk, profiles and customer ids back to {run_date}; run dates in order, "
             "or add --allow-earlier-date"))
+    misordered = earlier_runs_sorting_after(config.warehouse, run_id, run_date)
+    if misordered:
+        other, when = misordered[-1]
+        raise ConfigError(config.file, "warehouse", (
+            f"holds run {other} of {when}, whose id sorts after {run_id!r}: runs are ordered "
+            f"by their ids (which customer id is older, which export a withdrawal follows), so "
+            f"ids must sort as their dates do; give --run-id one that sorts after {other!r}"
+            + (f" (such as {run_date.isoformat()}, the default)"
+               if run_date.isoformat() > other else "")))
     _check_segments_and_partners(args.command, config)
     if args.command in ("run", "resolve"):
         stored_model(config)  # raises StaleModelError before anything changes

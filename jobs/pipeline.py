@@ -137,7 +137,8 @@ class RunContext:
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
     configured_partitions: int | None = None
-    # Sources that may read no rows though the previous run had some (--allow-empty).
+    # Sources that may read no rows, or under half the rows, the previous run accepted
+    # (--allow-empty, --allow-shrink).
     allow_empty: tuple[str, ...] = ()
     # How erasure keys are made (jobs.erasure_keys); None: as the configuration says.
     erasure_keying: ErasureKeying | None = None
@@ -320,10 +321,18 @@ def _stop_on_unusable_sources(ctx: RunContext, counts: dict[tuple[str, str], int
         raise SourceReadError("; ".join(unusable))
 
 
+# A source accepting fewer rows than this share of the previous run's stops the run (a
+# truncated export): its missing rows' customer ids would end, and new ones be made when the
+# rows come back.
+SHRINK_SHARE_TO_STOP = 0.5
+
+
 def _stop_on_vanished_sources(ctx: RunContext, counts: dict[tuple[str, str], int]) -> None:
     """Raises SourceReadError naming each source that read no rows though the previous run
-    accepted some, unless it is in ctx.allow_empty: an empty export or a file not delivered
-    would drop its people's customers, and give them new ids when it comes back."""
+    accepted some, or accepted under SHRINK_SHARE_TO_STOP of the previous run's rows, unless it
+    is in ctx.allow_empty (--allow-empty, --allow-shrink): an empty or truncated export, or a
+    file not delivered, would drop its people's customers and give them new ids when it comes
+    back."""
     previous = previous_run(ctx.warehouse, ctx.run_id, ctx.run_date)
     if previous is None:
         return
@@ -339,6 +348,18 @@ def _stop_on_vanished_sources(ctx: RunContext, counts: dict[tuple[str, str], int
             + ". Without its rows, its people's customers would go, and come back with new "
             "ids; check the files, or if it is empty on purpose, run with "
             + " ".join(f"--allow-empty {s.name}" for s in vanished))
+    shrunk = [source for source in ctx.config.sources
+              if source.name not in ctx.allow_empty
+              and 0 < counts.get((source.name, "accepted"), 0)
+              < SHRINK_SHARE_TO_STOP * before.get(source.name, 0)]
+    if shrunk:
+        raise SourceReadError(
+            "; ".join(f"source {s.name!r} ({s.path}) accepted {counts[(s.name, 'accepted')]:,} "
+                      f"rows, where run {previous} accepted {before[s.name]:,}" for s in shrunk)
+            + f": under {SHRINK_SHARE_TO_STOP:.0%}. A file cut short or a part not delivered "
+            "would drop the missing rows' customers, which come back with new ids; check the "
+            "files, or if it shrank on purpose, run with "
+            + " ".join(f"--allow-shrink {s.name}" for s in shrunk))
 
 
 def _by_reason(counts: dict[tuple[str, str], int], source: str, what: str) -> dict[str, int]:

@@ -56,6 +56,16 @@ def later_runs(warehouse: str, run_id: str, run_date: date) -> list[tuple[str, d
                    if other != run_id and when > run_date), key=lambda r: (r[1], r[0]))
 
 
+def earlier_runs_sorting_after(warehouse: str, run_id: str, run_date: date
+                               ) -> list[tuple[str, date]]:
+    """Returns the runs (id, date) dated before `run_date` whose ids sort after `run_id`, as
+    text (r9 after r10), latest last. The warehouse orders runs by their ids where it compares
+    them (the older of two customer ids, the export a withdrawal follows): ids must sort as
+    their dates do, as the default ids (the dates) do."""
+    return sorted(((other, when) for other, when in run_dates(warehouse).items()
+                   if when < run_date and other > run_id), key=lambda r: (r[1], r[0]))
+
+
 def previous_run(warehouse: str, run_id: str, run_date: date) -> str | None:
     """Returns the latest run other than `run_id` dated on or before `run_date`."""
     earlier = [(when, other) for other, when in run_dates(warehouse).items()

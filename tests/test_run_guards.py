@@ -77,7 +77,39 @@ def test_an_emptied_source_and_an_earlier_date_stop_the_run_unless_allowed(
     assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-21", "--allow-empty",
                "web")[0] == cli.EXIT_OK
     code, errors = run("ingest", "--conf", str(conf), "--allow-empty", "webb")
-    assert code == cli.EXIT_BAD_INPUT and "--allow-empty webb: no such source" in errors
+    assert code == cli.EXIT_BAD_INPUT and "--allow-empty/--allow-shrink webb: no such source" \
+        in errors
+
+    # The magazine's export arrives cut to a fifth: stopped, nothing written, unless allowed.
+    magazine = data / "registry_magazine.csv"
+    lines = magazine.read_text(encoding="utf-8").splitlines()
+    magazine.write_text("\n".join(lines[:1 + (len(lines) - 1) // 5]) + "\n", encoding="utf-8")
+    magazine_before = sum(1 for r in before if r.startswith("magazine/"))
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-22")
+    assert code == cli.EXIT_BAD_INPUT
+    message = errors.strip().splitlines()[-1]
+    assert message.startswith(f"input error: source 'magazine' ({magazine}) accepted ")
+    assert message.endswith(
+        f" rows, where run 2026-11-21 accepted {magazine_before:,}: under 50%. A file cut "
+        "short or a part not delivered would drop the missing rows' customers, which come back "
+        "with new ids; check the files, or if it shrank on purpose, run with --allow-shrink "
+        "magazine")
+    assert "2026-11-22" not in {r["run_id"] for r in tables.read_table(
+        spark, str(tmp_path / "warehouse"), tables.STANDARDIZED_RECORDS).collect()}
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-22",
+               "--allow-shrink", "magazine")[0] == cli.EXIT_OK
+
+    # Run ids that sort against their dates (r10 before r9) are refused before Spark starts.
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-23", "--run-id",
+               "r9")[0] == cli.EXIT_OK
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-24", "--run-id",
+                       "r10")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {conf}: `warehouse`: holds run r9 of 2026-11-23, whose id sorts after "
+        "'r10': runs are ordered by their ids (which customer id is older, which export a "
+        "withdrawal follows), so ids must sort as their dates do; give --run-id one that sorts "
+        "after 'r9'")
 
 
 def test_profiles_on_their_own_refuse_another_runs_crosswalk(
