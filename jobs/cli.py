@@ -174,13 +174,16 @@ def _summary(ctx: object) -> str:
         lines.append("")
     for stage, metric, label in (
         ("block", "records", "standardized records"),
-        ("block", "candidate_pairs", "candidate pairs"),
+        ("block", "candidate_pairs", "candidate pairs compared anew"
+         if ctx.value("block", "changed_records") is not None else "candidate pairs"),
         ("block", "oversized_blocks", "blocking values too common to use"),
         ("score", "links", "links above threshold"),
         ("cluster", "clusters", "clusters (customers)"),
-        ("cluster", "ids_created", "customer ids created"),
+        ("cluster", "ids_created", "customer ids created (split ones too)"
+         if ctx.value("cluster", "ids_split") else "customer ids created"),
         ("cluster", "ids_merged", "customer ids merged into another"),
         ("cluster", "ids_split", "customers split off"),
+        ("cluster", "ids_retired", "customer ids retired (records gone)"),
     ):
         value = ctx.value(stage, metric)
         if value is not None:

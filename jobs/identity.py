@@ -9,7 +9,9 @@ Rules (DESIGN principle 5):
   new ids, recorded as split from it;
 - a cluster that inherits nothing gets a new id derived from its anchor record and the run id,
   so an id retired by a merge is never handed out again, and re-running a run gives the same ids;
-- every change is a row of `customer_id_events`: created, merged, split.
+- a previous customer none of whose records any cluster holds now (its records gone from
+  their sources) is retired: its id ends, and is not handed out again;
+- every change is a row of `customer_id_events`: created, merged, split, retired.
 The crosswalk carries, per record, since when it belongs to its customer (`linked_since`) and
 since when that customer exists (`customer_since`).
 """
@@ -88,7 +90,8 @@ def assign_stable_ids(assignments: DataFrame, previous: DataFrame | None, run_id
             "customer_since",
         )
     )
-    events = _events(overlap, kept, ids, assignments, run)
+    events = _events(overlap, kept, ids, assignments, run).unionByName(
+        _retired(prev, overlap).withColumn("run_id", run).select(*EVENT_COLUMNS))
     return StableIds(crosswalk, events)
 
 
@@ -137,6 +140,15 @@ def _first_ids(assignments: DataFrame, run: Column) -> StableIds:
     crosswalk = assignments.join(ids, "component").select(
         "record_id", "customer_id", run.alias("linked_since"), run.alias("customer_since"))
     return StableIds(crosswalk, _created(ids).withColumn("run_id", run))
+
+
+def _retired(prev: DataFrame, overlap: DataFrame) -> DataFrame:
+    """Returns the `retired` events of previous customers no cluster overlaps: every record
+    they had left the sources (records: how many they had)."""
+    return (prev.join(overlap.select("old_id").distinct(), "old_id", "left_anti")
+            .groupBy("old_id").agg(F.count("*").alias("records"))
+            .select(F.lit("retired").alias("event"), F.col("old_id").alias("customer_id"),
+                    F.lit(None).cast("string").alias("other_customer_id"), "records"))
 
 
 def _created(ids: DataFrame) -> DataFrame:

@@ -123,10 +123,23 @@ def test_a_social_handle_written_anew_keeps_its_customer(spark: SparkSession) ->
     ], "record_id string, customer_id string, linked_since string, customer_since string")
     assert_df_equality(previous_ids(previous, records), expected, ignore_row_order=True,
                        ignore_nullable=True)
-    # Through assign_stable_ids: the customers keep their ids, no record is new.
+    # Through assign_stable_ids: the customers keep their ids.
     now = assignments(spark, ("social/Instagram:@Aino",), ("social/x:Bo",), ("social/x:cy",))
     result = assign_stable_ids(now, previous_ids(previous, records), "r2")
     assert sorted(tuple(r) for r in result.crosswalk.collect()) == [
         ("social/Instagram:@Aino", "A", "r1", "r1"), ("social/x:Bo", "B", "r0", "r0"),
         ("social/x:cy", "D", "r1", "r1")]
-    assert result.events.count() == 0
+    # No record is new; the web record is left out of this run: its customer is retired.
+    assert [tuple(r) for r in result.events.collect()] == [("retired", "E", None, 1, "r2")]
+
+
+def test_a_customer_whose_records_are_all_gone_is_retired(spark: SparkSession) -> None:
+    previous = spark.createDataFrame(
+        [("a", "X", "r1", "r1"), ("b", "X", "r1", "r1"), ("c", "Y", "r1", "r1"),
+         ("d", "Y", "r1", "r1")],
+        "record_id string, customer_id string, linked_since string, customer_since string")
+    # b left its source (X goes on with a); c and d both did: Y ends.
+    result = assign_stable_ids(assignments(spark, ("a",)), previous, "r2")
+    assert [tuple(r) for r in result.crosswalk.collect()] == [("a", "X", "r1", "r1")]
+    assert_df_equality(result.events.select(*EVENT_COLUMNS),
+                       events(spark, [("retired", "Y", None, 2, "r2")]), ignore_nullable=True)
