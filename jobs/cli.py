@@ -301,7 +301,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
         resolve_stage(ctx, retrain=args.command == "train",
-                      incremental=args.mode == "incremental")
+                      incremental=args.mode == "incremental", on_its_own=args.command == "resolve")
     if args.command in ("run", "profiles"):
         profiles_stage(ctx, on_its_own=args.command == "profiles")
     if args.command in ("run", "resolve", "train"):

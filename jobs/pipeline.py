@@ -584,8 +584,12 @@ def _stored_gammas(ctx: RunContext, records: DataFrame, changed: DataFrame) -> D
         .join(right, "record_r")
 
 
-def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool = False) -> None:
+def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool = False,
+                  on_its_own: bool = False) -> None:
     """Blocks, compares, scores and clusters the standardized records; writes the crosswalk.
+    `on_its_own` (the `resolve` command): the records must be this run's, not those an
+    earlier run ingested (`train`, which a stale model asks for before the run ingests, takes
+    the records there are).
 
     Incremental: only pairs with a new or changed record are compared; the other pairs keep
     the levels stored in match_pairs by the previous run. Scores, links and clusters are then
@@ -595,6 +599,15 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     stored = tables.read_table(spark, ctx.warehouse, tables.STANDARDIZED_RECORDS)
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
+    if on_its_own:
+        ingested_by = sorted(row["run_id"] for row in
+                             stored.select("run_id").distinct().collect())
+        if ingested_by and ingested_by != [ctx.run_id]:
+            raise RuntimeError(
+                f"standardized_records was ingested by run {', '.join(ingested_by)}, not "
+                f"{ctx.run_id}: run the ingest stage for this run first (a crosswalk from "
+                "another run's records would miss the changes since, and stamp them with this "
+                "run)")
     # Preparing the records is timed as the block stage's work (it was left out of the stage
     # times, some 8 s of the demo's run and 22 s at 200,000 records).
     with ctx.stage("block"):

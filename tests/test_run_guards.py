@@ -139,6 +139,26 @@ def test_profiles_on_their_own_refuse_another_runs_crosswalk(
     assert not (warehouse / tables.CUSTOMER_PROFILES).exists()
 
 
+def test_resolve_on_its_own_refuses_another_runs_records(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """`resolve` for a date whose ingest did not run: the records are the previous run's, and a
+    crosswalk from them would miss the day's changes and stamp them with this run."""
+    warehouse = tmp_path / "warehouse"
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+    records = spark.createDataFrame([("web/P1", "2026-11-20")], "record_id string, run_id string")
+    tables.write_table(records, str(warehouse), tables.STANDARDIZED_RECORDS, run_id="2026-11-20")
+    code, errors = run("resolve", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_FAILED
+    assert errors.strip().splitlines()[-1] == (
+        "failed: standardized_records was ingested by run 2026-11-20, not 2026-11-21: run the "
+        "ingest stage for this run first (a crosswalk from another run's records would miss "
+        "the changes since, and stamp them with this run)")
+    assert not (warehouse / tables.IDENTITY_CROSSWALK).exists()
+
+
 def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The secret is read before Spark starts: it had been read at the exports stage, after
