@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                              metavar="SOURCE", dest="allow_empty",
                              help="a source that may read no rows, or under half the rows, the "
                                   "previous run accepted (repeat for several)")
+        command.add_argument("--allow-unfinished", action="store_true",
+                             help="go on although the run that last wrote the crosswalk "
+                                  "stopped before its id events (they stay unrecorded)")
         command.add_argument("--allow-earlier-date", action="store_true",
                              help="run a date before the warehouse's latest run (its tables go "
                                   "back to that date's state)")
@@ -255,7 +258,12 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         resolve_stage,
         stored_model,
     )
-    from jobs.run_history import earlier_runs_sorting_after, later_runs
+    from jobs.run_history import (
+        earlier_runs_sorting_after,
+        later_runs,
+        unfinished_run,
+        vacuumed_before_run,
+    )
     from jobs.segments import segments_file, segments_stage
     from jobs.source_files import check_local_sources
     from jobs.spark import get_spark
@@ -279,6 +287,21 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
             f"holds run {latest} of {when}, after {run_date}: this run would put its "
             f"crosswalk, profiles and customer ids back to {run_date}; run dates in order, "
             "or add --allow-earlier-date"))
+    unfinished = unfinished_run(config.warehouse)
+    if unfinished is not None and unfinished != run_id and args.command in (
+            "run", "ingest", "resolve", "train") and not args.allow_unfinished:
+        raise ConfigError(config.file, "warehouse", (
+            f"run {unfinished} wrote the crosswalk and stopped before its customer id events "
+            f"and metrics: run it again first (--run-id {unfinished} with its --run-date), "
+            "or its merges and splits are never recorded; add --allow-unfinished to go on "
+            "without them"))
+    if args.command in ("run", "resolve", "train"):
+        gone = vacuumed_before_run(config.warehouse, run_id)
+        if gone:
+            raise ConfigError(config.file, "warehouse", (
+                f"run {run_id} cannot run again: {', '.join(gone)} as it was before the run "
+                "is gone, vacuumed by maintain (retention.table_history_days); its results "
+                "stand. To change them, run the next date"))
     misordered = earlier_runs_sorting_after(config.warehouse, run_id, run_date)
     if misordered:
         other, when = misordered[-1]

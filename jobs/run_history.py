@@ -6,10 +6,14 @@ the guards a run checks before it changes anything.
 - A source that had rows in the previous run and has none now (an empty export, a file not
   delivered) would drop its people's customers, and give them new ids when it comes back:
   refused unless the source is named as allowed to be empty.
+- A run that wrote the crosswalk but stopped before its events and metrics (killed, a crash)
+  left the warehouse half changed: another run is refused until it is run again.
+- A re-run needs the tables as they were before the run; `maintain` may have vacuumed them.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -82,3 +86,62 @@ def accepted_rows(warehouse: str, run_id: str) -> dict[str, int]:
                  & (pc.field("metric") == "accepted"))
     found = metrics.to_table(filter=condition, columns=["source", "value"]).to_pylist()
     return {row["source"]: int(row["value"]) for row in found}
+
+
+def _runs_commits(warehouse: str, table: str) -> list[dict] | None:
+    """The table's commits, newest first (version, operation, userMetadata); None when there
+    is no table or delta-rs cannot reach it."""
+    path = tables.table_path(warehouse, table)
+    folder = local_path(path)
+    if folder is not None and not (Path(folder) / "_delta_log").is_dir():
+        return None
+    try:
+        return DeltaTable(path).history()
+    except Exception:  # delta-rs raises its own kinds: no such table, unreachable store
+        return None
+
+
+def unfinished_run(warehouse: str) -> str | None:
+    """Returns the run that last wrote the crosswalk when it recorded no metrics of its
+    clustering: it stopped after the crosswalk and before its id events (or later), and the
+    warehouse is half changed until it runs again. None when the last one finished."""
+    commits = _runs_commits(warehouse, tables.IDENTITY_CROSSWALK)
+    writer = next((str(c["userMetadata"]).removeprefix("run:") for c in commits or []
+                   if str(c.get("userMetadata") or "").startswith("run:")), None)
+    metrics = _metrics(warehouse)
+    if writer is None or metrics is None:
+        return None
+    found = metrics.to_table(filter=(pc.field("run_id") == writer)
+                             & (pc.field("stage") == "cluster"), columns=["metric"])
+    return None if found.num_rows else writer
+
+
+# The tables a run reads as they were before it (tables.read_table_before_run): the
+# crosswalk its ids carry over from; the records and pairs an incremental run compares against.
+READ_BEFORE_RUN = (tables.IDENTITY_CROSSWALK, tables.STANDARDIZED_RECORDS, tables.MATCH_PAIRS)
+
+
+def vacuumed_before_run(warehouse: str, run_id: str) -> list[str]:
+    """Returns the tables (READ_BEFORE_RUN) whose state before `run_id` a re-run of it would
+    find gone: `maintain` (retention.table_history_days) vacuumed that version's files. Only
+    local warehouses are checked."""
+    return [table for table in READ_BEFORE_RUN if _vacuumed_before(warehouse, table, run_id)]
+
+
+def _vacuumed_before(warehouse: str, table: str, run_id: str) -> bool:
+    path = tables.table_path(warehouse, table)
+    commits = _runs_commits(warehouse, table)
+    if local_path(path) is None or not commits:
+        return False
+    mine = f"run:{run_id}"
+    if not any(c.get("userMetadata") == mine for c in commits):
+        return False  # not a re-run: the current state is the one read
+    before = next((c for c in commits if c.get("userMetadata") != mine
+                   and not str(c.get("operation")).startswith("VACUUM")), None)
+    if before is None:
+        return False  # the run made the table: nothing before it
+    try:
+        files = DeltaTable(path, version=int(before["version"])).file_uris()
+    except Exception:  # delta-rs could not load the version: its log is gone too
+        return True
+    return not all(os.path.exists(local_path(f) or f) for f in files)

@@ -159,6 +159,60 @@ def test_resolve_on_its_own_refuses_another_runs_records(
     assert not (warehouse / tables.IDENTITY_CROSSWALK).exists()
 
 
+def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """A run killed after writing the crosswalk (no clustering metrics) stops another run until
+    it runs again; a re-run whose state before it was vacuumed stops before Spark starts."""
+    import datetime as dt
+
+    from jobs.schemas import table_schema
+
+    warehouse = str(tmp_path / "warehouse")
+    (tmp_path / "w.jsonl").write_text('{"cookie_id": "P1"}\n', encoding="utf-8")
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": warehouse, "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+
+    def crosswalk(run_id: str) -> None:
+        frame = spark.createDataFrame(
+            [("web", "P1", "C1", "web/P1", "online", run_id, run_id, run_id)],
+            "source string, source_record_id string, customer_id string, record_id string, "
+            "source_kind string, linked_since string, customer_since string, "
+            "assigned_run_id string")
+        tables.write_table(frame, warehouse, tables.IDENTITY_CROSSWALK, run_id=run_id)
+
+    def metrics(run_id: str, stage: str) -> None:
+        when = dt.date.fromisoformat(run_id)
+        frame = spark.createDataFrame(
+            [(run_id, when, stage, "", "x", 1.0, dt.datetime(2026, 1, 1))],
+            table_schema(tables.RUN_METRICS).struct())
+        tables.write_table(frame, warehouse, tables.RUN_METRICS, run_id=run_id)
+
+    crosswalk("2026-11-20")
+    metrics("2026-11-20", "cluster")
+    crosswalk("2026-11-21")
+    metrics("2026-11-21", "ingest")  # killed after the crosswalk: no clustering metrics
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-22")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {conf}: `warehouse`: run 2026-11-21 wrote the crosswalk and stopped "
+        "before its customer id events and metrics: run it again first (--run-id 2026-11-21 "
+        "with its --run-date), or its merges and splits are never recorded; add "
+        "--allow-unfinished to go on without them")
+
+    # maintain with table_history_days 0 vacuumed the crosswalk as it was before 2026-11-21.
+    for part in (Path(warehouse) / tables.IDENTITY_CROSSWALK).glob("*.parquet"):
+        part.unlink()
+    crosswalk("2026-11-21")
+    code, errors = run("resolve", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {conf}: `warehouse`: run 2026-11-21 cannot run again: identity_crosswalk "
+        "as it was before the run is gone, vacuumed by maintain (retention.table_history_days); "
+        "its results stand. To change them, run the next date")
+
+
 def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The secret is read before Spark starts: it had been read at the exports stage, after
