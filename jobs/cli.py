@@ -104,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     look = commands.add_parser("lookup", help="a customer's profile by any identifier (JSON)")
     look.add_argument("--conf", required=True, type=Path, help="configuration YAML")
-    _add_identifier_options(look, look.add_mutually_exclusive_group(required=True))
+    by = look.add_mutually_exclusive_group(required=True)
+    _add_identifier_options(look, by)
+    by.add_argument("--customer-id", help="a customer id, followed to the one it was merged "
+                                          "into where it was")
     erase = commands.add_parser(
         "erase", help="erase a customer from every table and file on request (GDPR Art. 17)")
     erase.add_argument("--conf", required=True, type=Path, help="configuration YAML")
@@ -357,8 +360,26 @@ def _check_segments_and_partners(command: str, config: Config) -> None:
 
 
 def _lookup_command(args: argparse.Namespace, config: Config) -> int:
-    from jobs.lookup import IDENTIFIER_TYPES, LookupError_, lookup, to_json
+    from jobs.lookup import (
+        IDENTIFIER_TYPES,
+        LookupError_,
+        current_customer_ids,
+        customer_profiles,
+        lookup,
+        to_json,
+    )
 
+    if args.customer_id is not None:
+        try:
+            ids, note = current_customer_ids(config.warehouse, args.customer_id)
+        except LookupError_ as exc:
+            print(f"lookup error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"customer id {note}", file=sys.stderr)
+        if not ids:
+            return EXIT_FAILED
+        print(to_json(customer_profiles(config.warehouse, ids)))
+        return EXIT_OK
     kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
     try:
         profiles = lookup(config.warehouse, kind, getattr(args, kind), args.country)

@@ -160,6 +160,34 @@ def lookup(warehouse: str, kind: str, raw: str, country: str | None = None
     return customer_profiles(warehouse, ids)
 
 
+def current_customer_ids(warehouse: str, customer_id: str) -> tuple[list[str], str]:
+    """Returns the ids a customer id stands for now, and how they were reached: itself while
+    it has a profile; else, following `merged` events, the id it was merged into (and on, as
+    often as it was merged again). None is left of an id retired or erased: the note says so.
+    """
+    profiles = _open(warehouse, tables.CUSTOMER_PROFILES)
+    events = _open(warehouse, tables.CUSTOMER_ID_EVENTS)
+    current, path = customer_id.strip(), list[str]()
+    for _hop in range(100):  # a chain of merges, never a cycle; bounded all the same
+        held = profiles.to_table(filter=pc.field("customer_id") == current,
+                                 columns=["customer_id"])
+        if held.num_rows:
+            note = " -> ".join([*path, current]) + " (merged)" if path else current
+            return [current], note
+        rows = sorted(events.to_table(filter=pc.field("customer_id") == current,
+                                      columns=["event", "other_customer_id", "run_id"])
+                      .to_pylist(), key=lambda r: str(r["run_id"]))
+        merged = [r for r in rows if r["event"] == "merged"]
+        if not merged:
+            ended = [r for r in rows if r["event"] in ("retired", "erased")]
+            why = (f"{ended[-1]['event']} by run {ended[-1]['run_id']}" if ended
+                   else "no such customer id")
+            return [], " -> ".join([*path, current]) + f": {why}"
+        path.append(current)
+        current = str(merged[-1]["other_customer_id"])
+    return [], f"{customer_id}: merged more than 100 times over"
+
+
 def to_json(profiles: list[dict[str, Any]]) -> str:
     """Returns the profiles as an indented JSON array, by customer id: one shape whether one
     customer holds the identifier or several (a household's phone), so that a dashboard never

@@ -280,3 +280,22 @@ def test_lookup_prints_an_array_in_one_shape_with_zoned_times() -> None:
     # A household's shared phone: both, by customer id, the same shape.
     assert [p["customer_id"] for p in json.loads(to_json([one, {"customer_id": "C1"}]))] == [
         "C1", "C2"]
+
+
+def test_a_customer_id_is_followed_through_its_merges(spark: SparkSession, tmp_path) -> None:
+    from jobs import tables
+    from jobs.lookup import current_customer_ids
+
+    warehouse = str(tmp_path / "warehouse")
+    profiles = spark.createDataFrame([("C3", "r3")], "customer_id string, run_id string")
+    tables.write_table(profiles, warehouse, tables.CUSTOMER_PROFILES)
+    events = spark.createDataFrame(
+        [("merged", "C1", "C2", 2, "r2"), ("merged", "C2", "C3", 3, "r3"),
+         ("retired", "C4", None, 1, "r3"), ("split", "C5", "C3", 1, "r2")],
+        "event string, customer_id string, other_customer_id string, records bigint, "
+        "run_id string")
+    tables.write_table(events, warehouse, tables.CUSTOMER_ID_EVENTS, run_id="r3")
+    assert current_customer_ids(warehouse, "C3") == (["C3"], "C3")
+    assert current_customer_ids(warehouse, " C1 ") == (["C3"], "C1 -> C2 -> C3 (merged)")
+    assert current_customer_ids(warehouse, "C4") == ([], "C4: retired by run r3")
+    assert current_customer_ids(warehouse, "C9") == ([], "C9: no such customer id")
