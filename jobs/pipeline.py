@@ -600,14 +600,9 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
     if stored is None:
         raise RuntimeError("standardized_records does not exist yet: run the ingest stage first")
     if on_its_own:
-        ingested_by = sorted(row["run_id"] for row in
-                             stored.select("run_id").distinct().collect())
-        if ingested_by and ingested_by != [ctx.run_id]:
-            raise RuntimeError(
-                f"standardized_records was ingested by run {', '.join(ingested_by)}, not "
-                f"{ctx.run_id}: run the ingest stage for this run first (a crosswalk from "
-                "another run's records would miss the changes since, and stamp them with this "
-                "run)")
+        _stop_unless_this_runs(ctx, stored, "run_id", "standardized_records was ingested",
+                               "ingest", "a crosswalk from another run's records would miss "
+                               "the changes since, and stamp them with this run")
     # Preparing the records is timed as the block stage's work (it was left out of the stage
     # times, some 8 s of the demo's run and 22 s at 200,000 records).
     with ctx.stage("block"):
@@ -878,6 +873,16 @@ def contact_sources(records: DataFrame) -> list[str]:
                   .collect())
 
 
+def _stop_unless_this_runs(ctx: RunContext, table: DataFrame, column: str, made: str,
+                           stage: str, why: str) -> None:
+    """A stage run on its own reads what an earlier stage of the same run wrote: raises
+    RuntimeError when `table`'s rows were written (`column`) by another run."""
+    runs = sorted(row[column] for row in table.select(column).distinct().collect())
+    if runs and runs != [ctx.run_id]:
+        raise RuntimeError(f"{made} by run {', '.join(runs)}, not {ctx.run_id}: run the "
+                           f"{stage} stage for this run first ({why})")
+
+
 def profiles_stage(ctx: RunContext, on_its_own: bool = False) -> None:
     """Builds customer_profiles and identifier_index from the records and the crosswalk.
     `on_its_own` (the `profiles` command): the crosswalk must be this run's, not one that an
@@ -889,13 +894,10 @@ def profiles_stage(ctx: RunContext, on_its_own: bool = False) -> None:
         if records is None or crosswalk is None:
             raise RuntimeError("run the ingest and resolve stages before profiles")
         if on_its_own:
-            built_by = sorted(row["assigned_run_id"] for row in
-                              crosswalk.select("assigned_run_id").distinct().collect())
-            if built_by and built_by != [ctx.run_id]:
-                raise RuntimeError(
-                    f"identity_crosswalk was resolved by run {', '.join(built_by)}, not "
-                    f"{ctx.run_id}: run the resolve stage for this run first (profiles from "
-                    "another run's crosswalk would miss or misplace the records ingested since)")
+            _stop_unless_this_runs(ctx, crosswalk, "assigned_run_id",
+                                   "identity_crosswalk was resolved", "resolve",
+                                   "profiles from another run's crosswalk would miss or "
+                                   "misplace the records ingested since")
         orders = tables.read_table(spark, ctx.warehouse, tables.ORDERS)
         if orders is None:
             orders = spark.createDataFrame([], table_schema(tables.ORDERS).struct())

@@ -22,6 +22,15 @@ def run(*argv: str) -> tuple[int, str]:
     return code, errors.getvalue()
 
 
+def web_conf(tmp_path: Path, warehouse: Path | str) -> Path:
+    """A configuration of one web source, w.jsonl beside it, writing to `warehouse`."""
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
+        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
+        encoding="utf-8")
+    return conf
+
+
 def test_an_emptied_source_and_an_earlier_date_stop_the_run_unless_allowed(
         spark: SparkSession, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     data = tmp_path / "data"
@@ -112,16 +121,25 @@ def test_an_emptied_source_and_an_earlier_date_stop_the_run_unless_allowed(
         "after 'r9'")
 
 
-def test_profiles_on_their_own_refuse_another_runs_crosswalk(
+def test_resolve_and_profiles_on_their_own_refuse_another_runs_input(
         spark: SparkSession, tmp_path: Path) -> None:
-    """`ingest` then `profiles`, skipping `resolve`: the crosswalk is the previous run's, built
-    from other records; profiles from it would miss the new records and stamp the old state
-    with this run."""
+    """`resolve` for a date whose ingest did not run: the records are the previous run's, and a
+    crosswalk from them would miss the day's changes and stamp them with this run. `ingest`
+    then `profiles`, skipping `resolve`: the crosswalk is the previous run's, built from other
+    records; profiles from it would miss the new records and stamp the old state with this
+    run."""
     warehouse = tmp_path / "warehouse"
-    conf = tmp_path / "conf.yaml"
-    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
-        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
-        encoding="utf-8")
+    conf = web_conf(tmp_path, warehouse)
+    records = spark.createDataFrame([("web/P1", "2026-11-20")], "record_id string, run_id string")
+    tables.write_table(records, str(warehouse), tables.STANDARDIZED_RECORDS, run_id="2026-11-20")
+    code, errors = run("resolve", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_FAILED
+    assert errors.strip().splitlines()[-1] == (
+        "failed: standardized_records was ingested by run 2026-11-20, not 2026-11-21: run the "
+        "ingest stage for this run first (a crosswalk from another run's records would miss "
+        "the changes since, and stamp them with this run)")
+    assert not (warehouse / tables.IDENTITY_CROSSWALK).exists()
+
     crosswalk = spark.createDataFrame(
         [("web", "P1", "C1", "web/P1", "online", "2026-11-20", "2026-11-20", "2026-11-20")],
         "source string, source_record_id string, customer_id string, record_id string, "
@@ -139,26 +157,6 @@ def test_profiles_on_their_own_refuse_another_runs_crosswalk(
     assert not (warehouse / tables.CUSTOMER_PROFILES).exists()
 
 
-def test_resolve_on_its_own_refuses_another_runs_records(
-        spark: SparkSession, tmp_path: Path) -> None:
-    """`resolve` for a date whose ingest did not run: the records are the previous run's, and a
-    crosswalk from them would miss the day's changes and stamp them with this run."""
-    warehouse = tmp_path / "warehouse"
-    conf = tmp_path / "conf.yaml"
-    conf.write_text(json.dumps({"warehouse": str(warehouse), "sources": [
-        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
-        encoding="utf-8")
-    records = spark.createDataFrame([("web/P1", "2026-11-20")], "record_id string, run_id string")
-    tables.write_table(records, str(warehouse), tables.STANDARDIZED_RECORDS, run_id="2026-11-20")
-    code, errors = run("resolve", "--conf", str(conf), "--run-date", "2026-11-21")
-    assert code == cli.EXIT_FAILED
-    assert errors.strip().splitlines()[-1] == (
-        "failed: standardized_records was ingested by run 2026-11-20, not 2026-11-21: run the "
-        "ingest stage for this run first (a crosswalk from another run's records would miss "
-        "the changes since, and stamp them with this run)")
-    assert not (warehouse / tables.IDENTITY_CROSSWALK).exists()
-
-
 def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
         spark: SparkSession, tmp_path: Path) -> None:
     """A run killed after writing the crosswalk (no clustering metrics) stops another run until
@@ -169,10 +167,7 @@ def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
 
     warehouse = str(tmp_path / "warehouse")
     (tmp_path / "w.jsonl").write_text('{"cookie_id": "P1"}\n', encoding="utf-8")
-    conf = tmp_path / "conf.yaml"
-    conf.write_text(json.dumps({"warehouse": warehouse, "sources": [
-        {"name": "web", "kind": "online", "format": "json", "path": str(tmp_path / "w.jsonl")}]}),
-        encoding="utf-8")
+    conf = web_conf(tmp_path, warehouse)
 
     def crosswalk(run_id: str) -> None:
         frame = spark.createDataFrame(
