@@ -44,12 +44,16 @@ HANDLE_INITIAL_YEAR_COLUMN = "handle_initial_year"
 # or it is a role's mailbox, info@ (see with_email_naming_another); on pairs as
 # `email_names_another_l` / `_r`.
 EMAIL_NAMES_ANOTHER_COLUMN = "email_names_another"
+# Per record with an IP: more records use the IP than one person's devices, or two login
+# emails do (an office, a café, a dorm: see with_ip_use); on pairs as `ip_shared_l` / `_r`.
+IP_SHARED_COLUMN = "ip_shared"
+PERSONAL_IP_MAX_RECORDS = 4
 # Record values the link rule reads from a pair (suffixed _l and _r) beside its levels: whoever
 # builds pairs to link (compare, or an incremental run reusing stored levels) must carry them.
 LINK_RULE_COLUMNS = (NAMESAKES_COLUMN, NAMESAKES_ANYWHERE_COLUMN, "first_name_norm", "city_norm",
                      "house_number", "street_norm", "email_sha256", GENDER_SHOWN_COLUMN, "handle",
                      HANDLE_STEM_COLUMN, HANDLE_INITIAL_YEAR_COLUMN, EMAIL_NAMES_ANOTHER_COLUMN,
-                     "birth_date")
+                     "birth_date", IP_SHARED_COLUMN)
 # Set on a pair whose shared email is a household's (see household_emails).
 HOUSEHOLD_EMAIL = "household_email"
 
@@ -699,10 +703,25 @@ def ips_are_personal(ips: int, shared: int, max_sharing: float) -> bool:
 
 
 def personal_ip(levels: Levels) -> Column:
-    """The same IP and nothing against it: no first names, login emails or birth dates that
-    disagree. Links (see link_rule) only where ips_are_personal says IPs are one person's."""
-    return levels.top("ip_address") & ~levels.disagrees("first_name") \
+    """The same IP, which no more records use than one person's devices and no two login
+    emails (IP_SHARED_COLUMN), and nothing against it: no first names, login emails or birth
+    dates that disagree. Links (see link_rule) only where ips_are_personal says the data's IPs
+    are one person's: that is said of all of them, and an office's or a café's among them had
+    made one customer of every visitor behind it (a probe's offices: 21 web records each)."""
+    shared = F.coalesce(F.col(f"{IP_SHARED_COLUMN}_l"), F.lit(False))
+    return levels.top("ip_address") & ~shared & ~levels.disagrees("first_name") \
         & ~levels.disagrees("email") & ~levels.disagrees("birth_date")
+
+
+def with_ip_use(records: DataFrame) -> DataFrame:
+    """Returns the records with IP_SHARED_COLUMN: true where more than PERSONAL_IP_MAX_RECORDS
+    records carry the record's IP, or two or more login emails (email_sha256) do; null without
+    an IP. On the demo data with personal IPs, every IP two visits of one person share is used
+    by at most three records and one login."""
+    per_ip = (records.where(F.col("ip_address").isNotNull()).groupBy("ip_address")
+              .agg(((F.count(F.lit(1)) > PERSONAL_IP_MAX_RECORDS)
+                    | (F.countDistinct("email_sha256") >= 2)).alias(IP_SHARED_COLUMN)))
+    return records.join(per_ip, "ip_address", "left")
 
 
 def household_emails(pairs: DataFrame, records: DataFrame, levels: Levels) -> DataFrame:
@@ -919,8 +938,12 @@ def guard_vetoes(levels: Levels, contact_sources: Collection[str],
     # and son, one record without a birth date), unless first name and birth date are exactly
     # one person's, who changed both. Of the pairs scored above 0.5 on six demo data sets
     # (seeds 42, 7 and 11) none with both differing was one person; the job had linked five.
+    # A 1 January is no such proof: it is what a register writes when it knows only the year
+    # (two Mohammed Alis of 1984-01-01 in one city, each with an email and a phone of his own).
+    new_year = F.coalesce((F.month("birth_date_l") == 1) & (F.dayofmonth("birth_date_l") == 1),
+                          F.lit(False))
     vetoes["emails_and_phones_differ"] = levels.disagrees("email") & levels.disagrees("phone") \
-        & ~(levels.top("first_name") & levels.top("birth_date"))
+        & ~(levels.top("first_name") & levels.top("birth_date") & ~new_year)
     # Two records of one source: a registry keeps one record per subscriber, so a second one at
     # the same address whose email or phone differs, with no contact detail in common, is a
     # second subscriber (a father and son of one name, one record without a birth date; twins
@@ -992,8 +1015,10 @@ def decisive_email(levels: Levels, enabled: bool) -> Column:
     profile's place, guessed from its IP, disagrees with the home address."""
     if not enabled:
         return F.lit(False)
-    return _own_email(levels) & ~levels.disagrees("first_name") \
-        & ~levels.disagrees("birth_date")
+    # An initial or a middle name written or left out (Filip and F at a web login, Kari and
+    # Kari Juhani) is no contradiction, though the first-name comparison finds them unlike.
+    contradicted = levels.disagrees("first_name") & ~first_names_compatible()
+    return _own_email(levels) & ~contradicted & ~levels.disagrees("birth_date")
 
 
 # A rare full name links below the threshold, but not against the score: the model must still

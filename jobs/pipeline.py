@@ -89,6 +89,7 @@ from jobs.link_rules import (
     with_handle_initial_year,
     with_handle_stem_accounts,
     with_household_emails,
+    with_ip_use,
     with_name_genders,
     without_phrase_names,
 )
@@ -826,6 +827,7 @@ def comparison_records(stored: DataFrame) -> DataFrame:
     features = with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
         with_blocking_columns(with_email_naming_another(
             with_compound_first_names(without_phrase_names(stored)))))))
+    features = with_ip_use(features)
     return with_name_genders(cut_lineage(with_expected_namesakes(cut_lineage(features))))
 
 

@@ -743,6 +743,29 @@ def names_an_organisation(display_name: Column) -> Column:
         | F.coalesce(short_form.rlike(_SHORT_ORGANISATION), F.lit(False))
 
 
+# An account about someone, not theirs: a fan page, a tribute, a parody (the words of its
+# handle, as tokens: linneaekstrom_fans, not stefan; or of its display name or bio, folded).
+_FAN_HANDLE = (r"(^|[._\-0-9])(fans?|fanpage|fanclub|fanaccount|tribute|parody|unofficial|"
+               r"fansida|fanseite|fanisivu)([._\-0-9]|$)")
+_FAN_PHRASES = (r"fan ?page|fan ?account|fan ?club|tribute (page|account)|parody|unofficial|"
+                r"not affiliated|fansida|fanseite|fanisivu|page de fans|pagina de fans|"
+                r"pagina fan")
+_FAN_TEXT = rf"(^|[^a-z])({_FAN_PHRASES})([^a-z]|$)"
+# A display name may say it in one word: "Linnea Ekström Fans" (a bio's "big fan of coffee"
+# may not).
+_FAN_NAME = rf"(^|[^a-z])({_FAN_PHRASES}|fans?|tribute)([^a-z]|$)"
+
+
+def speaks_for_another(handle: Column, display_name: Column, bio: Column) -> Column:
+    """True where a social account is about someone rather than theirs: its handle has a fan
+    page's or a tribute's word among its parts (linneaekstrom_fans), or its display name or bio
+    says so ("Fan page. Not affiliated."). It shows another person's name, in their city: a
+    probe's fan pages had linked to the customer they are about in 6 cases of 8."""
+    return F.coalesce(F.lower(handle).rlike(_FAN_HANDLE), F.lit(False)) \
+        | F.coalesce(fold_text(display_name).rlike(_FAN_NAME), F.lit(False)) \
+        | F.coalesce(fold_text(bio).rlike(_FAN_TEXT), F.lit(False))
+
+
 def _letters_only(col: Column) -> Column:
     """The letters of the text, folded: of any script (Иван, Παπαδόπουλος, 王)."""
     return F.regexp_replace(F.coalesce(fold_text(col), F.lit("")), r"[^\p{L}]", "")
@@ -758,7 +781,8 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
 
     A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
     surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
-    as names. Nor does a business's (names_an_organisation)."""
+    as names. Nor does a business's (names_an_organisation), nor a fan page's
+    (speaks_for_another)."""
     # The cleaned display name once, as a column: split, it is read six times, and written out
     # each time the query's generated code outgrew Java's 64 KB limit on a method (Spark then
     # logged the compiler's failure and ran the query without whole-stage code generation).
@@ -766,7 +790,9 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
     first, last = split_clean_name(F.col("_shown"))
     one_word = ~F.trim(F.col("_shown")).contains(" ")
     is_handle = one_word & (_letters_only(F.col("display_name")) == _letters_only(F.col("handle")))
-    nobody = is_handle | names_an_organisation(F.col("display_name"))
+    bio = F.col("bio") if "bio" in df.columns else F.lit(None).cast("string")
+    nobody = is_handle | names_an_organisation(F.col("display_name")) \
+        | speaks_for_another(F.col("handle"), F.col("display_name"), bio)
     first_name = F.when(~nobody, first)
     last_name = F.when(~nobody & ((F.length(_letters_only(last)) > 1)
                                   | F.coalesce(last.rlike(_SYLLABIC_NAME), F.lit(False))), last)

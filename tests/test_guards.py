@@ -22,6 +22,7 @@ from jobs.link_rules import (
     EMAIL_NAMES_ANOTHER_COLUMN,
     HANDLE_INITIAL_YEAR_COLUMN,
     HANDLE_STEM_COLUMN,
+    IP_SHARED_COLUMN,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
@@ -426,7 +427,8 @@ PAIR_LEVELS = ("first_name", "last_name", "birth_date", "email", "phone", "addre
 # The link rule's record values that are not strings (see jobs.link_rules.LINK_RULE_COLUMNS).
 LINK_RULE_TYPES = {NAMESAKES_COLUMN: "double", NAMESAKES_ANYWHERE_COLUMN: "double",
                    HANDLE_STEM_COLUMN: "bigint", HANDLE_INITIAL_YEAR_COLUMN: "boolean",
-                   EMAIL_NAMES_ANOTHER_COLUMN: "boolean", "birth_date": "date"}
+                   EMAIL_NAMES_ANOTHER_COLUMN: "boolean", "birth_date": "date",
+                   IP_SHARED_COLUMN: "boolean"}
 
 
 def scored_pairs(cases: DataFrame, record_l: str, record_r: str, **columns: str) -> DataFrame:
@@ -783,8 +785,10 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
         ("a low score, nothing against it", -1, -1, 0.4),
         ("the score at the personal-IP floor", -1, -1, 0.1),
         ("the score says no", -1, -1, 0.09),
+        ("an office's IP: many records, or two logins", -1, -1, 0.8),
     ], "case string, first int, email int, p double"), "web/a", "web/b", first_name="first",
-        email="email", ip_address="1", match_probability="p")
+        email="email", ip_address="1", match_probability="p",
+        ip_shared_l="case LIKE 'an office%'", ip_shared_r="case LIKE 'an office%'")
     specs = comparison_specs()
     actual = frame.select(
         "case", link_rule(MatchingConfig(), specs, ["web"], personal_ips=True).alias("personal"),
@@ -793,8 +797,24 @@ def test_a_personal_ip_links_unless_something_disagrees(spark: SparkSession) -> 
         ("nothing else known", True, False), ("first names disagree", False, False),
         ("login emails disagree", False, False), ("a low score, nothing against it", True, False),
         ("the score at the personal-IP floor", True, False), ("the score says no", False, False),
+        ("an office's IP: many records, or two logins", False, False),
     ], "case string, personal boolean, household boolean")
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_an_ip_is_shared_when_more_records_or_two_logins_use_it(spark: SparkSession) -> None:
+    from jobs.link_rules import with_ip_use
+
+    # A person's phone and laptop (4 records, one login); an office (5 records); a flat of two
+    # logins (2 records); no IP.
+    rows = ([(f"p{i}", "10.0.0.1", "e1" if i == 0 else None) for i in range(4)]
+            + [(f"o{i}", "10.0.0.2", None) for i in range(5)]
+            + [("f0", "10.0.0.3", "e1"), ("f1", "10.0.0.3", "e2"), ("n0", None, "e3")])
+    records = spark.createDataFrame(rows, "record_id string, ip_address string, "
+                                          "email_sha256 string")
+    actual = {r["record_id"]: r[IP_SHARED_COLUMN] for r in with_ip_use(records).collect()}
+    assert actual == {**{f"p{i}": False for i in range(4)}, **{f"o{i}": True for i in range(5)},
+                      "f0": True, "f1": True, "n0": None}
 
 
 def test_first_names_differ_only_when_clearly_two_names() -> None:
@@ -933,6 +953,23 @@ def test_two_first_names_and_two_birth_dates_cannot_share_a_cluster(spark: Spark
     kept = apply_guards(assignments, links_frame, records, cannot, max_size=30,
                         check_birth_dates=False, contact_details=False)
     assert (kept.flagged_clusters, kept.clusters_split) == (0, 0)
+
+
+def test_a_shared_email_links_over_an_initial_or_a_middle_name(spark: SparkSession) -> None:
+    from jobs.comparisons import comparison_specs
+    from jobs.link_rules import Levels, decisive_email
+
+    # The first-name comparison finds each pair unlike (level 0); the email agrees (1).
+    rows = [("filip", "f", True), ("kari", "kari juhani", True), ("jan", "johanna", False),
+            ("anna", "a", True), ("anna", "b", False), ("anna", None, False)]
+    frame = spark.createDataFrame(
+        [(left, right, 0, 1, -1) for left, right, _ in rows],
+        "first_name_norm_l string, first_name_norm_r string, gamma_first_name int, "
+        "gamma_email int, gamma_birth_date int")
+    decided = frame.select("first_name_norm_l", "first_name_norm_r",
+                           decisive_email(Levels(comparison_specs()), True).alias("links"))
+    assert sorted(((r[0], r[1], r[2]) for r in decided.collect()), key=repr) == sorted(
+        rows, key=repr)
 
 
 def test_a_household_email_neither_links_nor_excuses(spark: SparkSession) -> None:
@@ -1311,11 +1348,16 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
         ("one source: emails differ, the phone agrees", "reg/1", 3, 4, -1, 0, 2, 4, -1),
         ("two sources: emails differ", "crm/1", 3, 4, -1, 0, -1, 4, -1),
         ("flatmates: every name differs", "crm/1", 0, 0, 1, 0, 2, 4, -1),
+        ("born 15 June: emails and phones changed", "crm/1", 3, 4, 3, 0, 0, 4, -1),
+        ("born 1 January: emails and phones differ", "crm/1", 3, 4, 3, 0, 0, 4, -1),
     ], "case string, l string, first int, last int, born int, email int, phone int, "
        "address int, gender int")
+    born = ("CASE WHEN case LIKE 'born 1 January%' THEN DATE'1984-01-01' "
+            "WHEN case LIKE 'born 15 June%' THEN DATE'1984-06-15' END")
     pairs = scored_pairs(cases, "x", "reg/2", first_name="first", last_name="last",
                          birth_date="born", email="email", phone="phone", address="address",
-                         gender="gender").drop("record_l").join(
+                         gender="gender", birth_date_l=born, birth_date_r=born).drop(
+        "record_l").join(
         cases.selectExpr("case", "l AS record_l"), "case")
     levels = Levels(comparison_specs())
     for reliable in (False, True):
@@ -1347,6 +1389,11 @@ def test_the_guard_names_each_veto_and_a_missing_corroboration(spark: SparkSessi
             ("one source: emails differ, the phone agrees", "", True, True),
             ("two sources: emails differ", "", True, True),
             ("flatmates: every name differs", "names_differ", True, False),
+            # Names and a birth date say one person, who changed both; unless the date is
+            # what a register writes for a year alone.
+            ("born 15 June: emails and phones changed", "", True, True),
+            ("born 1 January: emails and phones differ", "emails_and_phones_differ", True,
+             False),
         ], "case string, vetoes string, corroborated boolean, guard boolean")
         assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 

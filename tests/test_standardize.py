@@ -474,6 +474,29 @@ def test_social_record(spark: SparkSession) -> None:
     assert_df_equality(standardize(given, "social", RUN_YEAR), expected, ignore_nullable=True)
 
 
+def test_fan_pages_tributes_and_parodies_speak_for_another(spark: SparkSession) -> None:
+    from jobs.standardize import speaks_for_another
+
+    cases = [
+        ("linneaekstrom_fans", "Linnea Ekström", "Stockholm", True),
+        ("linnea.e", "Linnea Ekström Fans", None, True),
+        ("le_daily", "Linnea Ekström", "Fan page. Not affiliated.", True),
+        ("anna_tribute", "Anna", None, True),
+        ("eva.parody", "Eva", None, True),
+        ("kalle", "Kalle", "Unofficial fan account", True),
+        # A person's own: a name with fan in it, a fan of coffee, thanks to the fans.
+        ("stefan_k", "Stefan Koch", "Big fan of coffee", False),
+        ("fanny.b", "Fanny Berg", "Thanks to all my fans!", False),
+        ("fantasy_lover", "Ilse", None, False),
+        (None, None, None, False),
+    ]
+    given = spark.createDataFrame(cases, "handle string, display_name string, bio string, "
+                                         "expected boolean")
+    actual = given.select("handle", "display_name", "bio", speaks_for_another(
+        F.col("handle"), F.col("display_name"), F.col("bio")).alias("expected"))
+    assert_df_equality(actual, given, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_social_display_names_that_name_nobody_are_left_empty(spark: SparkSession) -> None:
     rows = {"kinnunene": ("kinnunene", "Kinnunene"),      # the handle again
             "laura_k": ("laura_k", "Laura K."),             # a one-letter surname: an initial
