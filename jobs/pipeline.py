@@ -63,10 +63,12 @@ from jobs.link_rules import (
     EMAIL_NAMES_ANOTHER_COLUMN,
     GENDER_SHOWN_COLUMN,
     HOUSEHOLD_EMAIL,
+    IP_SHARED_COLUMN,
     LINK_RULE_COLUMNS,
     NAMESAKES_ANYWHERE_COLUMN,
     NAMESAKES_COLUMN,
     NOT_CORROBORATED,
+    PERSONAL_IP_MAX_RECORDS,
     PERSONAL_IP_MIN_PROBABILITY,
     VETO_REASONS,
     Levels,
@@ -1002,6 +1004,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         rare_full_name_anywhere(levels, ctx.config.matching.max_namesakes_anywhere)
         .alias("_rare_anywhere"),
         personal_ip(levels).alias("_same_ip"),
+        (levels.top("ip_address") & F.coalesce(F.col(f"{IP_SHARED_COLUMN}_l"), F.lit(False)))
+        .alias("_busy_ip"),
         shared_handle(levels).alias("_shared_handle"),
         (levels.top("handle") & initial_year_handle()).alias("_initial_year"),
         (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
@@ -1096,6 +1100,9 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
             f"two people's, so a shared IP {'links' if personal_ips else 'does not link'} "
             f"alone (at probability {PERSONAL_IP_MIN_PROBABILITY} or more)")
+    if scored["_busy_ip"] and personal_ips:
+        lines.append(f"the same IP, but more than {PERSONAL_IP_MAX_RECORDS} records or two "
+                     "login emails use it (an office's, a café's): it does not link alone")
     # The last run stored every candidate pair at or above store_floor_weight: a pair scoring
     # that much that is not stored was never proposed by a blocking rule, never scored.
     if stored is not None and scored["match_weight"] >= ctx.config.matching.store_floor_weight \
