@@ -28,15 +28,21 @@ from jobs.config import local_path
 def table_dataset(warehouse: str, table: str) -> ds.Dataset | None:
     """The current version of a warehouse table as a pyarrow dataset, read with delta-rs;
     None when there is none (or delta-rs cannot reach it)."""
+    found = _delta_table(warehouse, table)
+    return None if found is None else ds.dataset(found.file_uris(), format="parquet")
+
+
+def _delta_table(warehouse: str, table: str) -> DeltaTable | None:
+    """A warehouse table's current version, read with delta-rs; None when there is no table
+    (or delta-rs cannot reach it)."""
     path = tables.table_path(warehouse, table)
     folder = local_path(path)
     if folder is not None and not (Path(folder) / "_delta_log").is_dir():
         return None
     try:
-        files = DeltaTable(path).file_uris()
+        return DeltaTable(path)
     except Exception:  # delta-rs raises its own TableNotFoundError kinds: no such table
         return None
-    return ds.dataset(files, format="parquet")
 
 
 def _metrics(warehouse: str) -> ds.Dataset | None:
@@ -91,14 +97,8 @@ def accepted_rows(warehouse: str, run_id: str) -> dict[str, int]:
 def _runs_commits(warehouse: str, table: str) -> list[dict] | None:
     """The table's commits, newest first (version, operation, userMetadata); None when there
     is no table or delta-rs cannot reach it."""
-    path = tables.table_path(warehouse, table)
-    folder = local_path(path)
-    if folder is not None and not (Path(folder) / "_delta_log").is_dir():
-        return None
-    try:
-        return DeltaTable(path).history()
-    except Exception:  # delta-rs raises its own kinds: no such table, unreachable store
-        return None
+    found = _delta_table(warehouse, table)
+    return None if found is None else found.history()
 
 
 def unfinished_run(warehouse: str) -> str | None:
@@ -106,8 +106,9 @@ def unfinished_run(warehouse: str) -> str | None:
     clustering: it stopped after the crosswalk and before its id events (or later), and the
     warehouse is half changed until it runs again. None when the last one finished."""
     commits = _runs_commits(warehouse, tables.IDENTITY_CROSSWALK)
-    writer = next((str(c["userMetadata"]).removeprefix("run:") for c in commits or []
-                   if str(c.get("userMetadata") or "").startswith("run:")), None)
+    prefix = tables.run_commit("")
+    writer = next((str(c["userMetadata"]).removeprefix(prefix) for c in commits or []
+                   if str(c.get("userMetadata") or "").startswith(prefix)), None)
     metrics = _metrics(warehouse)
     if writer is None or metrics is None:
         return None
@@ -133,15 +134,14 @@ def _vacuumed_before(warehouse: str, table: str, run_id: str) -> bool:
     commits = _runs_commits(warehouse, table)
     if local_path(path) is None or not commits:
         return False
-    mine = f"run:{run_id}"
-    if not any(c.get("userMetadata") == mine for c in commits):
+    if not any(c.get("userMetadata") == tables.run_commit(run_id) for c in commits):
         return False  # not a re-run: the current state is the one read
-    before = next((c for c in commits if c.get("userMetadata") != mine
-                   and not str(c.get("operation")).startswith("VACUUM")), None)
+    before = tables.version_before_run(
+        ({"userMetadata": None, "operation": None, **c} for c in commits), run_id)
     if before is None:
         return False  # the run made the table: nothing before it
     try:
-        files = DeltaTable(path, version=int(before["version"])).file_uris()
+        files = DeltaTable(path, version=before).file_uris()
     except Exception:  # delta-rs could not load the version: its log is gone too
         return True
     return not all(os.path.exists(local_path(f) or f) for f in files)

@@ -3,6 +3,9 @@ look-ups) can use them without importing pyspark."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 STANDARDIZED_RECORDS = "standardized_records"
 ORDERS = "orders"
 REJECTED_RECORDS = "rejected_records"
@@ -32,3 +35,18 @@ RUN_SCOPED = {REJECTED_RECORDS, RUN_METRICS, CUSTOMER_ID_EVENTS, SEGMENT_MEMBERS
 def table_path(warehouse: str, table: str) -> str:
     """Returns the location of `table` under the warehouse root."""
     return f"{warehouse.rstrip('/')}/{table}"
+
+
+def run_commit(run_id: str) -> str:
+    """The user metadata of each Delta commit a run makes (tables.write_table)."""
+    return f"run:{run_id}"
+
+
+def version_before_run(commits: Iterable[Mapping[str, Any]], run_id: str) -> int | None:
+    """Returns, of a table's commits newest first (version, operation, userMetadata), the
+    version the table had before `run_id` last wrote it (the current one when the run has not
+    written it), or None when there is none. A vacuum (`maintain`, an erasure) changes no row:
+    its commits follow the run's own and are passed over."""
+    mine = run_commit(run_id)
+    return next((int(c["version"]) for c in commits if c["userMetadata"] != mine
+                 and not str(c["operation"]).startswith("VACUUM")), None)

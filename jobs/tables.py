@@ -30,7 +30,9 @@ from jobs.table_names import (  # noqa: E402,F401  (re-exported: one place for t
     RUN_SCOPED,
     SEGMENT_MEMBERSHIPS,
     STANDARDIZED_RECORDS,
+    run_commit,
     table_path,
+    version_before_run,
 )
 
 
@@ -55,12 +57,11 @@ def read_table_before_run(spark: SparkSession, warehouse: str, table: str, run_i
     path = table_path(warehouse, table)
     history = DeltaTable.forPath(spark, path).history().select(
         "version", "userMetadata", "operation")
-    mine = f"run:{run_id}"
-    for row in history.orderBy(F.desc("version")).collect():
-        # A vacuum (`maintain`, an erasure) changes no row: its commits follow the run's own.
-        if row["userMetadata"] != mine and not str(row["operation"]).startswith("VACUUM"):
-            return spark.read.format("delta").option("versionAsOf", row["version"]).load(path)
-    return None
+    version = version_before_run(
+        (row.asDict() for row in history.orderBy(F.desc("version")).collect()), run_id)
+    if version is None:
+        return None
+    return spark.read.format("delta").option("versionAsOf", version).load(path)
 
 
 def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None = None,
@@ -89,7 +90,7 @@ def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None
         writer = writer.option("overwriteSchema", "true")
     if run_id is not None:
         # Each commit says which run made it: a re-run can find the state before itself.
-        writer = writer.option("userMetadata", f"run:{run_id}")
+        writer = writer.option("userMetadata", run_commit(run_id))
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
