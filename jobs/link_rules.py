@@ -395,40 +395,76 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
                             for c in records.columns])
 
 
-def with_compound_first_names(records: DataFrame) -> DataFrame:
-    """Returns the records with a social account's display name read as one first name where
-    it is one (Gian Luca, María José, Thu Ha): the first and last name it was split into are,
-    joined, the first name of a record of another kind, and its last part is no other kind of
-    record's surname (De Luca is one, Luca is not). Split as first and last name, two Gian
-    Lucas in Bari and in Bologna were namesakes seen once ("luca" is nobody's surname), and
-    linked. In an independently made data set (benchmarks/independent_data_b.py) 37 and 34 of
-    some 4,100 accounts were re-read, with seed 1 and 2: 8 and 2 of them then met their
-    registers' records (Juan Antonio Martín), and one false pair went.
+def with_names_split_as_others(records: DataFrame) -> DataFrame:
+    """Returns the records with a social account's display name split into first and last name
+    as the records of other kinds split that name, where standardizing split it otherwise:
+    - a compound first name (Gian Luca, María José, Thu Ha): the first and last name it was
+      split into are, joined, the first name of a record of another kind, and its last part
+      is no other kind of record's surname (De Luca is one, Luca is not). Split as first and
+      last name, two Gian Lucas in Bari and in Bologna were namesakes seen once ("luca" is
+      nobody's surname), and linked. In an independently made data set
+      (benchmarks/independent_data_b.py) 37 and 34 of some 4,100 accounts were re-read, with
+      seed 1 and 2: 8 and 2 of them then met their registers' records (Juan Antonio Martín),
+      and one false pair went;
+    - a double surname or a compound first name beside a surname (Jose Hernandez Soto, Maria
+      Isabel Gutierrez Campos): the name, joined, is the first and last name of records of
+      another kind, all of which split it one way (jose / hernandez soto). Read as first "jose
+      hernandez", last "soto", such an account disagreed with its register on both names:
+      some 220 of 4,100 accounts in the data set above (seeds 1 and 2), 118 of 2,000 (seed 3).
+    A name both rules would read, or other records split two ways, is left as it is.
 
-    The names are found in the driver and matched as a small list (jobs.tables.sql_in)."""
+    The names are found in the driver and matched as a small map in the query."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
+    named = F.col("first_name_norm").isNotNull() & F.col("last_name_norm").isNotNull()
     joined_sql = "concat_ws(' ', first_name_norm, last_name_norm)"
     joined = F.expr(joined_sql)
-    shown = (records.where(social & F.col("first_name_norm").isNotNull()
-                           & F.col("last_name_norm").isNotNull())
-             .select(joined.alias("_name"), F.col("last_name_norm").alias("_word")).distinct())
+    shown = (records.where(social & named)
+             .select(joined.alias("_name"), F.col("first_name_norm").alias("_first"),
+                     F.col("last_name_norm").alias("_word")).distinct())
     others = records.where(~social)
     first_names = others.select(F.col("first_name_norm").alias("_name")).distinct()
     surnames = others.select(F.col("last_name_norm").alias("_word")).distinct()
-    names = sorted(row["_name"] for row in shown.join(first_names, "_name")
-                   .join(surnames, "_word", "left_anti").select("_name").distinct()
-                   .collect())
-    log.info("social display names read as one first name: %d", len(names))
-    if not names:
+    compound = (shown.join(first_names, "_name").join(surnames, "_word", "left_anti")
+                .select("_name", F.col("_name").alias("_split")))
+    splits = (others.where(named).groupBy(joined.alias("_name"))
+              .agg(F.min("first_name_norm").alias("_split"),
+                   F.max("first_name_norm").alias("_other_split"))
+              .where(F.col("_split") == F.col("_other_split")))
+    resplit = (shown.join(splits, "_name").where(F.col("_split") != F.col("_first"))
+               .select("_name", "_split"))
+    read = {}
+    for row in compound.unionByName(resplit).distinct().collect():
+        read[row["_name"]] = None if row["_name"] in read else row["_split"]
+    pairs = sorted((name, split) for name, split in read.items() if split is not None)
+    log.info("social display names split as other records split them: %d (%d compound "
+             "first names)", len(pairs), sum(name == split for name, split in pairs))
+    if not pairs:
         return records
-    compound = F.coalesce(social & F.expr(sql_in(joined_sql, names)), F.lit(False))
-    joined_as_written = F.concat_ws(" ", "first_name", "last_name")
-    rewritten = {"first_name_norm": joined, "last_name_norm": F.lit(None).cast("string"),
-                 "first_name": joined_as_written, "last_name": F.lit(None).cast("string")}
-    return records.select(*[F.when(compound, rewritten[c]).otherwise(F.col(c)).alias(c)
-                            if c in rewritten else F.col(c) for c in records.columns])
+    listed = ", ".join(f"{sql_string(name)}, {sql_string(split)}" for name, split in pairs)
+    new_first = F.expr(f"element_at(map({listed}), {joined_sql})")
+    split_here = F.coalesce(social & F.col("_new_first").isNotNull(), F.lit(False))
+    # The last name: what follows the first name in the joined name (none: a compound first
+    # name).
+    new_last = F.expr("nullif(substr(concat_ws(' ', first_name_norm, last_name_norm), "
+                      "length(_new_first) + 2), '')")
+    # The names as written follow, word for word where they have as many words as folded.
+    written = F.split(F.concat_ws(" ", "first_name", "last_name"), " ")
+    words = F.size(F.split(F.col("_new_first"), " "))
+    same_words = F.size(written) == F.size(F.split(joined, " "))
+    rewritten = {
+        "first_name_norm": F.col("_new_first"), "last_name_norm": new_last,
+        "first_name": F.when(new_last.isNull(), F.array_join(written, " "))
+        .when(same_words, F.array_join(F.slice(written, 1, words), " "))
+        .otherwise(F.col("first_name")),
+        "last_name": F.when(new_last.isNull(), F.lit(None).cast("string"))
+        .when(same_words, F.array_join(F.slice(written, words + 1, F.size(written)), " "))
+        .otherwise(F.col("last_name")),
+    }
+    return (records.withColumn("_new_first", F.when(social, new_first))
+            .select(*[F.when(split_here, rewritten[c]).otherwise(F.col(c)).alias(c)
+                      if c in rewritten else F.col(c) for c in records.columns]))
 
 
 def how_names_were_read(shown: Mapping[str, Any], matched: Mapping[str, Any],
@@ -453,6 +489,9 @@ def how_names_were_read(shown: Mapping[str, Any], matched: Mapping[str, Any],
     if last is not None and matched["last_name_norm"] is None:
         return ("its display name is read as one first name, a compound one that the registers "
                 "carry, and no surname")
+    if matched["first_name_norm"] != first:
+        return ("its display name is split into first and last name as other records split it "
+                "(a double surname, or a compound first name), not as written")
     return None
 
 

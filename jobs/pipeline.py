@@ -85,7 +85,6 @@ from jobs.link_rules import (
     rare_full_name_in_one_city,
     role_mailbox,
     shared_handle,
-    with_compound_first_names,
     with_email_naming_another,
     with_expected_namesakes,
     with_handle_initial_year,
@@ -93,6 +92,7 @@ from jobs.link_rules import (
     with_household_emails,
     with_ip_use,
     with_name_genders,
+    with_names_split_as_others,
     without_phrase_names,
 )
 from jobs.model import (
@@ -828,7 +828,7 @@ def comparison_records(stored: DataFrame) -> DataFrame:
     benchmarks/README.md, "Sizing")."""
     features = with_handle_initial_year(with_handle_stem_accounts(with_comparison_features(
         with_blocking_columns(with_email_naming_another(
-            with_compound_first_names(without_phrase_names(stored)))))))
+            with_names_split_as_others(without_phrase_names(stored)))))))
     features = with_ip_use(features)
     return with_name_genders(cut_lineage(with_expected_namesakes(cut_lineage(features))))
 

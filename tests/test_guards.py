@@ -1584,10 +1584,10 @@ def test_a_display_name_that_spells_the_handle_is_no_name_unless_a_person_carrie
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
 
 
-def test_a_display_name_that_is_a_compound_first_name_is_one_first_name(
+def test_a_display_name_is_split_as_other_records_split_that_name(
     spark: SparkSession,
 ) -> None:
-    from jobs.link_rules import with_compound_first_names
+    from jobs.link_rules import with_names_split_as_others
 
     rows = [("social/x:1", "social", "Gian", "Luca", "gian", "luca"),
             ("social/x:2", "social", "María", "José", "maria", "jose"),
@@ -1598,23 +1598,47 @@ def test_a_display_name_that_is_a_compound_first_name_is_one_first_name(
             # Ida Maria: no register carries it as a first name.
             ("social/x:5", "social", "Ida", "Maria", "ida", "maria"),
             ("social/x:6", "social", "Gian", None, "gian", None),
+            # A double surname and a compound first name beside one, as the registers split
+            # them; the written words follow.
+            ("social/x:7", "social", "José Hernández", "Soto", "jose hernandez", "soto"),
+            ("social/x:8", "social", "Maria Isabel Gutiérrez", "Campos",
+             "maria isabel gutierrez", "campos"),
+            # Written with a word fewer than folded: the written names stay as they are.
+            ("social/x:9", "social", "Ana O'Neill", "Ruiz", "ana o neill", "ruiz"),
+            # Split two ways by the registers: left as it is.
+            ("social/x:10", "social", "Eva Diaz", "Leon", "eva diaz", "leon"),
+            # Already split as the registers split it.
+            ("social/x:11", "social", "Juan", "Pérez Gil", "juan", "perez gil"),
             ("crm/1", "registry", "Gian Luca", "De Luca", "gian luca", "de luca"),
             ("crm/2", "registry", "María José", "Garcia", "maria jose", "garcia"),
             ("crm/3", "registry", "Anna", "Virtanen", "anna", "virtanen"),
             ("crm/4", "registry", "Maria Garcia", "Lopez", "maria garcia", "lopez"),
+            ("crm/5", "registry", "Jose", "Hernandez Soto", "jose", "hernandez soto"),
+            ("crm/6", "registry", "Maria Isabel", "Gutierrez Campos", "maria isabel",
+             "gutierrez campos"),
+            ("crm/7", "registry", "Ana", "O'Neill Ruiz", "ana", "o neill ruiz"),
+            ("crm/8", "registry", "Eva", "Diaz Leon", "eva", "diaz leon"),
+            ("crm/9", "registry", "Eva Diaz", "Leon", "eva diaz", "leon"),
+            ("crm/10", "registry", "Juan", "Perez Gil", "juan", "perez gil"),
             ("web/1", "online", "anna", None, "anna", None)]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, "
                                           "first_name string, last_name string, "
                                           "first_name_norm string, last_name_norm string")
-    actual = with_compound_first_names(records)
-    expected = [(r, k, f"{f} {last}", None, f"{fn} {ln}", None)
-                if r in ("social/x:1", "social/x:2") else (r, k, f, last, fn, ln)
+    actual = with_names_split_as_others(records)
+    changed = {
+        "social/x:1": ("Gian Luca", None, "gian luca", None),
+        "social/x:2": ("María José", None, "maria jose", None),
+        "social/x:7": ("José", "Hernández Soto", "jose", "hernandez soto"),
+        "social/x:8": ("Maria Isabel", "Gutiérrez Campos", "maria isabel", "gutierrez campos"),
+        "social/x:9": ("Ana O'Neill", "Ruiz", "ana", "o neill ruiz"),
+    }
+    expected = [(r, k, *changed[r]) if r in changed else (r, k, f, last, fn, ln)
                 for r, k, f, last, fn, ln in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
     # Without social accounts nothing changes.
     others = records.where("source_kind != 'social'")
-    assert with_compound_first_names(others).collect() == others.collect()
+    assert with_names_split_as_others(others).collect() == others.collect()
 
 
 def test_explain_tells_how_a_social_display_name_was_read() -> None:
@@ -1641,6 +1665,8 @@ def test_explain_tells_how_a_social_display_name_was_read() -> None:
          "a phrase"),
         (shown("social", "Gian Luca", "gian", "luca"), matched("gian luca", None), False,
          "one first name"),
+        (shown("social", "Jose Hernandez Soto", "jose hernandez", "soto"),
+         matched("jose", "hernandez soto"), False, "as other records split it"),
         # No display name at all: nothing read.
         (shown("social", None, None, None), matched(None, None), False, None),
     ]
