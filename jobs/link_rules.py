@@ -646,9 +646,7 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
     the full name, mvirtanen), one city, birth dates agreeing or missing, and a full name so
     rare there (see with_expected_namesakes) that a namesake is unlikely: the evidence a social
     account offers most often (a display name and a location), enough only where the data shows
-    that names are varied. A year in a handle that is not the other side's birth year speaks
-    against it: a son's handle (mvirtanen98) met his father's register record as a rare name
-    in one city in an adversarial probe's data, 10 false pairs. `max_namesakes` 0 turns it off.
+    that names are varied. `max_namesakes` 0 turns it off.
 
     Such a pair links even below the threshold (see link_rule): the model weighs first and last
     names one at a time against all records, and a social account brings nothing else, so it
@@ -670,7 +668,6 @@ def rare_full_name_in_one_city(levels: Levels, max_namesakes: float) -> Column:
     birth_dates_fit = (levels.gamma("birth_date") == NULL_LEVEL) \
         | levels.at_least("birth_date", "transposed_or_one_digit")
     return levels.top("first_name") & same_city & birth_dates_fit \
-        & ~levels.disagrees("handle_birth_year") \
         & F.coalesce(full_names | handle_names, F.lit(False))
 
 
@@ -683,8 +680,7 @@ def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
     """Both names exact (or the first name exact and a handle built from the full name), a
     full name so rare in all the data (`namesakes_anywhere` at most `max_namesakes` on both
     sides, HANDLE_YEAR_FACTOR times that when the year in a handle agrees) that a namesake is
-    unlikely anywhere, and nothing against it: no birth date, email, phone or year in a handle
-    that disagrees.
+    unlikely anywhere, and nothing against it: no birth date, email or phone that disagrees.
     What a social account without a location offers: a display name, a handle. `max_namesakes`
     0 turns it off.
 
@@ -708,8 +704,7 @@ def rare_full_name_anywhere(levels: Levels, max_namesakes: float) -> Column:
     handle_names = levels.top("handle_name") & (F.greatest(left, right) <= limit)
     birth_dates_fit = (levels.gamma("birth_date") == NULL_LEVEL) \
         | levels.at_least("birth_date", "transposed_or_one_digit")
-    nothing_against = ~levels.disagrees("email") & ~levels.disagrees("phone") \
-        & ~levels.disagrees("handle_birth_year")
+    nothing_against = ~levels.disagrees("email") & ~levels.disagrees("phone")
     return levels.top("first_name") & birth_dates_fit & nothing_against \
         & F.coalesce(full_names | handle_names, F.lit(False))
 
