@@ -264,6 +264,12 @@ def role_mailbox(email: str = "email") -> str:
     return f"coalesce({sql_in(local_part(email), ROLE_MAILBOXES)}, false)"
 
 
+# Words that open a family's mailbox, in the sources' languages: familjen.johansson@,
+# fam.devries@, familia.garcia@, casarossi@ (see with_email_naming_another).
+FAMILY_WORDS = ("familjen", "familien", "familie", "familia", "famiglia", "famille", "family",
+                "fam", "perhe", "rodzina", "casa")
+# Words people join two first names with in a couple's mailbox (anna.och.erik@, piet.en.els@).
+_COUPLE_JOINERS = ("och", "og", "en", "und", "and", "et", "y", "e", "i", "ja")
 # A word of an email's local part is a first name when at least this many register records
 # carry it as theirs.
 MIN_FIRST_NAME_RECORDS = 3
@@ -273,24 +279,29 @@ _NAME_PARTS = sql_string(r"[\s-]+")
 
 def with_email_naming_another(records: DataFrame) -> DataFrame:
     """Returns the records with `email_names_another`: the record's email (seen in plain text)
-    names its surname with another person's first name, and not its own: Claudia Fischer's
-    telecom subscription with `fischer.sebastian@`. Such a mailbox is a family's, or another
-    member's: the web logins with it were Sebastian's (an independently made data set, where
-    such emails joined wives to their husbands' logins). It counts as a household email on
-    every pair with this record (see with_household_emails): it neither links nor excuses.
-
-    A word of the local part is another's first name when it is the first name of at least
-    MIN_FIRST_NAME_RECORDS register records, is not the record's own first name, a familiar
-    form of it, a spelling two edits from it or part of its surname; the record's own first name
-    must itself be such a name (not an initial, nor a display name such as Stay Curious), and
-    must not appear in the local part. A local part without the surname (gamerguy40, anna1941)
-    says nothing.
-
-    A role's mailbox (local part one of ROLE_MAILBOXES: info@, kontakt@) is not one person's
-    either: two branches of a bakery showing one `info@` on their social accounts, which an
-    independently made data set (benchmarks/independent_data_b.py) counts as two businesses,
-    linked on it. Marked too, it took 4 false pairs out on each of its seeds 1 and 2, and the
-    demo, demo-varied, independent and independent-hard kept the same pairs (2026-12-06).
+    is not the record's own but a family's or another member's, or a role's. Such a mailbox
+    counts as a household email on every pair with this record (see with_household_emails): it
+    neither links nor excuses. Three kinds:
+    - it names the record's surname with another person's first name, and not its own: Claudia
+      Fischer's telecom subscription with `fischer.sebastian@`. The web logins with it were
+      Sebastian's (an independently made data set, where such emails joined wives to their
+      husbands' logins). A word of the local part is another's first name when it is the first
+      name of at least MIN_FIRST_NAME_RECORDS register records, is not the record's own first
+      name, a familiar form of it, a spelling two edits from it or part of its surname; the
+      record's own first name must itself be such a name (not an initial, nor a display name
+      such as Stay Curious), and must not appear in the local part. A local part without the
+      surname (gamerguy40, anna1941) says nothing;
+    - a family's or a couple's mailbox: a word for family first (FAMILY_WORDS: familjen.
+      johansson@, fam.devries@, casarossi@ with the record's surname after casa), or two
+      such first names, neither a familiar form of the other, maybe with a word for "and"
+      (erikmikael@, anna.och.erik@): Erik Johansson's and Mikael Persson's subscriptions with
+      `erikmikael@` were one person's on independent-b (seed 3) before. A record whose own
+      first name is both (Maria Jose with mariajose@) is not marked;
+    - a role's mailbox (local part one of ROLE_MAILBOXES: info@, kontakt@): two branches of a
+      bakery showing one `info@` on their social accounts, which an independently made data
+      set (benchmarks/independent_data_b.py) counts as two businesses, linked on it. Marked
+      too, it took 4 false pairs out on each of its seeds 1 and 2, and the demo, demo-varied,
+      independent and independent-hard kept the same pairs (2026-12-06).
 
     The few records that can qualify are collected and checked against the nickname list in
     the driver, and the (usually empty) list of those that do is matched as a literal set.
@@ -303,32 +314,58 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     if "email" not in records.columns:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     local = local_part()
-    role = role_mailbox()
-    roles_only = records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(role))
+    letters = f"regexp_replace({local}, '[^a-z]', '')"
+    surname_letters = "regexp_replace(coalesce(last_name_norm, ''), '[^a-z]', '')"
+    words = "|".join(FAMILY_WORDS)
+    family = (f"coalesce({local} RLIKE '^(?:{words})[._-]' OR (length({surname_letters}) >= 2 "
+              f"AND {letters} RLIKE concat('^(?:{words})', {surname_letters}, '$')), false)")
+    marked = f"({role_mailbox()} OR {family})"
     first = "split(first_name_norm, ' ')[0]"
-    names = [row["_word"] for row in (
+    names = sorted(row["_word"] for row in (
         records.where((F.col("source_kind") == "registry") & F.col("first_name_norm").isNotNull())
         .groupBy(F.expr(first).alias("_word")).count()
         .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
-        .collect())]
+        .collect()))
     if not names:
-        return roles_only
+        return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(marked))
     surnames = f"filter(split(last_name_norm, {_NAME_PARTS}), part -> length(part) >= 3)"
     others = (f"filter(split({local}, '[^a-z]+'), word -> {sql_in('word', names)} "
               f"AND levenshtein(word, {first}) > 2 AND NOT array_contains({surnames}, word))")
-    qualifies = (f"email IS NOT NULL AND {sql_in(first, names)} AND NOT contains({local}, {first})"
-                 f" AND exists({surnames}, part -> contains({local}, part))")
-    candidates = (records.where(F.expr(qualifies))
-                  .select("record_id", F.expr(first).alias("first"), F.expr(others).alias("others"))
-                  .where(F.size("others") > 0).collect())
+    naming = (f"{sql_in(first, names)} AND NOT contains({local}, {first})"
+              f" AND exists({surnames}, part -> contains({local}, part))")
+    alternatives = "|".join(name for name in names if name.isascii() and name.isalpha())
+    joiners = "|".join(_COUPLE_JOINERS)
+    couple = f"{letters} RLIKE '^(?:{alternatives})(?:{joiners})?(?:{alternatives})$'"
+    candidates = (records.where(F.expr(f"email IS NOT NULL AND (({naming}) OR {couple})"))
+                  .select("record_id", F.expr(first).alias("first"),
+                          F.col("first_name_norm").alias("full_first"),
+                          F.expr(f"coalesce({naming}, false)").alias("naming"),
+                          F.expr(others).alias("others"), F.expr(letters).alias("letters"))
+                  .collect())
+    known = set(names)
     flagged = [row["record_id"] for row in candidates
-               if any(not nicknames_of_one_name(word, row["first"]) for word in row["others"])]
+               if (row["naming"] and any(not nicknames_of_one_name(word, row["first"])
+                                         for word in row["others"]))
+               or _couple_of_names(row["letters"], known, row["full_first"])]
     log.info("emails naming another member of the family: %d records", len(flagged))
-    if not flagged:
-        return roles_only
-    return records.withColumn(
-        EMAIL_NAMES_ANOTHER_COLUMN,
-        F.expr(f"{role} OR coalesce({sql_in('record_id', flagged)}, false)"))
+    return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(
+        f"{marked} OR coalesce({sql_in('record_id', flagged)}, false)" if flagged else marked))
+
+
+def _couple_of_names(letters: str, names: set[str], own_first: str | None) -> bool:
+    """Whether an email's local part (its letters) is two first names of `names`, maybe joined
+    by a word for "and", neither a familiar form of the other, and not the record's own first
+    name (`own_first`, folded: maria jose with mariajose@)."""
+    for cut in range(3, len(letters) - 2):
+        one, rest = letters[:cut], letters[cut:]
+        if one not in names:
+            continue
+        for joiner in ("", *_COUPLE_JOINERS):
+            two = rest[len(joiner):] if rest.startswith(joiner) else None
+            if two and two in names and two != one and own_first != f"{one} {two}" \
+                    and not nicknames_of_one_name(one, two):
+                return True
+    return False
 
 
 # A social display name is a phrase, not a name, when at least this many accounts show it and

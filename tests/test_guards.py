@@ -1041,7 +1041,7 @@ def test_a_household_email_neither_links_nor_excuses(spark: SparkSession) -> Non
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
+def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
     spark: SparkSession,
 ) -> None:
     from jobs.link_rules import role_mailbox, with_email_naming_another
@@ -1066,10 +1066,21 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
         ("anna", "info", "anna.info@mail.example"),  # a person's own, with the word in it
         ("anna", "salo", "info.anna@mail.example"),
         ("oona", "heinonen", "toimisto@tilitoimisto.example"),  # an office's, in Finnish
+        # A couple's or a family's mailbox.
+        ("erik", "johansson", "erikmikael@mail.example"),  # 18
+        ("mikael", "persson", "ErikMikael@mail.example"),
+        ("lisa", "lehto", "anna.och.jan@mail.example"),  # 20: neither her own name
+        ("lisa", "johansson", "familjen.johansson@mail.example"),
+        ("marco", "rossi", "casarossi@mail.example"),
+        ("maria jose", "garcia", "mariajose@mail.example"),  # 23: her own two names
+        ("jan", "berg", "janjan@mail.example"),  # one name twice
+        ("anna", "berg", "annaberg@mail.example"),  # berg: no first name
+        ("marco", "casanova", "casanova.marco@mail.example"),  # Casanova is his surname
+        ("katarzyna", "nowak", "katarzynakasia@mail.example"),  # her name and its familiar form
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
-             "peter", "d'arcy"]
+             "peter", "d'arcy", "erik", "mikael", "maria", "jose", "kasia"]
     rows = [(f"crm/{i}", "registry", *person) for i, person in enumerate(people)] \
         + [(f"ref/{name}{i}", "registry", name, "x", None) for name in known for i in range(3)] \
         + [("ref/otto", "registry", "otto", "x", None)] \
@@ -1079,7 +1090,8 @@ def test_an_email_naming_the_surname_with_another_first_name_is_a_familys(
                                           "email string")
     actual = {r["record_id"]: r[EMAIL_NAMES_ANOTHER_COLUMN]
               for r in with_email_naming_another(records).collect()}
-    assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11, 13, 14, 17]
+    assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11, 13, 14, 17, 18,
+                                                                     19, 20, 21, 22]
     # The role's mailboxes alone, as explain tells them from a family's.
     roles = {r["record_id"]: r["_role"]
              for r in records.select("record_id", F.expr(role_mailbox()).alias("_role")).collect()}
