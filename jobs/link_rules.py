@@ -499,7 +499,9 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
         .when(same_words, F.array_join(F.slice(written, words + 1, F.size(written)), " "))
         .otherwise(F.col("last_name")),
     }
-    return (records.withColumn("_new_first", F.when(social, new_first))
+    # Looked up only for the names listed (a hash set): a map literal is searched key by key.
+    listed_name = F.expr(sql_in(joined_sql, [name for name, _ in pairs]))
+    return (records.withColumn("_new_first", F.when(social & listed_name, new_first))
             .select(*[F.when(split_here, rewritten[c]).otherwise(F.col(c)).alias(c)
                       if c in rewritten else F.col(c) for c in records.columns]))
 
