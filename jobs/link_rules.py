@@ -294,7 +294,8 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     - a family's or a couple's mailbox: a word for family first (FAMILY_WORDS: familjen.
       johansson@, fam.devries@, casarossi@ with the record's surname after casa), or two
       such first names, neither a familiar form of the other, maybe with a word for "and"
-      (erikmikael@, anna.och.erik@): Erik Johansson's and Mikael Persson's subscriptions with
+      (erikmikael@, anna.och.erik@), where neither is also a register surname (Anna
+      Martin's anna.martin@): Erik Johansson's and Mikael Persson's subscriptions with
       `erikmikael@` were one person's on independent-b (seed 3) before. A record whose own
       first name is both (Maria Jose with mariajose@) is not marked;
     - a role's mailbox (local part one of ROLE_MAILBOXES: info@, kontakt@): two branches of a
@@ -321,11 +322,24 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
               f"AND {letters} RLIKE concat('^(?:{words})', {surname_letters}, '$')), false)")
     marked = f"({role_mailbox()} OR {family})"
     first = "split(first_name_norm, ' ')[0]"
-    names = sorted(row["_word"] for row in (
-        records.where((F.col("source_kind") == "registry") & F.col("first_name_norm").isNotNull())
-        .groupBy(F.expr(first).alias("_word")).count()
-        .where((F.col("count") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
-        .collect()))
+    # Register first names, each with how many register records carry it in their surname.
+    as_first, as_last = F.col("_w._as") == "first", F.col("_w._as") == "last"
+    counted = {row["_word"]: row["_surnames"] for row in (
+        records.where(F.col("source_kind") == "registry")
+        .select(F.explode(F.concat(
+            F.array(F.struct(F.lit("first").alias("_as"), F.expr(first).alias("_word"))),
+            F.transform(F.coalesce(F.expr(f"split(last_name_norm, {_NAME_PARTS})"),
+                                   F.array().cast("array<string>")),
+                        lambda part: F.struct(F.lit("last").alias("_as"),
+                                              part.alias("_word")))))
+            .alias("_w"))
+        .where(F.col("_w._word").isNotNull())
+        .groupBy(F.col("_w._word").alias("_word"))
+        .agg(F.count(F.when(as_first, 1)).alias("_firsts"),
+             F.count(F.when(as_last, 1)).alias("_surnames"))
+        .where((F.col("_firsts") >= MIN_FIRST_NAME_RECORDS) & (F.length("_word") >= 3))
+        .collect())}
+    names = sorted(counted)
     if not names:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(marked))
     surnames = f"filter(split(last_name_norm, {_NAME_PARTS}), part -> length(part) >= 3)"
@@ -333,20 +347,25 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
               f"AND levenshtein(word, {first}) > 2 AND NOT array_contains({surnames}, word))")
     naming = (f"{sql_in(first, names)} AND NOT contains({local}, {first})"
               f" AND exists({surnames}, part -> contains({local}, part))")
-    alternatives = "|".join(name for name in names if name.isascii() and name.isalpha())
+    # A couple's names: no word that is also a surname or part of one (anna.martin@ is Anna
+    # Martin's, mariavicente@ Maria Vicente Ortega's; the demo's registers carry surnames keyed
+    # as first names, heinonen).
+    couple_names = {name for name in names if counted[name] < MIN_FIRST_NAME_RECORDS
+                    and name.isascii() and name.isalpha()}
+    alternatives = "|".join(sorted(couple_names))
     joiners = "|".join(_COUPLE_JOINERS)
-    couple = f"{letters} RLIKE '^(?:{alternatives})(?:{joiners})?(?:{alternatives})$'"
+    couple = (f"{letters} RLIKE '^(?:{alternatives})(?:{joiners})?(?:{alternatives})$'"
+              if couple_names else "false")
     candidates = (records.where(F.expr(f"email IS NOT NULL AND (({naming}) OR {couple})"))
                   .select("record_id", F.expr(first).alias("first"),
                           F.col("first_name_norm").alias("full_first"),
                           F.expr(f"coalesce({naming}, false)").alias("naming"),
                           F.expr(others).alias("others"), F.expr(letters).alias("letters"))
                   .collect())
-    known = set(names)
     flagged = [row["record_id"] for row in candidates
                if (row["naming"] and any(not nicknames_of_one_name(word, row["first"])
                                          for word in row["others"]))
-               or _couple_of_names(row["letters"], known, row["full_first"])]
+               or _couple_of_names(row["letters"], couple_names, row["full_first"])]
     log.info("emails naming another member of the family: %d records", len(flagged))
     return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(
         f"{marked} OR coalesce({sql_in('record_id', flagged)}, false)" if flagged else marked))

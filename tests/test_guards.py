@@ -1077,6 +1077,7 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         ("anna", "berg", "annaberg@mail.example"),  # berg: no first name
         ("marco", "casanova", "casanova.marco@mail.example"),  # Casanova is his surname
         ("katarzyna", "nowak", "katarzynakasia@mail.example"),  # her name and its familiar form
+        ("claudia", "weber", "claudia.martin@mail.example"),  # 28: Martin is also a surname
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
@@ -1084,6 +1085,7 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
     rows = [(f"crm/{i}", "registry", *person) for i, person in enumerate(people)] \
         + [(f"ref/{name}{i}", "registry", name, "x", None) for name in known for i in range(3)] \
         + [("ref/otto", "registry", "otto", "x", None)] \
+        + [(f"ref/surname{i}", "registry", "x", "martin-soto", None) for i in range(3)] \
         + [(f"social/{i}", "social", "otto", "x", None) for i in range(3)]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, "
                                           "first_name_norm string, last_name_norm string, "
