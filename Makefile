@@ -72,9 +72,12 @@ $(AIRFLOW_VENV)/.installed:
 	$(AIRFLOW_VENV)/bin/pip install --quiet "apache-airflow==3.3.2" "apache-airflow-providers-apache-spark==6.3.4"
 	touch $@
 
+# Two pytest workers (pytest-xdist), one Spark session each, a test file to one worker: a small
+# test's time is mostly one core's (planning, the Delta log, Python), so two run side by side.
+TEST_WORKERS ?= 2
 test: setup $(AIRFLOW_VENV)/.installed
 	AIRFLOW__CORE__LOAD_EXAMPLES=False $(AIRFLOW_VENV)/bin/python tests/airflow_dagbag_check.py
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check jobs tests benchmarks
