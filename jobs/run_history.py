@@ -104,14 +104,17 @@ def _runs_commits(warehouse: str, table: str) -> list[dict] | None:
 def unfinished_run(warehouse: str) -> str | None:
     """Returns the run that last wrote the crosswalk when it recorded no metrics of its
     clustering: it stopped after the crosswalk and before its id events (or later), and the
-    warehouse is half changed until it runs again. None when the last one finished."""
+    warehouse is half changed until it runs again. A first run killed so has left no metrics
+    table at all. None when the last one finished."""
     commits = _runs_commits(warehouse, tables.IDENTITY_CROSSWALK)
     prefix = tables.run_commit("")
     writer = next((str(c["userMetadata"]).removeprefix(prefix) for c in commits or []
                    if str(c.get("userMetadata") or "").startswith(prefix)), None)
-    metrics = _metrics(warehouse)
-    if writer is None or metrics is None:
+    if writer is None:
         return None
+    metrics = _metrics(warehouse)
+    if metrics is None:
+        return writer
     found = metrics.to_table(filter=(pc.field("run_id") == writer)
                              & (pc.field("stage") == "cluster"), columns=["metric"])
     return None if found.num_rows else writer

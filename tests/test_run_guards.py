@@ -163,19 +163,20 @@ def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
     it runs again; a re-run whose state before it was vacuumed stops before Spark starts."""
     import datetime as dt
 
+    from jobs.run_history import unfinished_run
     from jobs.schemas import table_schema
 
     warehouse = str(tmp_path / "warehouse")
     (tmp_path / "w.jsonl").write_text('{"cookie_id": "P1"}\n', encoding="utf-8")
     conf = web_conf(tmp_path, warehouse)
 
-    def crosswalk(run_id: str) -> None:
+    def crosswalk(run_id: str, where: str = warehouse) -> None:
         frame = spark.createDataFrame(
             [("web", "P1", "C1", "web/P1", "online", run_id, run_id, run_id)],
             "source string, source_record_id string, customer_id string, record_id string, "
             "source_kind string, linked_since string, customer_since string, "
             "assigned_run_id string")
-        tables.write_table(frame, warehouse, tables.IDENTITY_CROSSWALK, run_id=run_id)
+        tables.write_table(frame, where, tables.IDENTITY_CROSSWALK, run_id=run_id)
 
     def metrics(run_id: str, stage: str) -> None:
         when = dt.date.fromisoformat(run_id)
@@ -195,6 +196,12 @@ def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
         "before its customer id events and metrics: run it again first (--run-id 2026-11-21 "
         "with its --run-date), or its merges and splits are never recorded; add "
         "--allow-unfinished to go on without them")
+
+    # A first run killed after the crosswalk has left no metrics table at all.
+    first = str(tmp_path / "first")
+    crosswalk("2026-11-19", first)
+    assert unfinished_run(first) == "2026-11-19"
+    assert unfinished_run(str(tmp_path / "empty")) is None
 
     # maintain with table_history_days 0 vacuumed the crosswalk as it was before 2026-11-21.
     for part in (Path(warehouse) / tables.IDENTITY_CROSSWALK).glob("*.parquet"):
