@@ -503,8 +503,7 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
     split_here = F.coalesce(social & F.col("_new_first").isNotNull(), F.lit(False))
     # The last name: what follows the first name in the joined name (none: a compound first
     # name).
-    new_last = F.expr("nullif(substr(concat_ws(' ', first_name_norm, last_name_norm), "
-                      "length(_new_first) + 2), '')")
+    new_last = F.expr(f"nullif(substr({joined_sql}, length(_new_first) + 2), '')")
     # The names as written follow, word for word where they have as many words as folded.
     written = F.split(F.concat_ws(" ", "first_name", "last_name"), " ")
     words = F.size(F.split(F.col("_new_first"), " "))
