@@ -41,6 +41,8 @@ def _golden(attribute: str, survivorship: Survivorship) -> Chosen:
     """Returns the aggregates choosing `attribute`'s golden value, with the source and the date
     of the record it came from."""
     before_rule = [_full_first_name()] if attribute == "first_name" else []
+    if attribute in SPELT_NAMES:
+        before_rule.append(_no_likelier_spelling(attribute))
     return _chosen(attribute, (attribute,), F.col(attribute).isNotNull(), before_rule,
                    survivorship.rule(attribute), survivorship)
 
@@ -54,6 +56,51 @@ def _full_first_name() -> Column:
     familiar = F.exists(held, lambda name: F.coalesce(
         F.array_contains(forms[name], F.col("first_name_norm")), F.lit(False)))
     return (~familiar).alias("full_first_name")
+
+
+# Names whose spellings are weighed against each other (see with_spelling_support).
+SPELT_NAMES = ("first_name", "last_name")
+
+
+def _spelling(name: str) -> Column:
+    """The letters of a record's folded name (`<name>_norm`): Maria Grazia, Mariagrazia and
+    Maria-Grazia are one spelling; null without any."""
+    letters = F.regexp_replace(F.col(f"{name}_norm"), r"[^\p{L}]", "")
+    return F.when(letters != "", letters)
+
+
+def with_spelling_support(joined: DataFrame) -> DataFrame:
+    """Returns the records (with their customer_id) with `_support_<name>` for each of
+    SPELT_NAMES: how many of the customer's records spell the name as the record does (its
+    letters, see _spelling), then how many records of all the data do."""
+    for name in SPELT_NAMES:
+        spelling = _spelling(name)
+        joined = joined.withColumn(f"_support_{name}", F.when(spelling.isNotNull(), F.struct(
+            F.count(F.lit(1)).over(Window.partitionBy("customer_id", spelling)).alias("votes"),
+            F.count(F.lit(1)).over(Window.partitionBy(spelling)).alias("carriers"))))
+    return joined
+
+
+def _no_likelier_spelling(name: str) -> Column:
+    """Whether the record's spelling of `name` (its letters, see _spelling) is no slip (at most
+    two letters changed, added or dropped, one in a name of four to seven letters, none in a
+    shorter one) of another spelling the customer's records hold that is likelier: more of the
+    customer's records spell it so, or as many and more records of all the data. A newer
+    record's typo (Johanson) then does not replace the spelling the other records agree on
+    (Johansson), and of two records, one each, the spelling more people carry wins; a new name
+    (Korhonen-Lahti, Jones after Smith) is no slip and the rule decides. Needs
+    with_spelling_support."""
+    spelling, support = _spelling(name), F.col(f"_support_{name}")
+    held = F.collect_set(F.struct(spelling.alias("spelling"), support.alias("support"))).over(
+        Window.partitionBy("customer_id"))
+
+    def likelier(other: Column) -> Column:
+        longest = F.greatest(F.length(other["spelling"]), F.length(spelling))
+        return (other["spelling"] != spelling) & (other["support"] > support) \
+            & (F.levenshtein(other["spelling"], spelling)
+               <= F.least(F.lit(2), F.floor(longest / 4)))
+
+    return (~F.coalesce(F.exists(held, likelier), F.lit(False))).alias(f"spelling_{name}")
 
 
 def _golden_address(survivorship: Survivorship) -> Chosen:
@@ -151,7 +198,8 @@ def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, 
     """Returns one row per customer: golden attributes with their source and date, identifiers,
     consent, subscriptions, interests and order figures."""
     rules = survivorship or Survivorship()
-    joined = records.join(crosswalk.select("record_id", "customer_id"), "record_id")
+    joined = with_spelling_support(
+        records.join(crosswalk.select("record_id", "customer_id"), "record_id"))
     chosen = [_golden(a, rules) for a in GOLDEN_ATTRIBUTES if a not in ADDRESS_PARTS]
     chosen.append(_golden_address(rules))
     joined = joined.select("*", *[c.ranking for c in chosen])

@@ -241,6 +241,49 @@ def test_a_full_first_name_is_shown_before_its_familiar_form(spark: SparkSession
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_newer_records_slip_does_not_replace_the_spelling_others_agree_on(
+        spark: SparkSession) -> None:
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+
+    def record(source: str, kind: str, rid: str, first: str, last: str, at: datetime) -> dict:
+        return {"source": source, "source_kind": kind, "source_record_id": rid,
+                "first_name": first, "first_name_norm": first.lower(), "last_name": last,
+                "last_name_norm": last.lower(), "updated_at": at}
+
+    records = records_frame(
+        spark,
+        # A: the newest registry record misspells both names; two records agree on them.
+        record("magazine", "registry", "M1", "Anna", "Johansson", datetime(2019, 1, 1)),
+        record("social", "social", "x:aj", "Anna", "Johansson", datetime(2020, 1, 1)),
+        record("cable", "registry", "C1", "Ana", "Johanson", datetime(2024, 1, 1)),
+        # B: one record each; the spelling more records of the data carry wins, the newer and
+        # more trusted record's slip loses.
+        record("magazine", "registry", "M2", "Mikko", "Virtanne", datetime(2026, 1, 1)),
+        record("web", "online", "P2", "Mikko", "Virtanen", datetime(2020, 1, 1)),
+        record("cable", "registry", "C3", "Liisa", "Virtanen", datetime(2020, 1, 1)),
+        # D: a new name is no slip: the newest registry record's, as before. Two letters apart
+        # is a slip only in a name of eight letters or more: Ida and Eva stay two names.
+        record("magazine", "registry", "M4", "Ida", "Smith", datetime(2019, 1, 1)),
+        record("social", "social", "x:ij", "Ida", "Smith", datetime(2020, 1, 1)),
+        record("cable", "registry", "C4", "Eva", "Jones", datetime(2024, 1, 1)),
+    )
+    crosswalk = spark.createDataFrame(
+        [("magazine/M1", "A"), ("social/x:aj", "A"), ("cable/C1", "A"), ("magazine/M2", "B"),
+         ("web/P2", "B"), ("cable/C3", "C"), ("magazine/M4", "D"), ("social/x:ij", "D"),
+         ("cable/C4", "D")],
+        "record_id string, customer_id string")
+    actual = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1").select(
+        "customer_id", "first_name", "first_name_source", "last_name", "last_name_source",
+        "last_name_updated_at")
+    expected = spark.createDataFrame([
+        ("A", "Anna", "magazine", "Johansson", "magazine", datetime(2019, 1, 1)),
+        ("B", "Mikko", "magazine", "Virtanen", "web", datetime(2020, 1, 1)),
+        ("C", "Liisa", "cable", "Virtanen", "cable", datetime(2020, 1, 1)),
+        ("D", "Eva", "cable", "Jones", "cable", datetime(2024, 1, 1)),
+    ], actual.schema)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_consent_where_the_order_is_unknown_is_no(spark: SparkSession) -> None:
     """The latest statement wins; an undated refusal may be the latest, so it wins over dated
     consent; an undated consent loses to any dated statement; at one time, the refusal stands."""
