@@ -47,7 +47,8 @@ def _add_identifier_options(parser: argparse.ArgumentParser,
                                        "--country where it fits several countries")
     parser.add_argument("--country", help="ISO country code of a --phone written without its "
                                           "country code (FI, DE, ...)")
-    group.add_argument("--handle", help="platform:handle")
+    group.add_argument("--handle", help="platform:handle (lookup: a handle alone is looked up "
+                                        "on every platform)")
     group.add_argument("--cookie", help="an online profile id")
     group.add_argument("--subscriber", help="registry source:subscriber_id")
 
@@ -389,7 +390,10 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
     if not profiles:
         print(f"no customer holds that {kind}", file=sys.stderr)
         return EXIT_FAILED
-    if len(profiles) > 1:
+    if len(profiles) > 1 and kind == "handle" and ":" not in args.handle:
+        print(f"{len(profiles)} customers hold that handle, on one platform or another: each "
+              "is another person; give platform:handle for one", file=sys.stderr)
+    elif len(profiles) > 1:
         print(f"{len(profiles)} customers hold that {kind} (a household's, shared): each is "
               "another person", file=sys.stderr)
     print(to_json(profiles))

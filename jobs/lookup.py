@@ -40,11 +40,19 @@ class LookupError_(ValueError):
 class Identifier:
     type: str  # as stored in identifier_index: email_sha256 | phone | handle | cookie | subscriber
     values: tuple[str, ...]  # normalized values (one; a phone fitting several regions is refused)
+    # A handle given without its platform (look-ups only): the values are `:handle`, the end of
+    # an index value on any platform.
+    any_platform: bool = False
 
 
 def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
-                         country: str | None = None) -> Identifier:
+                         country: str | None = None, any_platform: bool = False) -> Identifier:
     """Returns the index form of an identifier given on the command line.
+
+    A handle is platform:handle (x:mvirtanen, a leading @ and the case ignored); with
+    `any_platform` (a look-up, which changes nothing) a handle alone stands for that handle on
+    any platform. An erasure names the platform: one person's handle on X may be a stranger's on
+    Instagram.
 
     A phone with its country code (+358 40 1234567) is that number; one written nationally is
     read in `country` when given, else in each of `regions`, and must then fit exactly one:
@@ -85,6 +93,8 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         return Identifier("phone", found)
     if kind == "handle":
         platform, sep, handle = text.partition(":")
+        if not sep and any_platform:
+            return Identifier("handle", (f":{text.lstrip('@').lower()}",), any_platform=True)
         if not sep or not platform or not handle:
             raise LookupError_("--handle: expected platform:handle, e.g. x:mvirtanen")
         return Identifier("handle", (f"{platform.strip().lower()}:"
@@ -119,8 +129,10 @@ def _open(warehouse: str, table: str) -> ds.Dataset:
 def find_customer_ids(warehouse: str, identifier: Identifier) -> list[str]:
     """Returns the customer ids the identifier index holds for the identifier (usually one)."""
     dataset = _open(warehouse, tables.IDENTIFIER_INDEX)
-    condition = (pc.field("identifier_type") == identifier.type) & pc.field(
-        "identifier_value").isin(list(identifier.values))
+    value = pc.field("identifier_value")
+    matches = (pc.ends_with(value, identifier.values[0]) if identifier.any_platform
+               else value.isin(list(identifier.values)))
+    condition = (pc.field("identifier_type") == identifier.type) & matches
     found = dataset.to_table(filter=condition, columns=["customer_id"])
     return sorted(set(found.column("customer_id").to_pylist()))
 
@@ -153,8 +165,9 @@ def customer_profiles(warehouse: str, customer_ids: Sequence[str]) -> list[dict[
 def lookup(warehouse: str, kind: str, raw: str, country: str | None = None
            ) -> list[dict[str, Any]]:
     """Returns the profiles of the customers holding the identifier (empty when none does);
-    `country`: of a phone written without its country code (see normalize_identifier)."""
-    identifier = normalize_identifier(kind, raw, country=country)
+    `country`: of a phone written without its country code; a handle may be given without its
+    platform (see normalize_identifier)."""
+    identifier = normalize_identifier(kind, raw, country=country, any_platform=True)
     ids = find_customer_ids(warehouse, identifier)
     log.info("look-up by %s: %d customer(s)", kind, len(ids))
     return customer_profiles(warehouse, ids)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
@@ -342,3 +343,27 @@ def test_a_customer_id_is_followed_through_its_merges(spark: SparkSession, tmp_p
     assert current_customer_ids(warehouse, " C1 ") == (["C3"], "C1 -> C2 -> C3 (merged)")
     assert current_customer_ids(warehouse, "C4") == ([], "C4: retired by run r3")
     assert current_customer_ids(warehouse, "C9") == ([], "C9: no such customer id")
+
+
+def test_a_handle_alone_is_looked_up_on_every_platform_and_erased_on_none(
+        spark: SparkSession, tmp_path) -> None:
+    from jobs import tables
+    from jobs.lookup import LookupError_, find_customer_ids, normalize_identifier
+
+    warehouse = str(tmp_path / "warehouse")
+    index = spark.createDataFrame(
+        [("handle", "x:mvirtanen", "A"), ("handle", "instagram:mvirtanen", "B"),
+         ("handle", "x:amvirtanen", "C"), ("handle", "mastodon:mvirtanen@social.example", "D"),
+         ("cookie", "x:mvirtanen", "E")],
+        "identifier_type string, identifier_value string, customer_id string")
+    tables.write_table(index, warehouse, tables.IDENTIFIER_INDEX)
+
+    def found(raw: str, any_platform: bool = True) -> list[str]:
+        return find_customer_ids(warehouse, normalize_identifier("handle", raw,
+                                                                 any_platform=any_platform))
+
+    assert found(" @MVirtanen") == ["A", "B"]
+    assert found("mvirtanen@social.example") == ["D"]
+    assert found("X:@mvirtanen") == found("x:mvirtanen", any_platform=False) == ["A"]
+    with pytest.raises(LookupError_, match="--handle: expected platform:handle"):
+        normalize_identifier("handle", "mvirtanen")
