@@ -32,11 +32,11 @@ import json
 import logging
 import operator
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import reduce
+from functools import partial, reduce
 from pathlib import Path
 
 import phonenumbers
@@ -463,10 +463,11 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
                              "_erased", F.col("_message"))
         return [tuple(r) for r in marked.where("_erased").select(*columns).collect()]
 
-    try:
-        for table, columns in _BY_RECORD.items():
-            for column in columns:
-                delete(table, (column,), erased_values(table, (column,), F.col(column)))
+    def by_record(table: str, columns: Sequence[str]) -> None:
+        for column in columns:
+            delete(table, (column,), erased_values(table, (column,), F.col(column)))
+
+    def rejected_rows() -> None:
         rejected_table = tables.REJECTED_RECORDS
         row_key = ("source", "source_record_id")
         delete(rejected_table, row_key, erased_values(rejected_table, row_key, F.concat_ws(
@@ -479,12 +480,22 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
         if rejected is not None:
             delete(rejected_table, ("raw",), [(row["raw"],) for row in raws_holding(
                 rejected, record_keys, keyings).collect()])
-        for table in _BY_CUSTOMER:
-            if tables.table_exists(spark, warehouse, table):
-                delete(table, ("customer_id",), erased_customers)
+
+    def by_customer(table: str) -> None:
+        if tables.table_exists(spark, warehouse, table):
+            delete(table, ("customer_id",), erased_customers)
+
+    # Each task deletes from tables of its own, the index and the crosswalk after all others.
+    found_by, last = _BY_CUSTOMER[:-2], _BY_CUSTOMER[-2:]
+    try:
+        first: list[Callable[[], None]] = [
+            *[partial(by_record, t, c) for t, c in _BY_RECORD.items()], rejected_rows,
+            *[partial(by_customer, t) for t in found_by]]
+        tables.concurrently(first)
+        tables.concurrently([partial(by_customer, t) for t in last])
     finally:
         erased.release()
-    return removed
+    return {table: removed[table] for table in sorted(removed, key=ERASED_FROM.index)}
 
 
 def vacuum_tables(spark: SparkSession, warehouse: str, names: Sequence[str]) -> int:

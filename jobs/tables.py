@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
+from typing import TypeVar
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Names and locations live in a Spark-free module (the look-ups must not import pyspark).
 from jobs.table_names import (  # noqa: E402,F401  (re-exported: one place for table names)
@@ -130,6 +134,24 @@ def session_settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[
 
 # Delta refuses a VACUUM retention under this many hours unless its check is turned off.
 DELTA_MIN_RETENTION_HOURS = 168
+# Tables worked on at once (see concurrently).
+CONCURRENT_TABLES = 4
+
+
+def concurrently(tasks: Sequence[Callable[[], T]], workers: int = CONCURRENT_TABLES
+                 ) -> list[T]:
+    """Runs the tasks (each on tables no other one touches) on `workers` threads, one Spark job
+    after another in each; returns their results in order, once all have ended, and raises the
+    first task's error, if any, after that. A vacuum or a delete of a small table is mostly
+    the driver's work (reading the table's log, listing its files, planning), which leaves the
+    executors idle: an erasure's eight deletes and eleven vacuums took 16 and 23 s one after
+    another on the privacy test's warehouse."""
+    if len(tasks) <= 1 or workers <= 1:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures)
+    return [future.result() for future in futures]
 
 
 def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
@@ -144,16 +166,17 @@ def vacuum(spark: SparkSession, warehouse: str, names: Sequence[str],
     }
     if retention_hours < DELTA_MIN_RETENTION_HOURS:
         settings["spark.databricks.delta.retentionDurationCheck.enabled"] = "false"
-    removed = 0
+
+    def vacuum_one(table: str) -> int:
+        if not table_exists(spark, warehouse, table):
+            return 0
+        path = table_path(warehouse, table)
+        before = _data_files(spark, path)
+        DeltaTable.forPath(spark, path).vacuum(retention_hours)
+        return before - _data_files(spark, path)
+
     with session_settings(spark, settings), _jvm_stdout_to_stderr(spark):
-        for table in names:
-            if not table_exists(spark, warehouse, table):
-                continue
-            path = table_path(warehouse, table)
-            before = _data_files(spark, path)
-            DeltaTable.forPath(spark, path).vacuum(retention_hours)
-            removed += before - _data_files(spark, path)
-    return removed
+        return sum(concurrently([partial(vacuum_one, table) for table in names]))
 
 
 @contextmanager
