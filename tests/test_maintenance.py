@@ -151,3 +151,27 @@ def test_maintain_prints_its_summary_alone_on_standard_output(
         "set(s) of 0 partner run(s) deleted",
         "old table files removed (vacuum, 0 days of history kept): 1"]
     assert "Deleted 1 files" in done.stderr
+
+
+def test_tables_worked_on_at_once_all_end_before_the_first_error_is_raised() -> None:
+    import threading
+    import time
+
+    ended: list[int] = []
+    lock = threading.Lock()
+
+    def task(i: int) -> Any:
+        def run() -> int:
+            time.sleep(0.05 * (3 - i))  # the first task ends last
+            with lock:
+                ended.append(i)
+            if i in (0, 2):
+                raise ValueError(f"task {i}")
+            return i
+        return run
+
+    with pytest.raises(ValueError, match="task 0"):
+        tables.concurrently([task(i) for i in range(4)], workers=4)
+    assert sorted(ended) == [0, 1, 2, 3] and ended[-1] == 0
+    assert tables.concurrently([lambda: 1, lambda: 2, lambda: 3], workers=2) == [1, 2, 3]
+    assert tables.concurrently([lambda: 1], workers=4) == [1]
