@@ -1078,6 +1078,13 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         ("marco", "casanova", "casanova.marco@mail.example"),  # Casanova is his surname
         ("katarzyna", "nowak", "katarzynakasia@mail.example"),  # her name and its familiar form
         ("claudia", "weber", "claudia.martin@mail.example"),  # 28: Martin is also a surname
+        # A word for family with anyone's surname, or two surnames: a family's mailbox.
+        ("raffaele", "martini", "casaferrari@mail.example"),  # 29: his wife's surname
+        ("valentina", "ferrari", "ferrari.piras@mail.example"),
+        ("karl hugo", "sandstrom", "Sandstromsandstrom@mail.example"),
+        ("juan", "garcia lopez", "garcia.lopez@mail.example"),  # 32: his own two surnames
+        ("matti", "virtanen", "mattivirtanen@mail.example"),  # Matti: mostly a first name
+        ("anna", "piras", "casablanca@mail.example"),  # blanca: no surname
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
@@ -1086,6 +1093,9 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         + [(f"ref/{name}{i}", "registry", name, "x", None) for name in known for i in range(3)] \
         + [("ref/otto", "registry", "otto", "x", None)] \
         + [(f"ref/surname{i}", "registry", "x", "martin-soto", None) for i in range(3)] \
+        + [(f"ref/{surname}{i}", "registry", "x", surname, None) for i in range(2)
+           for surname in ("ferrari", "piras", "sandstrom", "garcia", "lopez", "matti")] \
+        + [(f"ref/matti{i}", "registry", "matti", "x", None) for i in range(3)] \
         + [(f"social/{i}", "social", "otto", "x", None) for i in range(3)]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, "
                                           "first_name_norm string, last_name_norm string, "
@@ -1093,7 +1103,7 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
     actual = {r["record_id"]: r[EMAIL_NAMES_ANOTHER_COLUMN]
               for r in with_email_naming_another(records).collect()}
     assert [i for i in range(len(people)) if actual[f"crm/{i}"]] == [0, 2, 11, 13, 14, 17, 18,
-                                                                     19, 20, 21, 22]
+                                                                     19, 20, 21, 22, 29, 30, 31]
     # The role's mailboxes alone, as explain tells them from a family's.
     roles = {r["record_id"]: r["_role"]
              for r in records.select("record_id", F.expr(role_mailbox()).alias("_role")).collect()}
