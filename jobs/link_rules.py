@@ -382,8 +382,7 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
 
 
 # A word is a surname (for a family's mailbox) when at least this many register records carry
-# it in their surname, more than carry it as their first name (the demo's registers key some
-# first names as surnames: Matti Virtanen's mattivirtanen@ is no two surnames).
+# it in their surname, and it is no register first name (see _family_mailboxes).
 MIN_SURNAME_RECORDS = 2
 
 
@@ -392,25 +391,33 @@ def _family_mailboxes(records: DataFrame, words: DataFrame, letters: str,
     """Returns the ids of the records whose email's local part (its letters) is a word for
     family and a register surname, whoever's (casaferrari@ on Raffaele Martini's
     subscription: his wife's name), or two register surnames (ferraripiras@,
-    sandstromsandstrom@) other than the record's own surname written whole (Juan García
-    López's garcialopez@). On independent-b (seed 1) such mailboxes had made one customer of
-    husband and wife three times (8 of its 32 false pairs)."""
+    sandstromsandstrom@) other than the record's own (Juan García López's garcialopez@, Phan
+    Văn's vanphan@). A surname here is one at least MIN_SURNAME_RECORDS register records carry
+    in their surname and fewer than MIN_FIRST_NAME_RECORDS as their first name: Martin, Luca
+    and Bruno are surnames too, and martineriksson@ is Martin Eriksson's own. On
+    independent-b (seed 1) such mailboxes had made one customer of husband and wife three
+    times (8 of its 32 false pairs)."""
     surnames = F.broadcast(words.where(
-        (F.col("_surnames") >= MIN_SURNAME_RECORDS) & (F.col("_surnames") > F.col("_firsts")))
-        .select("_word"))
+        (F.col("_surnames") >= MIN_SURNAME_RECORDS)
+        & (F.col("_firsts") < MIN_FIRST_NAME_RECORDS)).select("_word"))
     cuts = (records.where(F.expr(f"email IS NOT NULL AND length({letters}) >= 6"))
             .select("record_id", F.expr(letters).alias("_letters"),
-                    F.expr(surname_letters).alias("_own"))
+                    F.expr(surname_letters).alias("_own"),
+                    F.expr(f"split(last_name_norm, {_NAME_PARTS})").alias("_parts"))
             .select("*", F.explode(F.sequence(F.lit(3), F.length("_letters") - 3)).alias("_cut"))
-            .select("record_id", "_letters", "_own",
+            .select("record_id", "_letters", "_own", "_parts",
                     F.expr("substring(_letters, 1, _cut)").alias("_head"),
                     F.expr("substring(_letters, _cut + 1)").alias("_tail")))
     tails = cuts.join(surnames.withColumnRenamed("_word", "_tail"), "_tail", "left_semi")
     heads = tails.join(surnames.select(F.col("_word").alias("_head"),
                                        F.lit(True).alias("_head_surname")), "_head", "left")
     family = F.col("_head").isin(list(FAMILY_WORDS))
-    two_surnames = F.coalesce(F.col("_head_surname"), F.lit(False)) \
-        & (F.col("_letters") != F.col("_own"))
+    # The record's own surname, its parts in either order (one name twice is a couple's).
+    own = F.coalesce(F.array_contains("_parts", F.col("_head"))
+                     & F.array_contains("_parts", F.col("_tail"))
+                     & (F.col("_head") != F.col("_tail")), F.lit(False)) \
+        | (F.col("_letters") == F.col("_own"))
+    two_surnames = F.coalesce(F.col("_head_surname"), F.lit(False)) & ~own
     found = sorted({row["record_id"] for row in heads.where(family | two_surnames)
                     .select("record_id").distinct().collect()})
     log.info("emails of a family's mailbox (a word for family or two surnames): %d records",

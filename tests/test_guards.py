@@ -1083,8 +1083,9 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         ("valentina", "ferrari", "ferrari.piras@mail.example"),
         ("karl hugo", "sandstrom", "Sandstromsandstrom@mail.example"),
         ("juan", "garcia lopez", "garcia.lopez@mail.example"),  # 32: his own two surnames
-        ("matti", "virtanen", "mattivirtanen@mail.example"),  # Matti: mostly a first name
+        ("matti", "virtanen", "mattivirtanen@mail.example"),  # Matti: a first name too
         ("anna", "piras", "casablanca@mail.example"),  # blanca: no surname
+        ("van hung", "phan van", "vanphan@mail.example"),  # his own surname's two parts
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
@@ -1094,7 +1095,8 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         + [("ref/otto", "registry", "otto", "x", None)] \
         + [(f"ref/surname{i}", "registry", "x", "martin-soto", None) for i in range(3)] \
         + [(f"ref/{surname}{i}", "registry", "x", surname, None) for i in range(2)
-           for surname in ("ferrari", "piras", "sandstrom", "garcia", "lopez", "matti")] \
+           for surname in ("ferrari", "piras", "sandstrom", "garcia", "lopez", "matti",
+                           "phan", "van")] \
         + [(f"ref/matti{i}", "registry", "matti", "x", None) for i in range(3)] \
         + [(f"social/{i}", "social", "otto", "x", None) for i in range(3)]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, "
