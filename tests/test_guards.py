@@ -1086,6 +1086,7 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         ("matti", "virtanen", "mattivirtanen@mail.example"),  # Matti: a first name too
         ("anna", "piras", "casablanca@mail.example"),  # blanca: no surname
         ("van hung", "phan van", "vanphan@mail.example"),  # his own surname's two parts
+        ("hans peter", "kruger", "kruger.hanspeter@mail.example"),  # his own first name
     ]
     # The known names are written into a SQL expression: one with a quote must not break it.
     known = ["sebastian", "claudia", "jan", "katarzyna", "marie", "mari", "anna", "martin",
@@ -1096,7 +1097,8 @@ def test_an_email_naming_another_first_name_or_a_family_is_a_familys(
         + [(f"ref/surname{i}", "registry", "x", "martin-soto", None) for i in range(3)] \
         + [(f"ref/{surname}{i}", "registry", "x", surname, None) for i in range(2)
            for surname in ("ferrari", "piras", "sandstrom", "garcia", "lopez", "matti",
-                           "phan", "van")] \
+                           "phan", "van", "kruger", "hans-peter")] \
+        + [(f"ref/hanspeter{i}", "registry", "hans peter", "x", None) for i in range(3)] \
         + [(f"ref/matti{i}", "registry", "matti", "x", None) for i in range(3)] \
         + [(f"social/{i}", "social", "otto", "x", None) for i in range(3)]
     records = spark.createDataFrame(rows, "record_id string, source_kind string, "
