@@ -1052,8 +1052,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                      "answers it, not one person, so it counts as no evidence")
     elif shared_email and naming:
         lines.append(f"the shared email is a family's: on {' and '.join(naming)} it names "
-                     "another person's first name, or a family or a couple, so it counts as no "
-                     "evidence")
+                     "another person's first name, a family, a couple or two surnames, so it "
+                     "counts as no evidence")
     elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and on birth date or gender, so it counts as no evidence")
