@@ -72,12 +72,18 @@ def _spelling(name: str) -> Column:
 def with_spelling_support(joined: DataFrame) -> DataFrame:
     """Returns the records (with their customer_id) with `_support_<name>` for each of
     SPELT_NAMES: how many of the customer's records spell the name as the record does (its
-    letters, see _spelling), then how many records of all the data do."""
+    letters, see _spelling), then how many records of all the data do (counted by a join, not
+    a window: the records without the name, web profiles mostly, would all fall in one
+    window partition)."""
     for name in SPELT_NAMES:
-        spelling = _spelling(name)
-        joined = joined.withColumn(f"_support_{name}", F.when(spelling.isNotNull(), F.struct(
-            F.count(F.lit(1)).over(Window.partitionBy("customer_id", spelling)).alias("votes"),
-            F.count(F.lit(1)).over(Window.partitionBy(spelling)).alias("carriers"))))
+        spelling, column = _spelling(name), f"_spelling_{name}"
+        joined = joined.withColumn(column, spelling)
+        carriers = (joined.where(F.col(column).isNotNull()).groupBy(column)
+                    .agg(F.count(F.lit(1)).alias(f"_carriers_{name}")))
+        joined = joined.join(carriers, column, "left").withColumn(
+            f"_support_{name}", F.when(F.col(column).isNotNull(), F.struct(
+                F.count(F.lit(1)).over(Window.partitionBy("customer_id", column)).alias("votes"),
+                F.col(f"_carriers_{name}").alias("carriers"))))
     return joined
 
 
@@ -90,7 +96,7 @@ def _no_likelier_spelling(name: str) -> Column:
     (Johansson), and of two records, one each, the spelling more people carry wins; a new name
     (Korhonen-Lahti, Jones after Smith) is no slip and the rule decides. Needs
     with_spelling_support."""
-    spelling, support = _spelling(name), F.col(f"_support_{name}")
+    spelling, support = F.col(f"_spelling_{name}"), F.col(f"_support_{name}")
     held = F.collect_set(F.struct(spelling.alias("spelling"), support.alias("support"))).over(
         Window.partitionBy("customer_id"))
 
