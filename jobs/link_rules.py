@@ -315,8 +315,8 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     if "email" not in records.columns:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.lit(False))
     local = local_part()
-    letters = f"regexp_replace({local}, '[^a-z]', '')"
-    surname_letters = "regexp_replace(coalesce(last_name_norm, ''), '[^a-z]', '')"
+    letters = _letters(local)
+    surname_letters = _letters("coalesce(last_name_norm, '')")
     words = "|".join(FAMILY_WORDS)
     family = (f"coalesce({local} RLIKE '^(?:{words})[._-]' OR (length({surname_letters}) >= 2 "
               f"AND {letters} RLIKE concat('^(?:{words})', {surname_letters}, '$')), false)")
@@ -331,10 +331,10 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
         F.array(F.expr(f"nullif({surname_letters}, '')")))
     # The other words of a first name, and its letters whole (peter and hanspeter of Hans
     # Peter), count as given names (see _family_mailboxes), not as first names.
+    given_letters = _letters("coalesce(first_name_norm, '')")
     given_words = F.array_except(F.concat(
         F.coalesce(F.split("first_name_norm", " "), F.array().cast("array<string>")),
-        F.array(F.expr("nullif(regexp_replace(coalesce(first_name_norm, ''), '[^a-z]', ''), "
-                       "'')"))), F.array(F.expr(first)))
+        F.array(F.expr(f"nullif({given_letters}, '')"))), F.array(F.expr(first)))
 
     def tagged(kind: str, words: Column) -> Column:
         return F.transform(F.array_distinct(words), lambda word: F.struct(
@@ -357,9 +357,8 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     families = _family_mailboxes(records, register_words, letters, surname_letters)
     names = sorted(counted)
     if not names:
-        return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(
-            f"{marked} OR coalesce({sql_in('record_id', families)}, false)" if families
-            else marked))
+        return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
+                                  F.expr(_marked_or_listed(marked, families)))
     surnames = f"filter(split(last_name_norm, {_NAME_PARTS}), part -> length(part) >= 3)"
     others = (f"filter(split({local}, '[^a-z]+'), word -> {sql_in('word', names)} "
               f"AND levenshtein(word, {first}) > 2 AND NOT array_contains({surnames}, word))")
@@ -386,8 +385,20 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
                or _couple_of_names(row["letters"], couple_names, row["full_first"])]
     flagged = sorted({*flagged, *families})
     log.info("emails naming another member of the family: %d records", len(flagged))
-    return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN, F.expr(
-        f"{marked} OR coalesce({sql_in('record_id', flagged)}, false)" if flagged else marked))
+    return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
+                              F.expr(_marked_or_listed(marked, flagged)))
+
+
+def _letters(sql: str) -> str:
+    """Returns SQL for the letters of the folded text `sql` (an SQL expression): anna.k99 ->
+    annak."""
+    return f"regexp_replace({sql}, '[^a-z]', '')"
+
+
+def _marked_or_listed(marked: str, record_ids: Sequence[str]) -> str:
+    """Returns SQL true where `marked` (SQL) is, or for the records listed."""
+    return f"{marked} OR coalesce({sql_in('record_id', record_ids)}, false)" if record_ids \
+        else marked
 
 
 # A word is a surname (for a family's mailbox) when at least this many register records carry
