@@ -83,6 +83,11 @@ ALWAYS: dict[str, str] = {
     # reader (delta-rs, pandas, a dashboard's engine) reads as instants; Spark's default, the
     # deprecated INT96, reads elsewhere as times without a zone.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # PySpark 4 records the Python call site of every DataFrame and Column call for its error
+    # messages: some ten calls into the JVM each, about 50,000 of a run's 87,000 (a 300-person
+    # run, cProfile), for a context only a bug's traceback would show. Turn it back on in the
+    # `spark:` block to debug.
+    "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
 
 
