@@ -109,6 +109,40 @@ def _no_likelier_spelling(name: str) -> Column:
     return (~F.coalesce(F.exists(held, likelier), F.lit(False))).alias(f"spelling_{name}")
 
 
+def _written_in_capitals_and_small_letters(value: Column) -> Column:
+    """Whether a name is written as names are (Khadija, McDonald, de la Cruz), not in small
+    letters only (khadija, as social accounts often show it) nor in capitals only (KHADIJA)."""
+    return (value != F.lower(value)) & (value != F.upper(value))
+
+
+def cased_spellings(name: str) -> Column:
+    """The aggregate of the customer's records' spellings of `name` written in capitals and
+    small letters, for with_cased_names."""
+    value = F.col(name)
+    return F.array_sort(F.collect_set(
+        F.when(_written_in_capitals_and_small_letters(value), value))).alias(f"_cased_{name}")
+
+
+def with_cased_names(profiles: DataFrame) -> DataFrame:
+    """Returns the profiles with each golden name of SPELT_NAMES written as another of the
+    customer's records writes the same letters in capitals and small letters, where the chosen
+    record wrote it in small letters or capitals only: a social account's `khadija`, chosen as
+    the likelier spelling, is shown as the registry's Khadija. Its source and date stay the
+    chosen record's. Needs the `_cased_<name>` aggregates (cased_spellings)."""
+    for name in SPELT_NAMES:
+        profiles = profiles.withColumn(name, _cased(F.col(name), F.col(f"_cased_{name}"))) \
+            .drop(f"_cased_{name}")
+    return profiles
+
+
+def _cased(chosen: Column, cased: Column) -> Column:
+    """`chosen`, or where it is in small letters or capitals only, the first of `cased` with
+    the same letters."""
+    same_letters = F.get(F.filter(cased, lambda v: F.lower(v) == F.lower(chosen)), 0)
+    return F.when(~_written_in_capitals_and_small_letters(chosen),
+                  F.coalesce(same_letters, chosen)).otherwise(chosen)
+
+
 def _golden_address(survivorship: Survivorship) -> Chosen:
     """The address's parts (ADDRESS_PARTS), all from one record: of the records holding any
     part, those of a registry or social account before a web profile's (its city and postal
@@ -223,6 +257,7 @@ def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, 
     )
     profiles = joined.groupBy("customer_id").agg(
         *golden,
+        *[cased_spellings(name) for name in SPELT_NAMES],
         _identifiers(None, F.col("email")).alias("emails"),
         _identifiers(None, F.col("email_sha256")).alias("email_sha256s"),
         _identifiers(None, F.col("phone_e164")).alias("phones"),
@@ -241,9 +276,9 @@ def build_profiles(records: DataFrame, crosswalk: DataFrame, orders: DataFrame, 
         F.count("*").alias("record_count"),
         F.max("updated_at").alias("last_updated_at"),
     )
-    return profiles.join(order_figures(orders, crosswalk, as_of), "customer_id", "left").withColumn(
-        "run_id", F.lit(run_id)
-    )
+    return with_cased_names(profiles).join(
+        order_figures(orders, crosswalk, as_of), "customer_id", "left").withColumn(
+        "run_id", F.lit(run_id))
 
 
 def build_identifier_index(profiles: DataFrame) -> DataFrame:

@@ -367,3 +367,40 @@ def test_a_handle_alone_is_looked_up_on_every_platform_and_erased_on_none(
     assert found("X:@mvirtanen") == found("x:mvirtanen", any_platform=False) == ["A"]
     with pytest.raises(LookupError_, match="--handle: expected platform:handle"):
         normalize_identifier("handle", "mvirtanen")
+
+
+def test_a_name_written_in_small_letters_or_capitals_is_shown_as_another_record_writes_it(
+        spark: SparkSession) -> None:
+    empty_orders = spark.createDataFrame([], table_schema("orders").struct())
+
+    def record(source: str, kind: str, rid: str, first: str, last: str) -> dict:
+        return {"source": source, "source_kind": kind, "source_record_id": rid,
+                "first_name": first, "first_name_norm": first.lower(), "last_name": last,
+                "last_name_norm": last.lower(), "updated_at": datetime(2025, 1, 1)}
+
+    records = records_frame(
+        spark,
+        # A: the registry's values win, written as the social account writes the same letters.
+        record("magazine", "registry", "M1", "anna", "KORHONEN"),
+        record("social", "social", "x:ak", "Anna", "Korhonen"),
+        # B: nobody writes mikko otherwise: it stays as it is.
+        record("magazine", "registry", "M2", "mikko", "Virtanen"),
+        record("web", "online", "P2", "MIKKO", "VIRTANEN"),
+        # C: José is other letters than jose; Eva is written as names are and stays.
+        record("cable", "registry", "C3", "jose", "Eva"),
+        record("social", "social", "x:je", "José", "EVA"),
+    )
+    crosswalk = spark.createDataFrame(
+        [("magazine/M1", "A"), ("social/x:ak", "A"), ("magazine/M2", "B"), ("web/P2", "B"),
+         ("cable/C3", "C"), ("social/x:je", "C")],
+        "record_id string, customer_id string")
+    actual = build_profiles(records, crosswalk, empty_orders, AS_OF, "r1").select(
+        "customer_id", "first_name", "first_name_source", "last_name", "last_name_source")
+    expected = spark.createDataFrame([
+        ("A", "Anna", "magazine", "Korhonen", "magazine"),
+        ("B", "mikko", "magazine", "Virtanen", "magazine"),
+        ("C", "jose", "cable", "Eva", "cable"),
+    ], actual.schema)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert "_cased_first_name" not in build_profiles(
+        records, crosswalk, empty_orders, AS_OF, "r1").columns
