@@ -33,10 +33,10 @@ $(JARS)/delta-storage-$(DELTA_VERSION).jar:
 	mvn --batch-mode --quiet $(MVN_COPY) -Dartifact=io.delta:delta-storage:$(DELTA_VERSION) -DoutputDirectory=$(JARS)
 
 # The JVM class archive local runs start from (jobs/class_archive.py): built once by running the
-# job on a small demo data set, 2 to 3 minutes; it saves about 5 seconds of every later run and
+# job on a small demo data set, about 90 seconds; it saves about 5 seconds of every later run and
 # test session. Should it fail, runs start without it (the log says why).
 $(JARS)/.class-archive: $(VENV)/.installed $(DELTA_JARS)
-	@echo "building the JVM class archive (once, 2 to 3 minutes; log: $(JARS)/class-archive.log)"
+	@echo "building the JVM class archive (once, about 90 seconds; log: $(JARS)/class-archive.log)"
 	$(PY) -m jobs.class_archive $(CLASS_ARCHIVE) > $(JARS)/class-archive.log 2>&1 \
 		|| echo "class archive not built, runs start without it: see $(JARS)/class-archive.log"
 	touch $@
