@@ -324,7 +324,6 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
     first = "split(first_name_norm, ' ')[0]"
     # Register words: how many register records carry each as their first name, and how many
     # in their surname (a part of it, or its letters whole: devries of de Vries).
-    as_first, as_last = F.col("_w._as") == "first", F.col("_w._as") == "last"
     surname_words = F.concat(
         F.coalesce(F.expr(f"split(last_name_norm, {_NAME_PARTS})"),
                    F.array().cast("array<string>")),
@@ -340,16 +339,18 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
         return F.transform(F.array_distinct(words), lambda word: F.struct(
             F.lit(kind).alias("_as"), word.alias("_word")))
 
+    def records_as(kind: str) -> Column:
+        return F.count(F.when(F.col("_w._as") == kind, 1))
+
     register_words = (
         records.where(F.col("source_kind") == "registry")
         .select(F.explode(F.concat(
-            F.array(F.struct(F.lit("first").alias("_as"), F.expr(first).alias("_word"))),
-            tagged("given", given_words), tagged("last", surname_words))).alias("_w"))
+            tagged("first", F.array(F.expr(first))), tagged("given", given_words),
+            tagged("last", surname_words))).alias("_w"))
         .where(F.col("_w._word").isNotNull())
         .groupBy(F.col("_w._word").alias("_word"))
-        .agg(F.count(F.when(as_first, 1)).alias("_firsts"),
-             F.count(F.when(F.col("_w._as") == "given", 1)).alias("_givens"),
-             F.count(F.when(as_last, 1)).alias("_surnames"))
+        .agg(records_as("first").alias("_firsts"), records_as("given").alias("_givens"),
+             records_as("last").alias("_surnames"))
         .where(F.length("_word") >= 3))
     # Register first names, each with how many register records carry it in their surname.
     counted = {row["_word"]: row["_surnames"] for row in (

@@ -397,9 +397,11 @@ _BY_RECORD = {
     tables.LINK_DECISIONS: ("record_l", "record_r"),
 }
 # Tables whose rows name a customer id.
+# Of those, the tables an erasure finds its records again by (an interrupted one included):
+# deleted from last.
+_FINDING_TABLES = (tables.IDENTIFIER_INDEX, tables.IDENTITY_CROSSWALK)
 _BY_CUSTOMER = (tables.CUSTOMER_PROFILES, tables.SEGMENT_MEMBERSHIPS, tables.PARTNER_EXPORTS,
-                # Last: the index and crosswalk are how an erasure finds its records again.
-                tables.IDENTIFIER_INDEX, tables.IDENTITY_CROSSWALK)
+                *_FINDING_TABLES)
 
 
 @contextmanager
@@ -485,14 +487,13 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
         if tables.table_exists(spark, warehouse, table):
             delete(table, ("customer_id",), erased_customers)
 
-    # Each task deletes from tables of its own, the index and the crosswalk after all others.
-    found_by, last = _BY_CUSTOMER[:-2], _BY_CUSTOMER[-2:]
+    # Each task deletes from tables of its own, the finding tables after all others.
     try:
         first: list[Callable[[], None]] = [
             *[partial(by_record, t, c) for t, c in _BY_RECORD.items()], rejected_rows,
-            *[partial(by_customer, t) for t in found_by]]
+            *[partial(by_customer, t) for t in _BY_CUSTOMER if t not in _FINDING_TABLES]]
         tables.concurrently(first)
-        tables.concurrently([partial(by_customer, t) for t in last])
+        tables.concurrently([partial(by_customer, t) for t in _FINDING_TABLES])
     finally:
         erased.release()
     return {table: removed[table] for table in sorted(removed, key=ERASED_FROM.index)}
