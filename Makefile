@@ -74,13 +74,14 @@ $(AIRFLOW_VENV)/.installed:
 
 # Two pytest workers (pytest-xdist), one Spark session each, a test file to one worker: a small
 # test's time is mostly one core's (planning, the Delta log, Python), so two run side by side.
+# Files in the order tests/conftest.py gives them (the slowest first), not by their test count.
 TEST_WORKERS ?= 2
 # The set-up's two halves side by side: the class archive's build is the job's CPU (about 90 s)
 # while the Airflow environment's install mostly waits on the network and the disk.
 test:
 	$(MAKE) --no-print-directory -j2 setup $(AIRFLOW_VENV)/.installed
 	AIRFLOW__CORE__LOAD_EXAMPLES=False $(AIRFLOW_VENV)/bin/python tests/airflow_dagbag_check.py
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(VENV)/bin/ruff check jobs tests benchmarks

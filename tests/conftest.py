@@ -20,7 +20,24 @@ TEST_SETTINGS = {
     # Tests start one JVM; 2 GB is ample for inline rows and the end-to-end sample.
     "spark.driver.memory": "2g",
     "spark.databricks.delta.snapshotPartitions": "1",
+    # Tiny inputs again: compiling each query's generated Java (whole stages and expressions,
+    # by Janino, then by the JIT) costs more than running it interpreted over a few rows. A
+    # 200-person run took 26.5 to 32.1 s warm against 37.0 to 44.6 s (benchmarks/README.md).
+    # Production runs keep code generation: `make run`, the benchmarks and the class archive.
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
+
+# Test files that take minutes, slowest first (per-file sums of --durations=0, 2026-12-07).
+# pytest-xdist hands whole files to its workers (--dist loadfile) in collection order: these
+# go first and the quick files fill in around them, instead of the slowest arriving last.
+SLOW_FILES = ("test_privacy.py", "test_end_to_end.py", "test_exports.py", "test_incremental.py",
+              "test_guards.py", "test_ingest.py", "test_maintenance.py", "test_run_guards.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES)))
 
 
 @pytest.fixture(scope="session")
