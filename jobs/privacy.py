@@ -396,10 +396,10 @@ _BY_RECORD = {
     tables.MATCH_PAIRS: ("record_l", "record_r"),
     tables.LINK_DECISIONS: ("record_l", "record_r"),
 }
-# Tables whose rows name a customer id.
-# Of those, the tables an erasure finds its records again by (an interrupted one included):
-# deleted from last.
+# The tables an erasure finds its records again by (an interrupted one included): of the
+# tables below, deleted from last.
 _FINDING_TABLES = (tables.IDENTIFIER_INDEX, tables.IDENTITY_CROSSWALK)
+# Tables whose rows name a customer id.
 _BY_CUSTOMER = (tables.CUSTOMER_PROFILES, tables.SEGMENT_MEMBERSHIPS, tables.PARTNER_EXPORTS,
                 *_FINDING_TABLES)
 
