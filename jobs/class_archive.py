@@ -24,7 +24,7 @@ from pathlib import Path
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
-from jobs.spark import CLASS_ARCHIVE_OPTION, class_archive_path
+from jobs.spark import CLASS_ARCHIVE_OPTION, INTERPRETED, class_archive_path
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,19 @@ def _demo_config(folder: Path, archive: Path) -> Path:
     return conf
 
 
+def _load_code_generation_classes(spark: SparkSession) -> None:
+    """Runs a join and an aggregate with generated code. The demo run above is small enough to
+    run its queries interpreted (jobs.spark.fit_code_generation); larger runs generate code,
+    and this loads the classes that takes (the code generator, Janino), for the archive."""
+    from pyspark.sql import functions as F
+
+    for key in INTERPRETED:
+        spark.conf.unset(key)
+    keys = spark.range(7).withColumnRenamed("id", "key")
+    spark.range(1_000).withColumn("key", F.col("id") % 7).join(keys, "key").groupBy("key") \
+        .agg(F.sum("id"), F.max(F.concat_ws("-", F.col("id").cast("string")))).collect()
+
+
 def build(out: Path) -> None:
     """Runs the job on small demo data in a JVM that writes its loaded classes to `out`."""
     from jobs.cli import main as run_job
@@ -70,6 +83,7 @@ def build(out: Path) -> None:
             raise RuntimeError(f"the demo run for the class archive failed (exit {exit_code})")
         session = SparkSession.getActiveSession()
         if session is not None:
+            _load_code_generation_classes(session)
             session.stop()
     # The JVM writes the archive as it exits, which it does when its stdin closes.
     process = getattr(SparkContext._gateway, "proc", None)

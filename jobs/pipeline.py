@@ -116,7 +116,7 @@ from jobs.report import (
 from jobs.run_history import accepted_rows, previous_run
 from jobs.schemas import table_schema
 from jobs.source_files import SourceReadError, reads_month_first
-from jobs.spark import BYTES_PER_RECORD, fit_shuffle_partitions, input_bytes
+from jobs.spark import BYTES_PER_RECORD, fit_code_generation, fit_shuffle_partitions, input_bytes
 from jobs.standardize import STANDARDIZE_DROPS, names_an_organisation, standardize
 
 log = logging.getLogger(__name__)
@@ -165,14 +165,17 @@ class RunContext:
         self.metric(name, "seconds", elapsed)
         log.info("stage %s: done in %.1f s", name, elapsed)
 
-    def fit_partitions(self, records: int) -> None:
+    def fit_to_size(self, records: int) -> None:
         """Sizes shuffles for `records` records, never above the configured partitions (as the
-        session had them before the first fit)."""
+        session had them before the first fit), and runs queries interpreted on few records
+        (jobs.spark.fit_code_generation)."""
         if self.configured_partitions is None:
             self.configured_partitions = int(
                 self.spark.conf.get("spark.sql.shuffle.partitions", "8") or 8)
         partitions = fit_shuffle_partitions(self.spark, records, self.configured_partitions)
-        log.info("%d records: %d shuffle partitions", records, partitions)
+        interpreted = fit_code_generation(self.spark, records)
+        log.info("%d records: %d shuffle partitions, queries %s", records, partitions,
+                 "interpreted" if interpreted else "with generated code")
 
     @property
     def warehouse(self) -> str:
@@ -191,7 +194,7 @@ def ingest_stage(ctx: RunContext) -> None:
         spark, config = ctx.spark, ctx.config
         size = input_bytes([s.path for s in config.sources])
         if size is not None:
-            ctx.fit_partitions(size // BYTES_PER_RECORD)
+            ctx.fit_to_size(size // BYTES_PER_RECORD)
         ingested: dict[str, IngestedSource] = {
             s.name: ingest_source(spark, s, ctx.run_id, ctx.run_date.year, ctx.run_date)
             for s in config.sources
@@ -619,7 +622,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         stored.unpersist()
         record_count = records.count()
         ctx.metric("block", "records", record_count)
-        ctx.fit_partitions(record_count)
+        ctx.fit_to_size(record_count)
         changed = _changed_records(ctx, records) if incremental and not retrain else None
         reused = _stored_gammas(ctx, records, changed) if changed is not None else None
         if incremental and (reused is None or load_model(ctx) is None):

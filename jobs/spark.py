@@ -219,6 +219,37 @@ def input_bytes(paths: list[str]) -> int | None:
     return total
 
 
+# Below this many records a run's queries run interpreted: Spark then generates and compiles no
+# Java for them (whole-stage code generation and generated expressions off). On data this small
+# the compiling (Janino, then the JVM's JIT, on the same two cores) costs more than the code
+# saves; from some 20,000 records on it no longer does. Whole runs alternating with the
+# defaults, two rounds (2026-12-07, benchmarks/README.md, "Sizing"): FEBRL4 (10,000 records)
+# 79.2 and 72.0 s against 80.9 and 86.6 s, FEBRL3 (5,000) 66.0 and 65.4 s against 75.4 and
+# 77.8 s, the demo (20,406) 127.9 and 140.2 s against 132.0 and 134.5 s, the same pairs each way.
+INTERPRETED_BELOW = 15_000
+INTERPRETED: dict[str, str] = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+
+
+def fit_code_generation(spark: SparkSession, records: int) -> bool:
+    """Runs the session's queries interpreted for fewer than INTERPRETED_BELOW records, and as
+    Spark's defaults have it (generated code) from there; returns whether they run interpreted.
+    Settings the session was built with (the configuration's `spark:` block, spark-submit's
+    `--conf`) win: then nothing changes."""
+    built_with = spark.sparkContext.getConf()
+    if any(built_with.contains(key) for key in INTERPRETED):
+        return all(spark.conf.get(key) == value for key, value in INTERPRETED.items())
+    interpreted = records < INTERPRETED_BELOW
+    for key, value in INTERPRETED.items():
+        if interpreted:
+            spark.conf.set(key, value)
+        else:
+            spark.conf.unset(key)
+    return interpreted
+
+
 def fit_shuffle_partitions(spark: SparkSession, records: int, ceiling: int) -> int:
     """Sets spark.sql.shuffle.partitions for `records` records (one partition per
     RECORDS_PER_PARTITION, at least 1, at most `ceiling`, the configured value) and returns it."""

@@ -15,8 +15,11 @@ import jobs.spark as spark_module
 from jobs.pipeline import hash_sample
 from jobs.spark import (
     COMPILER_DIRECTIVES,
+    INTERPRETED,
+    INTERPRETED_BELOW,
     LOCAL_DEFAULTS,
     RECORDS_PER_PARTITION,
+    fit_code_generation,
     fit_shuffle_partitions,
     input_bytes,
     session_settings,
@@ -44,6 +47,63 @@ def test_shuffle_partitions_follow_the_records_up_to_the_configured_value(
         assert spark.conf.get("spark.sql.shuffle.partitions") == str(expected)
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", str(before))
+
+
+class _Settings:
+    """The runtime settings of a session, as spark.conf reads and changes them."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, {"spark.sql.codegen.wholeStage": "true",
+                                      "spark.sql.codegen.factoryMode": "FALLBACK"}[key])
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def unset(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+class _Session:
+    """A session built with `built_with` (its SparkConf), its runtime settings apart."""
+
+    def __init__(self, built_with: dict[str, str]) -> None:
+        self.conf = _Settings(dict(built_with))
+        self.sparkContext = self
+        self.built_with = built_with
+
+    def getConf(self) -> _Session:  # noqa: N802  (SparkContext's name)
+        return self
+
+    def contains(self, key: str) -> bool:
+        return key in self.built_with
+
+
+def test_few_records_run_interpreted_and_more_with_generated_code() -> None:
+    session = _Session({"spark.master": "local[2]"})
+    assert fit_code_generation(session, INTERPRETED_BELOW - 1) is True  # type: ignore[arg-type]
+    assert session.conf.values == {"spark.master": "local[2]", **INTERPRETED}
+    # A later run of the same session on more records: Spark's defaults again.
+    assert fit_code_generation(session, INTERPRETED_BELOW) is False  # type: ignore[arg-type]
+    assert session.conf.values == {"spark.master": "local[2]"}
+
+
+@pytest.mark.parametrize("pinned", [{"spark.sql.codegen.wholeStage": "false"},
+                                    {"spark.sql.codegen.factoryMode": "CODEGEN_ONLY"}, INTERPRETED])
+def test_code_generation_the_session_was_built_with_stays(pinned: dict[str, str]) -> None:
+    for records in (10, 10_000_000):
+        session = _Session(pinned)
+        assert fit_code_generation(session, records) is (  # type: ignore[arg-type]
+            pinned == INTERPRETED)
+        assert session.conf.values == pinned
+
+
+def test_the_test_session_runs_interpreted_whatever_the_size(spark: SparkSession) -> None:
+    # Built with TEST_SETTINGS (conftest.py), which name both settings.
+    assert fit_code_generation(spark, 10_000_000) is True
+    assert {key: spark.conf.get(key) for key in INTERPRETED} == INTERPRETED
 
 
 def test_input_bytes_of_files_and_folders(tmp_path: Path) -> None:
