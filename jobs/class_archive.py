@@ -58,8 +58,9 @@ def _demo_config(folder: Path, archive: Path) -> Path:
 
 def _load_code_generation_classes(spark: SparkSession) -> None:
     """Runs a join and an aggregate with generated code. The demo run above is small enough to
-    run its queries interpreted (jobs.spark.fit_code_generation); larger runs generate code,
-    and this loads the classes that takes (the code generator, Janino), for the archive."""
+    run its queries interpreted (jobs.spark.fit_code_generation); larger runs generate code
+    (compare and score on the demo's pairs), and this loads the classes that takes (the code
+    generator, Janino), for the archive."""
     from pyspark.sql import functions as F
 
     for key in INTERPRETED:

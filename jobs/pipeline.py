@@ -116,7 +116,14 @@ from jobs.report import (
 from jobs.run_history import accepted_rows, previous_run
 from jobs.schemas import table_schema
 from jobs.source_files import SourceReadError, reads_month_first
-from jobs.spark import BYTES_PER_RECORD, fit_code_generation, fit_shuffle_partitions, input_bytes
+from jobs.spark import (
+    BYTES_PER_RECORD,
+    INTERPRETED_PAIRS_BELOW,
+    INTERPRETED_RECORDS_BELOW,
+    fit_code_generation,
+    fit_shuffle_partitions,
+    input_bytes,
+)
 from jobs.standardize import STANDARDIZE_DROPS, names_an_organisation, standardize
 
 log = logging.getLogger(__name__)
@@ -140,6 +147,8 @@ class RunContext:
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
     configured_partitions: int | None = None
+    # The records the last fit_to_size was for.
+    records: int = 0
     # Sources that may read no rows, or under half the rows, the previous run accepted
     # (--allow-empty, --allow-shrink).
     allow_empty: tuple[str, ...] = ()
@@ -172,14 +181,25 @@ class RunContext:
         if self.configured_partitions is None:
             self.configured_partitions = int(
                 self.spark.conf.get("spark.sql.shuffle.partitions", "8") or 8)
+        self.records = records
         partitions = fit_shuffle_partitions(self.spark, records, self.configured_partitions)
-        interpreted = fit_code_generation(self.spark, records)
+        interpreted = fit_code_generation(self.spark, records, INTERPRETED_RECORDS_BELOW)
         log.info("%d records: %d shuffle partitions, queries %s", records, partitions,
-                 "interpreted" if interpreted else "with generated code")
+                 _run_as(interpreted))
+
+    def fit_to_pairs(self, pairs: int) -> None:
+        """Runs the comparing and scoring of `pairs` candidate pairs interpreted when they are
+        few; `fit_to_size` goes back to the records' way."""
+        interpreted = fit_code_generation(self.spark, pairs, INTERPRETED_PAIRS_BELOW)
+        log.info("%d candidate pairs: queries %s", pairs, _run_as(interpreted))
 
     @property
     def warehouse(self) -> str:
         return self.config.warehouse
+
+
+def _run_as(interpreted: bool) -> str:
+    return "interpreted" if interpreted else "with generated code"
 
 
 def _conform(df: DataFrame, table: str) -> DataFrame:
@@ -644,6 +664,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("block", "oversized_blocks",
                    oversized_from_keys(keys, config.blocking.max_block_size).count())
         keys.unpersist()
+    ctx.fit_to_pairs(int(ctx.value("block", "candidate_pairs") or 0))
     with ctx.stage("compare"):
         gammas = compare_pairs(pairs_with_records(pairs, records), comparisons_of(config))
         if reused is not None:
@@ -688,6 +709,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
         ctx.metric("score", "cannot_link_decisions", cannot.count())
+    ctx.fit_to_size(ctx.records)
     with ctx.stage("cluster"):
         components = connected_components(
             links, vertices=records.select("record_id"),

@@ -219,29 +219,34 @@ def input_bytes(paths: list[str]) -> int | None:
     return total
 
 
-# Below this many records a run's queries run interpreted: Spark then generates and compiles no
-# Java for them (whole-stage code generation and generated expressions off). On data this small
-# the compiling (Janino, then the JVM's JIT, on the same two cores) costs more than the code
-# saves; from some 20,000 records on it no longer does. Whole runs alternating with the
-# defaults, two rounds (2026-12-07, benchmarks/README.md, "Sizing"): FEBRL4 (10,000 records)
-# 79.2 and 72.0 s against 80.9 and 86.6 s, FEBRL3 (5,000) 66.0 and 65.4 s against 75.4 and
-# 77.8 s, the demo (20,406) 127.9 and 140.2 s against 132.0 and 134.5 s, the same pairs each way.
-INTERPRETED_BELOW = 15_000
+# Below these sizes a stage's queries run interpreted: Spark then generates and compiles no
+# Java for them (whole-stage code generation and generated expressions off). On little data the
+# compiling (Janino, then the JVM's JIT, on the same two cores) costs more than the generated
+# code saves. The stages over records (ingest, standardize, block, cluster, profiles) go by the
+# records; compare and score, whose work grows with the candidate pairs, by the pairs.
+# Measured 2026-12-07 (benchmarks/README.md, "Sizing"), alternating with generated code:
+# - records: ingest and standardize took 22.6 and 11.6 s against 27.2 and 16.5 s on the demo's
+#   20,406 records, and 28.6 and 16.8 s against 30.8 and 22.2 s on 51,000 (25,000 persons),
+#   the gain shrinking;
+# - pairs: compare and score took 2.0 and 15.2 s against 2.9 and 14.9 s on FEBRL4's 16,759
+#   pairs, but 11.9 and 25.8 s against 9.6 and 18.5 s on the demo's 221,137.
+INTERPRETED_RECORDS_BELOW = 50_000
+INTERPRETED_PAIRS_BELOW = 25_000
 INTERPRETED: dict[str, str] = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
 
 
-def fit_code_generation(spark: SparkSession, records: int) -> bool:
-    """Runs the session's queries interpreted for fewer than INTERPRETED_BELOW records, and as
-    Spark's defaults have it (generated code) from there; returns whether they run interpreted.
-    Settings the session was built with (the configuration's `spark:` block, spark-submit's
-    `--conf`) win: then nothing changes."""
+def fit_code_generation(spark: SparkSession, size: int, bound: int) -> bool:
+    """Runs the session's next queries interpreted when `size` (records or pairs) is below
+    `bound`, and as Spark's defaults have it (generated code) from there; returns whether they
+    run interpreted. Settings the session was built with (the configuration's `spark:` block,
+    spark-submit's `--conf`) win: then nothing changes."""
     built_with = spark.sparkContext.getConf()
     if any(built_with.contains(key) for key in INTERPRETED):
         return all(spark.conf.get(key) == value for key, value in INTERPRETED.items())
-    interpreted = records < INTERPRETED_BELOW
+    interpreted = size < bound
     for key, value in INTERPRETED.items():
         if interpreted:
             spark.conf.set(key, value)

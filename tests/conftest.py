@@ -23,10 +23,10 @@ TEST_SETTINGS = {
     # Tiny inputs again: compiling each query's generated Java (whole stages and expressions,
     # by Janino, then by the JIT) costs more than running it interpreted over a few rows. A
     # 200-person run took 26.5 to 32.1 s warm against 37.0 to 44.6 s (benchmarks/README.md).
-    # The job does the same below jobs.spark.INTERPRETED_BELOW records; named here, the tests'
-    # session runs interpreted whatever the size (fit_code_generation keeps what a session
-    # was built with). Generated code is run by `make run` (the demo's 20,000 records) and the
-    # benchmarks on the demo and larger data sets.
+    # The job does the same on few records or pairs (jobs.spark.fit_code_generation); named
+    # here, the tests' session runs interpreted whatever the size (a session's own settings
+    # win). Generated code is run by `make run` (the demo's 221,000 pairs are compared and
+    # scored with it) and the benchmarks on larger data sets.
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }

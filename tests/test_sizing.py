@@ -16,7 +16,6 @@ from jobs.pipeline import hash_sample
 from jobs.spark import (
     COMPILER_DIRECTIVES,
     INTERPRETED,
-    INTERPRETED_BELOW,
     LOCAL_DEFAULTS,
     RECORDS_PER_PARTITION,
     fit_code_generation,
@@ -81,28 +80,28 @@ class _Session:
         return key in self.built_with
 
 
-def test_few_records_run_interpreted_and_more_with_generated_code() -> None:
+def test_little_data_runs_interpreted_and_more_with_generated_code() -> None:
     session = _Session({"spark.master": "local[2]"})
-    assert fit_code_generation(session, INTERPRETED_BELOW - 1) is True  # type: ignore[arg-type]
+    assert fit_code_generation(session, 999, 1_000) is True  # type: ignore[arg-type]
     assert session.conf.values == {"spark.master": "local[2]", **INTERPRETED}
-    # A later run of the same session on more records: Spark's defaults again.
-    assert fit_code_generation(session, INTERPRETED_BELOW) is False  # type: ignore[arg-type]
+    # The next stage, or a later run of the same session, on more: Spark's defaults again.
+    assert fit_code_generation(session, 1_000, 1_000) is False  # type: ignore[arg-type]
     assert session.conf.values == {"spark.master": "local[2]"}
 
 
 @pytest.mark.parametrize("pinned", [{"spark.sql.codegen.wholeStage": "false"},
                                     {"spark.sql.codegen.factoryMode": "CODEGEN_ONLY"}, INTERPRETED])
 def test_code_generation_the_session_was_built_with_stays(pinned: dict[str, str]) -> None:
-    for records in (10, 10_000_000):
+    for size in (10, 10_000_000):
         session = _Session(pinned)
-        assert fit_code_generation(session, records) is (  # type: ignore[arg-type]
+        assert fit_code_generation(session, size, 1_000) is (  # type: ignore[arg-type]
             pinned == INTERPRETED)
         assert session.conf.values == pinned
 
 
 def test_the_test_session_runs_interpreted_whatever_the_size(spark: SparkSession) -> None:
     # Built with TEST_SETTINGS (conftest.py), which name both settings.
-    assert fit_code_generation(spark, 10_000_000) is True
+    assert fit_code_generation(spark, 10_000_000, 1_000) is True
     assert {key: spark.conf.get(key) for key in INTERPRETED} == INTERPRETED
 
 
