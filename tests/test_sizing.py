@@ -54,9 +54,11 @@ class _Settings:
     def __init__(self, values: dict[str, str]) -> None:
         self.values = values
 
-    def get(self, key: str) -> str:
-        return self.values.get(key, {"spark.sql.codegen.wholeStage": "true",
-                                      "spark.sql.codegen.factoryMode": "FALLBACK"}[key])
+    SPARK_DEFAULTS = {"spark.sql.codegen.wholeStage": "true",
+                      "spark.sql.codegen.factoryMode": "FALLBACK"}
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, self.SPARK_DEFAULTS.get(key, default))
 
     def set(self, key: str, value: str) -> None:
         self.values[key] = value
@@ -97,6 +99,25 @@ def test_code_generation_the_session_was_built_with_stays(pinned: dict[str, str]
         assert fit_code_generation(session, size, 1_000) is (  # type: ignore[arg-type]
             pinned == INTERPRETED)
         assert session.conf.values == pinned
+
+
+def test_a_run_compares_many_pairs_with_generated_code_and_its_records_interpreted() -> None:
+    from datetime import date
+
+    from jobs.pipeline import RunContext
+    from jobs.spark import INTERPRETED_PAIRS_BELOW, INTERPRETED_RECORDS_BELOW
+
+    session = _Session({"spark.sql.shuffle.partitions": "8"})
+    ctx = RunContext(spark=session, config=None, run_date=date(2026, 12, 7),  # type: ignore[arg-type]
+                     run_id="2026-12-07")
+    records = INTERPRETED_RECORDS_BELOW - 1
+    ctx.fit_to_size(records)  # the block stage
+    assert session.conf.values == {"spark.sql.shuffle.partitions": "2", **INTERPRETED}
+    ctx.fit_to_pairs(INTERPRETED_PAIRS_BELOW)  # compare and score
+    assert session.conf.values == {"spark.sql.shuffle.partitions": "2"}
+    ctx.fit_to_size(ctx.records)  # cluster and after
+    assert ctx.records == records
+    assert session.conf.values == {"spark.sql.shuffle.partitions": "2", **INTERPRETED}
 
 
 def test_the_test_session_runs_interpreted_whatever_the_size(spark: SparkSession) -> None:
