@@ -24,7 +24,7 @@ from pathlib import Path
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
-from jobs.spark import CLASS_ARCHIVE_OPTION, INTERPRETED, class_archive_path
+from jobs.spark import CLASS_ARCHIVE_OPTION, class_archive_path, fit_code_generation
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,7 @@ def _load_code_generation_classes(spark: SparkSession) -> None:
     generator, Janino), for the archive."""
     from pyspark.sql import functions as F
 
-    for key in INTERPRETED:
-        spark.conf.unset(key)
+    fit_code_generation(spark, 0, bound=0)  # nothing is below 0: generated code
     keys = spark.range(7).withColumnRenamed("id", "key")
     spark.range(1_000).withColumn("key", F.col("id") % 7).join(keys, "key").groupBy("key") \
         .agg(F.sum("id"), F.max(F.concat_ws("-", F.col("id").cast("string")))).collect()

@@ -147,8 +147,6 @@ class RunContext:
     timings: dict[str, float] = field(default_factory=dict)
     notes: dict[str, object] = field(default_factory=dict)
     configured_partitions: int | None = None
-    # The records the last fit_to_size was for.
-    records: int = 0
     # Sources that may read no rows, or under half the rows, the previous run accepted
     # (--allow-empty, --allow-shrink).
     allow_empty: tuple[str, ...] = ()
@@ -181,7 +179,6 @@ class RunContext:
         if self.configured_partitions is None:
             self.configured_partitions = int(
                 self.spark.conf.get("spark.sql.shuffle.partitions", "8") or 8)
-        self.records = records
         partitions = fit_shuffle_partitions(self.spark, records, self.configured_partitions)
         interpreted = fit_code_generation(self.spark, records, INTERPRETED_RECORDS_BELOW)
         log.info("%d records: %d shuffle partitions, queries %s", records, partitions,
@@ -660,18 +657,19 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                 allowMissingColumns=False).select(*pairs.columns).distinct()
             pairs = touched
         pairs = pairs.persist()
-        ctx.metric("block", "candidate_pairs", pairs.count())
+        candidates = pairs.count()
+        ctx.metric("block", "candidate_pairs", candidates)
         ctx.metric("block", "oversized_blocks",
                    oversized_from_keys(keys, config.blocking.max_block_size).count())
         keys.unpersist()
-    ctx.fit_to_pairs(int(ctx.value("block", "candidate_pairs") or 0))
+    ctx.fit_to_pairs(candidates)
     with ctx.stage("compare"):
         gammas = compare_pairs(pairs_with_records(pairs, records), comparisons_of(config))
         if reused is not None:
             gammas = gammas.select(*_scoring_columns(gammas)).unionByName(reused)
         gammas = gammas.persist()
         # The candidate pairs were counted by the block stage: the same frame, the same count.
-        ctx.metric("compare", "compared_pairs", ctx.value("block", "candidate_pairs") or 0)
+        ctx.metric("compare", "compared_pairs", candidates)
         ctx.metric("compare", "scored_pairs", gammas.count())
     with ctx.stage("score"):
         params = None if retrain else load_model(ctx)
@@ -709,7 +707,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
         ctx.metric("score", "cannot_link_decisions", cannot.count())
-    ctx.fit_to_size(ctx.records)
+    ctx.fit_to_size(record_count)
     with ctx.stage("cluster"):
         components = connected_components(
             links, vertices=records.select("record_id"),
