@@ -174,7 +174,8 @@ def _summary(ctx: object) -> str:
         for name, columns in missing.items():
             if columns:
                 others = unused.get(name) or []
-                hint = (f" (its columns the job does not read: {', '.join(others[:10])})"
+                hint = (f" (its columns the job does not read: {', '.join(others[:10])}; "
+                        "the source's `columns` can read one as a contract column)"
                         if others else "")
                 lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}"
                              f"{hint}")

@@ -137,6 +137,9 @@ class SourceConfig:
     # How dates like 03/04/1985 are read: day_first, month_first, or None: as the files show
     # (jobs.source_files.reads_month_first), else day first.
     date_order: str | None = None
+    # Contract columns the source names otherwise, by their contract name: {postal_code: zip}
+    # reads the source's `zip` as postal_code (jobs.ingest.contract_names).
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         if not isinstance(mapping.get(required), str) or not mapping[required]:
             raise ConfigError(file, f"{key}.{required}", "required, expected a non-empty string")
     _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options",
-                                     "date_order"})
+                                     "date_order", "columns"})
     name, kind, fmt = mapping["name"], mapping["kind"], mapping["format"]
     if not _NAME.match(name):
         raise ConfigError(file, f"{key}.name", f"{name!r}: expected lower-case letters, digits, _")
@@ -346,6 +349,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
     if date_order not in (None, *DATE_ORDERS):
         raise ConfigError(file, f"{key}.date_order",
                           f"{date_order!r}: expected one of {list(DATE_ORDERS)}")
+    columns = _source_columns(file, f"{key}.columns", kind, mapping.get("columns"))
     return SourceConfig(
         name=name,
         kind=kind,
@@ -354,7 +358,31 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         registry=registry,
         options={str(k): str(v) for k, v in options.items()},
         date_order=date_order,
+        columns=columns,
     )
+
+
+def _source_columns(file: Path, key: str, kind: str, raw: Any) -> dict[str, str]:
+    """Returns a source's `columns`: contract column -> the source's own name for it. Each key
+    must be a column of the kind's contract, each name text, and no name read as two columns."""
+    from jobs.schemas import source_schema
+
+    mapping = _expect_mapping(file, key, raw or {})
+    contract = source_schema(kind).column_names
+    columns: dict[str, str] = {}
+    for column, own in mapping.items():
+        if column not in contract:
+            raise ConfigError(file, f"{key}.{column}", f"no column of the {kind} contract; "
+                                                       f"expected one of {contract}")
+        if not isinstance(own, str) or not own.strip():
+            raise ConfigError(file, f"{key}.{column}", "expected the source's name for the "
+                                                       f"column (text), got {own!r}")
+        twice = [c for c, other in columns.items() if other == own]
+        if twice:
+            raise ConfigError(file, f"{key}.{column}", f"{own!r} is already read as {twice[0]}: "
+                                                       "a source column is read as one column")
+        columns[column] = own
+    return columns
 
 
 # Columns a blocking rule may name beyond standardized_records' own: those derived for blocking

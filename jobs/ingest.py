@@ -198,15 +198,27 @@ def _folded_name(name: str) -> str:
 def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequence[str]
                    ) -> dict[str, str]:
     """Returns the source's column names (header, JSON keys, table columns) that name a contract
-    column, by their contract name: a header written `First_Name` or ` first name ` names
-    `first_name`. A name written exactly as in the contract wins over a spelling of it; two
-    spellings of one column and none exact are ambiguous, and raise SourceReadError."""
+    column, by their contract name. The source's `columns` name some outright ({postal_code:
+    zip}); a name so given that the source lacks raises SourceReadError (a key column's is
+    left out). The others are found by their spelling: a header written
+    `First_Name` or ` first name ` names `first_name`. A name written exactly as in the
+    contract wins over a spelling of it; two spellings of one column and none exact are
+    ambiguous, and raise SourceReadError."""
+    names = {}
+    for column, own in source.columns.items():
+        if own in present:
+            names[column] = own
+        elif column not in schema.required:  # a key column's is the caller's to raise
+            raise SourceReadError(
+                f"source {source.name!r} ({source.path}): no column {own!r}, which the "
+                f"source's columns read as {column}; its columns: "
+                f"{', '.join(repr(c) for c in present[:20])}")
+    taken = set(names.values())
     found: dict[str, list[str]] = {}
     for name in present:
         folded = _folded_name(name)
-        if folded in schema.column_names:
+        if folded in schema.column_names and folded not in names and name not in taken:
             found.setdefault(folded, []).append(name)
-    names = {}
     for column, spellings in found.items():
         if column in spellings:
             names[column] = column
@@ -603,12 +615,16 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
         what = "no JSON object" if source.format == "json" else "not even a header line"
         log.warning("source %s: %s in %s: read as a source without rows",
                     source.name, what, source.path)
-        present = list(schema.required if source.format == "json" else schema.column_names)
+        present = [source.columns.get(c, c) for c in
+                   (schema.required if source.format == "json" else schema.column_names)]
     names = contract_names(source, schema, present)
     for column in schema.required:
         if column not in names:
-            raise MissingColumnError(source.name, source.path, column,
-                                     _separator_hint(source, present))
+            own = source.columns.get(column, column)
+            hints = [f"read as {column} by the source's columns" if own != column else "",
+                     _separator_hint(source, present)]
+            raise MissingColumnError(source.name, source.path, own,
+                                     "; ".join(hint for hint in hints if hint))
     respelt = [f"{own!r} as {column}" for column, own in names.items() if own != column]
     if respelt:
         log.info("source %s: columns read as the contract spells them: %s",

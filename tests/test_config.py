@@ -49,6 +49,14 @@ def test_minimal_config_gets_defaults_and_resolves_paths(tmp_path: Path) -> None
     assert config.spark == {}
 
 
+def test_a_sources_columns_name_its_own_columns_by_contract_name(tmp_path: Path) -> None:
+    text = MINIMAL.replace("path: data/registry_magazine.csv}",
+                           "path: data/registry_magazine.csv, columns: {postal_code: ZIP, "
+                           "subscriber_id: kundnummer}}")
+    assert load_config(write(tmp_path, text)).sources[0].columns == {
+        "postal_code": "ZIP", "subscriber_id": "kundnummer"}
+
+
 def test_uris_are_kept_as_given(tmp_path: Path) -> None:
     text = MINIMAL.replace("./warehouse", "s3a://bucket/warehouse")
     assert load_config(write(tmp_path, text)).warehouse == "s3a://bucket/warehouse"
@@ -105,6 +113,18 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "expected a single value"),
         (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, date_order: us"),
          "sources[3].date_order", "'us': expected one of ['day_first', 'month_first']"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
+                         "columns: {username: user}"), "sources[3].columns.username",
+         "no column of the social contract; expected one of ['platform', 'handle', "),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
+                         "columns: {handle: [user]}"), "sources[3].columns.handle",
+         "expected the source's name for the column (text), got ['user']"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
+                         "columns: {handle: user, display_name: user}"),
+         "sources[3].columns.display_name",
+         "'user' is already read as handle: a source column is read as one column"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, columns: user"),
+         "sources[3].columns", "expected a mapping"),
         (MINIMAL + "erasure_key: {secret: abc}\n", "erasure_key.secret",
          "the secret never goes in the repository"),
         (MINIMAL + "erasure_key: {secret_env: A, secret_file: b}\n", "erasure_key.secret_env",

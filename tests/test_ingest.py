@@ -530,6 +530,62 @@ def test_one_registry_in_every_format_and_spelling_reads_alike(spark: SparkSessi
         assert result.missing_columns == () and result.rejected.count() == 0, fmt
 
 
+def test_columns_named_otherwise_read_as_the_contract_columns_the_source_says(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """A registry whose export names its columns otherwise (kundnummer, ZIP, mobile,
+    login_email beside an `email` of another meaning), and a social source in JSON with
+    `username`: with the source's `columns` each reads as the same file with the contract's
+    names; the column a mapping passes over is left unused."""
+    plain = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    lines = (tmp_path / "registry.csv").read_text(encoding="utf-8").splitlines()
+    own = {"subscriber_id": "kundnummer", "postal_code": "ZIP", "phone": "mobile",
+           "email": "login_email"}
+    header = [own.get(c, c) for c in HEADER.split(",")]
+    # The file's `email` holds something else (a newsletter address), read as nothing.
+    (tmp_path / "own.csv").write_text("\n".join(
+        [",".join([*header, "email"]), *[line + ",news@x.fi" for line in lines[1:]]]) + "\n",
+        encoding="utf-8")
+    mapped = ingest_source(spark, SourceConfig("magazine", "registry", "csv",
+                                               str(tmp_path / "own.csv"), columns=own),
+                           "r1", 2026)
+    columns = [c for c in plain.accepted.columns if c != "run_id"]
+    assert_df_equality(mapped.accepted.select(*columns), plain.accepted.select(*columns),
+                       ignore_row_order=True)
+    rejected = ["source_record_id", "reason"]
+    assert_df_equality(mapped.rejected.select(*rejected), plain.rejected.select(*rejected),
+                       ignore_row_order=True)
+    assert mapped.missing_columns == ()
+
+    social = tmp_path / "social.jsonl"
+    social.write_text(json.dumps({"platform": "instagram", "username": "mvirtanen",
+                                  "display_name": "Matti Virtanen", "location": "Helsinki"})
+                      + "\n", encoding="utf-8")
+    source = SourceConfig("social", "social", "json", str(social), columns={"handle": "username"})
+    accepted = ingest_source(spark, source, "r1", 2026).accepted
+    assert [tuple(r) for r in accepted.select("source_record_id", "handle", "display_name")
+            .collect()] == [("instagram:mvirtanen", "mvirtanen", "Matti Virtanen")]
+
+
+def test_a_column_the_sources_columns_name_and_its_files_lack_stops_the_run(
+        spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text("kundnummer,first_name,postnummer\nS1,Matti,00100\n", encoding="utf-8")
+    wrong = SourceConfig("magazine", "registry", "csv", str(path),
+                         columns={"subscriber_id": "kundnummer", "postal_code": "zip"})
+    with pytest.raises(SourceReadError) as error:
+        ingest_source(spark, wrong, "r1", 2026)
+    assert str(error.value) == (
+        f"source 'magazine' ({path}): no column 'zip', which the source's columns read as "
+        "postal_code; its columns: 'kundnummer', 'first_name', 'postnummer'")
+    key = SourceConfig("magazine", "registry", "csv", str(path),
+                       columns={"subscriber_id": "kund_nr"})
+    with pytest.raises(MissingColumnError) as missing:
+        ingest_source(spark, key, "r1", 2026)
+    assert str(missing.value) == (
+        f"source 'magazine' ({path}): required column 'kund_nr' is missing (read as "
+        "subscriber_id by the source's columns)")
+
+
 def test_two_spellings_of_one_contract_column_are_refused_unless_one_is_exact(
         spark: SparkSession, tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
@@ -844,4 +900,4 @@ def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_col
     assert "  us: dates like 03/04/1985 read month first (its date_order, or its files show " \
         "only that order)" in lines, lines
     assert "  us: columns absent, read as empty: email (its columns the job does not read: " \
-        "emial)" in lines, lines
+        "emial; the source's `columns` can read one as a contract column)" in lines, lines
