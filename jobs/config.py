@@ -140,6 +140,9 @@ class SourceConfig:
     # Contract columns the source names otherwise, by their contract name: {postal_code: zip}
     # reads the source's `zip` as postal_code (jobs.ingest.contract_names).
     columns: dict[str, str] = field(default_factory=dict)
+    # The country (ISO 3166-1 alpha-2) of the source's records that name none, in which their
+    # national phone numbers are read: a domestic register's export leaves it out.
+    default_country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,7 +333,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         if not isinstance(mapping.get(required), str) or not mapping[required]:
             raise ConfigError(file, f"{key}.{required}", "required, expected a non-empty string")
     _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options",
-                                     "date_order", "columns"})
+                                     "date_order", "columns", "default_country"})
     name, kind, fmt = mapping["name"], mapping["kind"], mapping["format"]
     if not _NAME.match(name):
         raise ConfigError(file, f"{key}.name", f"{name!r}: expected lower-case letters, digits, _")
@@ -350,6 +353,17 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         raise ConfigError(file, f"{key}.date_order",
                           f"{date_order!r}: expected one of {list(DATE_ORDERS)}")
     columns = _source_columns(file, f"{key}.columns", kind, mapping.get("columns"))
+    default_country = mapping.get("default_country")
+    if default_country is not None:
+        from jobs.normalize import country_code
+
+        code = country_code(default_country) if isinstance(default_country, str) else None
+        if code is None:
+            raise ConfigError(file, f"{key}.default_country",
+                              f"{default_country!r}: expected a country, as its ISO code (FI)")
+        default_country = code
+    if kind == "orders" and default_country is not None:
+        raise ConfigError(file, f"{key}.default_country", "orders name no country")
     return SourceConfig(
         name=name,
         kind=kind,
@@ -359,6 +373,7 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
         options={str(k): str(v) for k, v in options.items()},
         date_order=date_order,
         columns=columns,
+        default_country=default_country,
     )
 
 

@@ -267,7 +267,7 @@ def ingest_stage(ctx: RunContext) -> None:
         _check_reconciliation(ctx, counts)
     with ctx.stage("standardize"):
         frames = [standardize(part.accepted, part.source.kind, ctx.run_date.year,
-                              reads_month_first(part.source))
+                              reads_month_first(part.source), part.source.default_country)
                   for part in ingested.values()
                   if part.source.kind != "orders"]
         records = frames[0]

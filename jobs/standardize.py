@@ -640,10 +640,22 @@ def to_contract(df: DataFrame) -> DataFrame:
     ])
 
 
-def standardize_registry(df: DataFrame, month_first: bool = False) -> DataFrame:
+def _record_country(df: DataFrame, default_country: str | None) -> Column:
+    """Returns the record's country code, or `default_country` (its source's, an ISO code)
+    where the record names none: a country written but not read stays null."""
+    country = standardize_country(F.col("country")) if "country" in df.columns else F.lit(None)
+    if default_country is None:
+        return country.cast("string")
+    given = _given(F.col("country")) if "country" in df.columns else F.lit(False)
+    return F.when(given, country).otherwise(F.lit(default_country)).cast("string")
+
+
+def standardize_registry(df: DataFrame, month_first: bool = False,
+                         default_country: str | None = None) -> DataFrame:
     """Returns a registry source's rows as standardized records (`month_first`: how its
-    dates like 03/04/1985 are written)."""
-    df = (df.withColumn("_country", standardize_country(F.col("country")))
+    dates like 03/04/1985 are written; `default_country`: the country of records naming
+    none, in which their national phone numbers are read)."""
+    df = (df.withColumn("_country", _record_country(df, default_country))
           .withColumn("_phone", standardize_phone(F.col("phone"), F.col("_country"))))
     country = F.col("_country")
     return df.select(
@@ -673,9 +685,10 @@ def _clean_interests(col: Column) -> Column:
     return F.array_distinct(F.filter(lowered, lambda x: x.isNotNull() & (x != "")))
 
 
-def standardize_online(df: DataFrame) -> DataFrame:
-    """Returns an online source's profiles as standardized records (email only as a hash)."""
-    df = df.withColumn("_country", standardize_country(F.col("country")))
+def standardize_online(df: DataFrame, default_country: str | None = None) -> DataFrame:
+    """Returns an online source's profiles as standardized records (email only as a hash;
+    `default_country` as for standardize_registry)."""
+    df = df.withColumn("_country", _record_country(df, default_country))
     country = F.col("_country")
     return df.select(
         *_identity(_drops(df, country, None, None, "email_sha256")),
@@ -775,9 +788,11 @@ def _letters_only(col: Column) -> Column:
 _SYLLABIC_NAME = r"[\p{IsHan}\p{IsHangul}\p{IsHiragana}\p{IsKatakana}]"
 
 
-def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
+def standardize_social(df: DataFrame, run_year: int, default_country: str | None = None
+                       ) -> DataFrame:
     """Returns a social source's accounts as standardized records, display names split; a bio's
-    year of birth is read as of `run_year`.
+    year of birth is read as of `run_year`. Accounts name no country: with `default_country`
+    (the source's), each is of that country and its national phone numbers are read in it.
 
     A display name that only repeats the handle (kinnunene) names nobody, and a one-letter
     surname ("Laura K.") is an initial, not a surname: both are left empty rather than compared
@@ -796,10 +811,13 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
     first_name = F.when(~nobody, first)
     last_name = F.when(~nobody & ((F.length(_letters_only(last)) > 1)
                                   | F.coalesce(last.rlike(_SYLLABIC_NAME), F.lit(False))), last)
-    # Social accounts carry no country: only internationally written phones survive.
-    df = df.withColumn("_phone", standardize_phone(F.col("phone"), F.lit(None).cast("string")))
+    # Social accounts carry no country: without the source's, only internationally written
+    # phones survive.
+    country = F.lit(default_country).cast("string")
+    df = df.withColumn("_phone", standardize_phone(F.col("phone"), country))
     return df.select(
-        *_identity(_drops(df, None, (F.col("phone"), F.col("_phone")), F.col("email"), None)),
+        *_identity(_drops(df, None if default_country is None else country,
+                          (F.col("phone"), F.col("_phone")), F.col("email"), None)),
         first_name.alias("first_name"),
         last_name.alias("last_name"),
         city_from_location(F.col("location")).alias("city"),
@@ -810,23 +828,27 @@ def standardize_social(df: DataFrame, run_year: int) -> DataFrame:
         F.lower(F.trim(F.col("platform"))).alias("platform"),
         standardize_handle(F.col("handle")).alias("handle"),
         standardize_text(F.col("display_name")).alias("display_name"),
+        country.alias("country"),
         F.col("last_active").alias("updated_at"),
     ).transform(with_derived_columns).transform(to_contract)
 
 
-_BY_KIND: dict[str, Callable[[DataFrame, int, bool], DataFrame]] = {
-    "registry": lambda df, _run_year, month_first: standardize_registry(df, month_first),
-    "online": lambda df, _run_year, _month_first: standardize_online(df),
-    "social": lambda df, run_year, _month_first: standardize_social(df, run_year),
+_BY_KIND: dict[str, Callable[[DataFrame, int, bool, str | None], DataFrame]] = {
+    "registry": lambda df, _run_year, month_first, country: standardize_registry(
+        df, month_first, country),
+    "online": lambda df, _run_year, _month_first, country: standardize_online(df, country),
+    "social": lambda df, run_year, _month_first, country: standardize_social(
+        df, run_year, country),
 }
 
 
-def standardize(df: DataFrame, kind: str, run_year: int, month_first: bool = False
-                ) -> DataFrame:
+def standardize(df: DataFrame, kind: str, run_year: int, month_first: bool = False,
+                default_country: str | None = None) -> DataFrame:
     """Returns the rows of one source of `kind` as standardized records (the contract columns
     in order), judged as of the run's logical year `run_year`, its dates read month first
-    where `month_first` (jobs.source_files.reads_month_first). Raises UnknownSourceKindError
-    for any other kind."""
+    where `month_first` (jobs.source_files.reads_month_first), records naming no country of
+    `default_country` (the source's, an ISO code). Raises UnknownSourceKindError for any
+    other kind."""
     try:
         standardize_kind = _BY_KIND[kind]
     except KeyError:
@@ -835,4 +857,4 @@ def standardize(df: DataFrame, kind: str, run_year: int, month_first: bool = Fal
         ) from None
     if "dropped_values" not in df.columns:  # rows that did not come through ingest
         df = df.withColumn("dropped_values", F.lit(None).cast("array<string>"))
-    return standardize_kind(df, run_year, month_first)
+    return standardize_kind(df, run_year, month_first, default_country)

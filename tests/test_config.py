@@ -57,6 +57,13 @@ def test_a_sources_columns_name_its_own_columns_by_contract_name(tmp_path: Path)
         "postal_code": "ZIP", "subscriber_id": "kundnummer"}
 
 
+def test_a_sources_default_country_is_kept_as_its_iso_code(tmp_path: Path) -> None:
+    text = MINIMAL.replace("path: data/registry_magazine.csv}",
+                           "path: data/registry_magazine.csv, default_country: Suomi}")
+    config = load_config(write(tmp_path, text))
+    assert [s.default_country for s in config.sources] == ["FI", None, None, None]
+
+
 def test_uris_are_kept_as_given(tmp_path: Path) -> None:
     text = MINIMAL.replace("./warehouse", "s3a://bucket/warehouse")
     assert load_config(write(tmp_path, text)).warehouse == "s3a://bucket/warehouse"
@@ -125,6 +132,11 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "'user' is already read as handle: a source column is read as one column"),
         (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, columns: user"),
          "sources[3].columns", "expected a mapping"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
+                         "default_country: Atlantis"), "sources[3].default_country",
+         "'Atlantis': expected a country, as its ISO code (FI)"),
+        (MINIMAL.replace("path: data/orders.csv", "path: data/orders.csv, default_country: FI"),
+         "sources[1].default_country", "orders name no country"),
         (MINIMAL + "erasure_key: {secret: abc}\n", "erasure_key.secret",
          "the secret never goes in the repository"),
         (MINIMAL + "erasure_key: {secret_env: A, secret_file: b}\n", "erasure_key.secret_env",

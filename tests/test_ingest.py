@@ -566,6 +566,37 @@ def test_columns_named_otherwise_read_as_the_contract_columns_the_source_says(
             .collect()] == [("instagram:mvirtanen", "mvirtanen", "Matti Virtanen")]
 
 
+def test_ingest_reads_a_domestic_export_by_its_own_column_names_and_country(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """`ingest` of a register exported with its own column names and no country column,
+    configured with `columns` and `default_country`: its standardized records read as if it
+    had the contract's names and the country."""
+    from jobs import cli, tables
+
+    data = tmp_path / "kunder.csv"
+    data.write_text("kundnummer;fornamn;efternamn;mobil;postnr\n"
+                    "K1;Eva;Lind;070-123 45 67;114 55\nK2;Per;Ek;08 123 456 78;\n",
+                    encoding="utf-8")
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({
+        "warehouse": str(tmp_path / "warehouse"),
+        "sources": [{"name": "kunder", "kind": "registry", "format": "csv", "path": str(data),
+                     "options": {"sep": ";"}, "default_country": "Sverige",
+                     "columns": {"subscriber_id": "kundnummer", "first_name": "fornamn",
+                                 "last_name": "efternamn", "phone": "mobil",
+                                 "postal_code": "postnr"}}],
+    }), encoding="utf-8")
+    assert cli.main(["ingest", "--conf", str(conf), "--run-date", "2026-11-22"]) == cli.EXIT_OK
+    records = tables.read_table(spark, str(tmp_path / "warehouse"),
+                                tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    assert sorted(tuple(r) for r in records.select(
+        "record_id", "first_name", "last_name", "country", "phone_e164", "postal_code",
+        "dropped_values").collect()) == [
+        ("kunder/K1", "Eva", "Lind", "SE", "+46701234567", "11455", None),
+        ("kunder/K2", "Per", "Ek", "SE", "+46812345678", None, None)]
+
+
 def test_a_column_the_sources_columns_name_and_its_files_lack_stops_the_run(
         spark: SparkSession, tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"

@@ -570,6 +570,45 @@ def test_countries_are_read_as_codes_or_names() -> None:
     assert {text: country_code(text) for text in cases} == cases
 
 
+def test_a_sources_default_country_is_the_country_of_records_naming_none(
+        spark: SparkSession) -> None:
+    """A domestic register's export leaves its country out: with the source's default_country
+    its records are of that country and their national phones read in it; a country written
+    stays that country, and one written but not read stays unread. A social source's accounts
+    (no country column) take it too."""
+    rows = {
+        "S1": {"country": None, "phone": "040 123 4567"},
+        "S2": {"country": " ", "phone": "09 1234 5678"},
+        "S3": {"country": "Sverige", "phone": "070 123 45 67"},
+        "S4": {"country": "Atlantis", "phone": "040 123 4567"},
+    }
+    given = None
+    for key, values in rows.items():
+        row = ingested(spark, "registry", "reg", key, {"subscriber_id": key, **values})
+        given = row if given is None else given.unionByName(row)
+    assert given is not None
+    columns = ("source_record_id", "country", "phone_e164", "dropped_values")
+    expected = [("S1", "FI", "+358401234567", None), ("S2", "FI", "+358912345678", None),
+                ("S3", "SE", "+46701234567", None),
+                ("S4", None, None, ["invalid_country", "phone_without_country"])]
+    actual = standardize(given, "registry", RUN_YEAR, default_country="FI").select(*columns)
+    assert sorted(tuple(r) for r in actual.collect()) == expected
+    # Without it, as before: no country, so no national phone.
+    actual = standardize(given, "registry", RUN_YEAR).select(*columns)
+    assert sorted(tuple(r) for r in actual.collect()) == [
+        ("S1", None, None, ["phone_without_country"]),
+        ("S2", None, None, ["phone_without_country"]),
+        ("S3", "SE", "+46701234567", None),
+        ("S4", None, None, ["invalid_country", "phone_without_country"])]
+    social = ingested(spark, "social", "social", "instagram:mv", {
+        "platform": "instagram", "handle": "mv", "display_name": "Matti Virtanen",
+        "phone": "040 123 4567"})
+    assert [tuple(r) for r in standardize(social, "social", RUN_YEAR, default_country="FI")
+            .select(*columns[1:]).collect()] == [("FI", "+358401234567", None)]
+    assert [tuple(r) for r in standardize(social, "social", RUN_YEAR)
+            .select(*columns[1:]).collect()] == [(None, None, ["phone_without_country"])]
+
+
 def test_values_standardizing_leaves_out_are_named_in_dropped_values(
         spark: SparkSession) -> None:
     """A country written as a name is read; an unknown one, a malformed or placeholder email, a
