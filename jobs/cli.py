@@ -506,25 +506,37 @@ def _maintain_command(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def record_id_of(text: str, sources: set[str]) -> str | None:
+    """Returns the record id (source/source_record_id) a user wrote as `source/id` or, as
+    `lookup` and `erase` take a subscriber, `source:id`; None unless its source is one of
+    `sources` and an id follows."""
+    text = text.strip()
+    source, _, key = text.partition("/" if "/" in text else ":")
+    source, key = source.strip(), key.strip()
+    return f"{source}/{key}" if source in sources and key else None
+
+
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.pipeline import RunContext, explain_records
     from jobs.spark import get_spark
 
     sources = {s.name for s in config.sources}
-    for record in (args.record_a, args.record_b):
-        source, _, key = record.partition("/")
-        if source not in sources or not key:  # told before Spark starts
-            print(f"explain: {record!r} is no record id: expected source/source_record_id with "
-                  f"a source of the configuration ({', '.join(sorted(sources))})",
-                  file=sys.stderr)
+    records = [record_id_of(record, sources) for record in (args.record_a, args.record_b)]
+    for given, record in zip((args.record_a, args.record_b), records, strict=True):
+        if record is None:  # told before Spark starts
+            print(f"explain: {given!r} is no record id: expected source/source_record_id (or "
+                  f"source:source_record_id) with a source of the configuration "
+                  f"({', '.join(sorted(sources))})", file=sys.stderr)
             return EXIT_BAD_INPUT
-    if args.record_a.strip() == args.record_b.strip():
-        print(f"explain: {args.record_a!r} twice: name two records", file=sys.stderr)
+    record_a, record_b = records
+    assert record_a is not None and record_b is not None
+    if record_a == record_b:
+        print(f"explain: {record_a!r} twice: name two records", file=sys.stderr)
         return EXIT_BAD_INPUT
     spark = get_spark("idres-explain", config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
     try:
-        print(explain_records(ctx, args.record_a, args.record_b))
+        print(explain_records(ctx, record_a, record_b))
     except KeyError as exc:
         print(f"explain: {exc.args[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT

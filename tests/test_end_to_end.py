@@ -251,8 +251,9 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
     for pair, decision in ((weakest_link, "LINKED directly"),
                            (strongest_refused, "not linked directly")):
         out = io.StringIO()
+        # The second record as `lookup` takes a subscriber: source:id.
         with contextlib.redirect_stdout(out):
-            code = cli.main(["explain", pair["record_l"], pair["record_r"],
+            code = cli.main(["explain", pair["record_l"], pair["record_r"].replace("/", ":", 1),
                              "--conf", str(demo_run.conf)])
         assert code == cli.EXIT_OK
         text = out.getvalue()
@@ -267,13 +268,23 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
         assert cli.main(["explain", "nosuch/1", weakest_link["record_r"], "--conf",
                          str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
     assert err.getvalue().startswith("explain: 'nosuch/1' is no record id: expected "
-                                     "source/source_record_id with a source of the configuration")
+                                     "source/source_record_id (or source:source_record_id) with "
+                                     "a source of the configuration")
     # One record named twice is no pair.
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         assert cli.main(["explain", weakest_link["record_r"], weakest_link["record_r"],
                          "--conf", str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
     assert err.getvalue() == f"explain: {weakest_link['record_r']!r} twice: name two records\n"
+
+
+def test_explain_takes_a_record_id_as_source_slash_or_colon_id() -> None:
+    sources = {"magazine", "social"}
+    cases = {"magazine/M1": "magazine/M1", " magazine:M1 ": "magazine/M1",
+             "social/instagram:mv": "social/instagram:mv",
+             "social:instagram:mv": "social/instagram:mv", "magazine/": None, "M1": None,
+             "cable/C1": None, "cable:C1": None, "": None}
+    assert {text: cli.record_id_of(text, sources) for text in cases} == cases
 
 
 def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
