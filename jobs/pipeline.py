@@ -682,28 +682,35 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
         _ips, _shared, personal = _ip_sharing(ctx, records)
+        # Counted, the household emails compute and keep every scored pair.
         shared_emails = _household_emails(ctx, scored, records, params)
-        judged = with_household_emails(scored, shared_emails).withColumn(
-            _BY_RULE, link_rule(config.matching, params.comparisons, contacts, reliable, personal,
-                                household_emails=True))
+        gammas.unpersist()
+        # The pairs with the link rule's verdict, kept in place of the scored pairs with what
+        # the later steps read of them (not the records' values they were judged on): the rule
+        # is evaluated once for match_pairs and the links.
+        level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
+        judged = with_household_emails(scored, shared_emails).select(
+            "record_l", "record_r", "match_weight", "match_probability", *level_columns,
+            link_rule(config.matching, params.comparisons, contacts, reliable, personal,
+                      household_emails=True).alias(_BY_RULE)).persist()
+        above_floor = F.col("match_weight") >= config.matching.store_floor_weight
+        ctx.metric("score", "stored_pairs", judged.where(above_floor).count())
+        scored.unpersist()
         decisions = _link_decisions(ctx)
         warn_of_unknown_decisions(records, decisions)
-        must = decision_pairs(decisions, scored, "must_link")
-        cannot = decision_pairs(decisions, scored, "cannot_link").persist()
+        must = decision_pairs(decisions, judged, "must_link")
+        cannot = decision_pairs(decisions, judged, "cannot_link").persist()
         # Human decisions win over the model: declared-apart pairs never link directly, and
         # declared-together pairs link whatever their score.
         links = judged.where(F.col(_BY_RULE)).select("record_l", "record_r", "match_weight") \
             .join(cannot, ["record_l", "record_r"], "left_anti").unionByName(
                 must.withColumn("match_weight", F.lit(MUST_LINK_WEIGHT))).persist()
-        above_floor = F.col("match_weight") >= config.matching.store_floor_weight
-        level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
         tables.write_table(
             with_link_flag(judged, must, cannot).where(above_floor).select(
                 "record_l", "record_r", "match_weight", "match_probability", LINKED,
                 *level_columns, F.lit(ctx.run_id).alias("run_id")),
             ctx.warehouse, tables.MATCH_PAIRS, run_id=ctx.run_id,
         )
-        ctx.metric("score", "stored_pairs", scored.where(above_floor).count())
         ctx.metric("score", "links", links.count())
         ctx.metric("score", "must_link_decisions", must.count())
         ctx.metric("score", "cannot_link_decisions", cannot.count())
@@ -740,8 +747,8 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("cluster", "clusters", sum(int(r["clusters"]) for r in distribution))
         assignments.unpersist()
     with ctx.stage("report"):
-        write_run_report(ctx, scored, params)
-    for frame in (links, scored, gammas, pairs, records, shared_emails):
+        write_run_report(ctx, judged, params)
+    for frame in (links, judged, pairs, records):
         frame.unpersist()
 
 
@@ -781,10 +788,14 @@ def with_link_flag(judged: DataFrame, must: DataFrame, cannot: DataFrame) -> Dat
 def _household_emails(ctx: RunContext, pairs: DataFrame, records: DataFrame,
                       params: ModelParameters) -> DataFrame:
     """Returns the emails two people share (jobs.link_rules.household_emails), counted in the
-    run metrics; a small frame, computed once."""
-    emails = household_emails(pairs, records, Levels(params.comparisons)).persist()
-    ctx.metric("score", "household_emails", emails.count())
-    return emails
+    run metrics: a small frame of the values themselves, collected once. Kept as a cached
+    frame, the plans that joined it did not find it in the cache and computed it again from
+    the candidate pairs (the comparisons' Python functions among them): some 40 s for each of
+    match_pairs and the links at 100,000 persons (3.5 million pairs)."""
+    emails = sorted(row["email_sha256"] for row in
+                    household_emails(pairs, records, Levels(params.comparisons)).collect())
+    ctx.metric("score", "household_emails", len(emails))
+    return ctx.spark.createDataFrame([(email,) for email in emails], "email_sha256 string")
 
 
 def _birth_dates_reliable(params: ModelParameters) -> bool:
