@@ -899,7 +899,7 @@ def with_ip_use(records: DataFrame) -> DataFrame:
 
 def household_emails(pairs: DataFrame, records: DataFrame, levels: Levels) -> DataFrame:
     """Returns the emails (column email_sha256) that two people share: emails equal on a
-    scored pair whose first names disagree, and so do their birth dates or the genders they
+    compared pair whose first names disagree, and so do their birth dates or the genders they
     show (GENDER_SHOWN_COLUMN: recorded, or what the first name shows in the data).
 
     A family's mailbox carries both parents' subscriptions (Satu and Tuomas Hakala, born 1955

@@ -677,17 +677,16 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
             params = train_model(ctx, records, gammas)
         frequencies = _term_frequencies(records)
         scored = score_pairs(with_term_frequency_adjustments(gammas, frequencies, params),
-                             params).persist()
+                             params)
         contacts = contact_sources(records)
         ctx.notes["contact_sources"] = contacts
         reliable = _birth_dates_reliable(params)
         _ips, _shared, personal = _ip_sharing(ctx, records)
-        # Counted, the household emails compute and keep every scored pair.
-        shared_emails = _household_emails(ctx, scored, records, params)
-        gammas.unpersist()
-        # The pairs with the link rule's verdict, kept in place of the scored pairs with what
-        # the later steps read of them (not the records' values they were judged on): the rule
-        # is evaluated once for match_pairs and the links.
+        # Found from the pairs' levels, before any is scored.
+        shared_emails = _household_emails(ctx, gammas, records, params)
+        # The scored pairs with the link rule's verdict, kept with what the later steps read
+        # of them (not the records' values they were judged on): scored and judged once for
+        # match_pairs, the links and the report.
         level_columns = [c for c in scored.columns if c.startswith(("gamma_", "bf_"))]
         judged = with_household_emails(scored, shared_emails).select(
             "record_l", "record_r", "match_weight", "match_probability", *level_columns,
@@ -695,7 +694,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
                       household_emails=True).alias(_BY_RULE)).persist()
         above_floor = F.col("match_weight") >= config.matching.store_floor_weight
         ctx.metric("score", "stored_pairs", judged.where(above_floor).count())
-        scored.unpersist()
+        gammas.unpersist()
         decisions = _link_decisions(ctx)
         warn_of_unknown_decisions(records, decisions)
         must = decision_pairs(decisions, judged, "must_link")
