@@ -352,10 +352,16 @@ def with_email_naming_another(records: DataFrame) -> DataFrame:
         .agg(records_as("first").alias("_firsts"), records_as("given").alias("_givens"),
              records_as("last").alias("_surnames"))
         .where(F.length("_word") >= 3))
-    # Register first names, each with how many register records carry it in their surname.
-    counted = {row["_word"]: row["_surnames"] for row in (
-        register_words.where(F.col("_firsts") >= MIN_FIRST_NAME_RECORDS).collect())}
-    families = _family_mailboxes(records, register_words, letters, surname_letters)
+    # The register words either check uses, counted once: first names, each with how many
+    # register records carry it in their surname, and surnames that are no first name.
+    is_first = F.col("_firsts") >= MIN_FIRST_NAME_RECORDS
+    is_surname = ((F.col("_surnames") >= MIN_SURNAME_RECORDS)
+                  & (F.col("_firsts") + F.col("_givens") < MIN_FIRST_NAME_RECORDS))
+    used = register_words.where(is_first | is_surname).select(
+        "_word", "_surnames", is_first.alias("_first"), is_surname.alias("_surname")).collect()
+    counted = {row["_word"]: row["_surnames"] for row in used if row["_first"]}
+    families = _family_mailboxes(records, sorted(row["_word"] for row in used if row["_surname"]),
+                                 letters, surname_letters)
     names = sorted(counted)
     if not names:
         return records.withColumn(EMAIL_NAMES_ANOTHER_COLUMN,
@@ -407,7 +413,7 @@ def _marked_or_listed(marked: str, record_ids: Sequence[str]) -> str:
 MIN_SURNAME_RECORDS = 2
 
 
-def _family_mailboxes(records: DataFrame, words: DataFrame, letters: str,
+def _family_mailboxes(records: DataFrame, surname_words: list[str], letters: str,
                       surname_letters: str) -> list[str]:
     """Returns the ids of the records whose email's local part (its letters) is a word for
     family and a register surname, whoever's (casaferrari@ on Raffaele Martini's
@@ -419,10 +425,10 @@ def _family_mailboxes(records: DataFrame, words: DataFrame, letters: str,
     Eriksson's own; the demo's registers key Hans-Peter as a surname now and then, and
     kruger.hanspeter@ is Hans-Peter Krüger's. On
     independent-b (seed 1) such mailboxes had made one customer of husband and wife three
-    times (8 of its 32 false pairs)."""
-    surnames = F.broadcast(words.where(
-        (F.col("_surnames") >= MIN_SURNAME_RECORDS)
-        & (F.col("_firsts") + F.col("_givens") < MIN_FIRST_NAME_RECORDS)).select("_word"))
+    times (8 of its 32 false pairs). `surname_words`: the register's surnames that are no first
+    names, as above."""
+    surnames = F.broadcast(records.sparkSession.createDataFrame(
+        [(word,) for word in surname_words], "_word string"))
     cuts = (records.where(F.expr(f"email IS NOT NULL AND length({letters}) >= 6"))
             .select("record_id", F.expr(letters).alias("_letters"),
                     F.expr(surname_letters).alias("_own"),
