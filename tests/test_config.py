@@ -25,6 +25,11 @@ sources:
 """
 
 
+def on_social(setting: str) -> str:
+    """MINIMAL with `setting` (YAML flow text) added to its social source."""
+    return MINIMAL.replace("path: /abs/social.jsonl", f"path: /abs/social.jsonl, {setting}")
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "conf.yaml"
     path.write_text(text, encoding="utf-8")
@@ -118,22 +123,17 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL.replace("format: csv, path: data/registry", "format: csv, options: {sep: [';']},"
                          " path: data/registry"), "sources[0].options.sep",
          "expected a single value"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, date_order: us"),
-         "sources[3].date_order", "'us': expected one of ['day_first', 'month_first']"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
-                         "columns: {username: user}"), "sources[3].columns.username",
+        (on_social("date_order: us"), "sources[3].date_order",
+         "'us': expected one of ['day_first', 'month_first']"),
+        (on_social("columns: {username: user}"), "sources[3].columns.username",
          "no column of the social contract; expected one of ['platform', 'handle', "),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
-                         "columns: {handle: [user]}"), "sources[3].columns.handle",
+        (on_social("columns: {handle: [user]}"), "sources[3].columns.handle",
          "expected the source's name for the column (text), got ['user']"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
-                         "columns: {handle: user, display_name: user}"),
+        (on_social("columns: {handle: user, display_name: user}"),
          "sources[3].columns.display_name",
          "'user' is already read as handle: a source column is read as one column"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, columns: user"),
-         "sources[3].columns", "expected a mapping"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "path: /abs/social.jsonl, "
-                         "default_country: Atlantis"), "sources[3].default_country",
+        (on_social("columns: user"), "sources[3].columns", "expected a mapping"),
+        (on_social("default_country: Atlantis"), "sources[3].default_country",
          "'Atlantis': expected a country, as its ISO code (FI)"),
         (MINIMAL.replace("path: data/orders.csv", "path: data/orders.csv, default_country: FI"),
          "sources[1].default_country", "orders name no country"),
