@@ -354,6 +354,8 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
                           f"{date_order!r}: expected one of {list(DATE_ORDERS)}")
     columns = _source_columns(file, f"{key}.columns", kind, mapping.get("columns"))
     default_country = mapping.get("default_country")
+    if kind == "orders" and default_country is not None:
+        raise ConfigError(file, f"{key}.default_country", "orders name no country")
     if default_country is not None:
         from jobs.normalize import country_code
 
@@ -362,8 +364,6 @@ def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
             raise ConfigError(file, f"{key}.default_country",
                               f"{default_country!r}: expected a country, as its ISO code (FI)")
         default_country = code
-    if kind == "orders" and default_country is not None:
-        raise ConfigError(file, f"{key}.default_country", "orders name no country")
     return SourceConfig(
         name=name,
         kind=kind,

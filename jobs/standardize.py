@@ -640,14 +640,13 @@ def to_contract(df: DataFrame) -> DataFrame:
     ])
 
 
-def _record_country(df: DataFrame, default_country: str | None) -> Column:
+def _record_country(default_country: str | None) -> Column:
     """Returns the record's country code, or `default_country` (its source's, an ISO code)
     where the record names none: a country written but not read stays null."""
-    country = standardize_country(F.col("country")) if "country" in df.columns else F.lit(None)
+    country = standardize_country(F.col("country"))
     if default_country is None:
-        return country.cast("string")
-    given = _given(F.col("country")) if "country" in df.columns else F.lit(False)
-    return F.when(given, country).otherwise(F.lit(default_country)).cast("string")
+        return country
+    return F.when(_given(F.col("country")), country).otherwise(F.lit(default_country))
 
 
 def standardize_registry(df: DataFrame, month_first: bool = False,
@@ -655,7 +654,7 @@ def standardize_registry(df: DataFrame, month_first: bool = False,
     """Returns a registry source's rows as standardized records (`month_first`: how its
     dates like 03/04/1985 are written; `default_country`: the country of records naming
     none, in which their national phone numbers are read)."""
-    df = (df.withColumn("_country", _record_country(df, default_country))
+    df = (df.withColumn("_country", _record_country(default_country))
           .withColumn("_phone", standardize_phone(F.col("phone"), F.col("_country"))))
     country = F.col("_country")
     return df.select(
@@ -688,7 +687,7 @@ def _clean_interests(col: Column) -> Column:
 def standardize_online(df: DataFrame, default_country: str | None = None) -> DataFrame:
     """Returns an online source's profiles as standardized records (email only as a hash;
     `default_country` as for standardize_registry)."""
-    df = df.withColumn("_country", _record_country(df, default_country))
+    df = df.withColumn("_country", _record_country(default_country))
     country = F.col("_country")
     return df.select(
         *_identity(_drops(df, country, None, None, "email_sha256")),
