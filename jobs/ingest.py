@@ -189,29 +189,87 @@ def _present_columns(spark: SparkSession, source: SourceConfig,
     return reader.format(source.format).load(source.path).columns
 
 
+# Formats whose records nest: a source's `columns` may name a field inside a field there.
+NESTING_FORMATS = ("json", "parquet", "orc", "avro", "delta")
+
+
+def _field_path(own: str) -> list[str]:
+    """The parts of a nested field's name as `columns` writes it (`user.screen_name`)."""
+    return own.split(".")
+
+
+def _json_path(parts: Sequence[str]) -> str:
+    """A JSONPath for get_json_object, bracketed so that a key may hold dots and spaces (not
+    a quote: Spark's JSONPath has no escape for one)."""
+    return "$" + "".join(f"['{part}']" for part in parts)
+
+
+def nested_fields(spark: SparkSession, source: SourceConfig, present: Sequence[str],
+                  json_records: DataFrame | None = None) -> list[str]:
+    """Returns the names in the source's `columns` that name a field inside a top-level one
+    (`user.screen_name`: `screen_name` inside `user`) and that the source holds: in some record
+    of a JSON source, in the schema of another nesting format. A name the source holds at the
+    top level as written is not nested."""
+    if source.format not in NESTING_FORMATS:
+        return []
+    candidates = [own for own in source.columns.values()
+                  if own not in present and "." in own and _field_path(own)[0] in present
+                  and "'" not in own]
+    if not candidates:
+        return []
+    if json_records is not None:
+        held = json_records.agg(*[
+            F.max(F.coalesce(F.array_contains(F.json_object_keys(F.get_json_object(
+                "value", _json_path(_field_path(own)[:-1]))), _field_path(own)[-1]),
+                F.lit(False))).alias(f"_{index}")
+            for index, own in enumerate(candidates)]).first()
+        return [own for index, own in enumerate(candidates) if held and held[f"_{index}"]]
+    schema = _reader(spark, source).format(source.format).load(source.path).schema
+
+    def holds(data_type: DataType, parts: Sequence[str]) -> bool:
+        if not parts:
+            return True
+        if not isinstance(data_type, StructType) or parts[0] not in data_type.fieldNames():
+            return False
+        return holds(data_type[parts[0]].dataType, parts[1:])
+
+    return [own for own in candidates if holds(schema, _field_path(own))]
+
+
+def _column_at(own: str, nested: bool) -> Column:
+    """The source's column `own`, or with `nested` the field its dotted name leads to; every
+    part quoted, so that a top-level name may hold a dot."""
+    parts = _field_path(own) if nested else [own]
+    return F.col(".".join("`" + part.replace("`", "``") + "`" for part in parts))
+
+
 def _folded_name(name: str) -> str:
     """A column name as the contract would spell it: `First Name`, ` first_name` and
     `FIRST-NAME` are all `first_name`."""
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequence[str]
-                   ) -> dict[str, str]:
+def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequence[str],
+                   nested: Sequence[str] = ()) -> dict[str, str]:
     """Returns the source's column names (header, JSON keys, table columns) that name a contract
     column, by their contract name. The source's `columns` name some outright ({postal_code:
-    zip}); a name so given that the source lacks raises SourceReadError (a key column's is
-    left out). The others are found by their spelling: a header written
+    zip}, or a field inside one, `nested`: see nested_fields); a name so given that the source
+    lacks raises SourceReadError (a key column's is left out). The others are found by their
+    spelling: a header written
     `First_Name` or ` first name ` names `first_name`. A name written exactly as in the
     contract wins over a spelling of it; two spellings of one column and none exact are
     ambiguous, and raise SourceReadError."""
     names = {}
     for column, own in source.columns.items():
-        if own in present:
+        if own in present or own in nested:
             names[column] = own
         elif column not in schema.required:  # a key column's is the caller's to raise
+            inside = (f" (nor a field {_field_path(own)[-1]!r} inside "
+                      f"{'.'.join(_field_path(own)[:-1])!r} in any record)"
+                      if "." in own and source.format in NESTING_FORMATS else "")
             raise SourceReadError(
-                f"source {source.name!r} ({source.path}): no column {own!r}, which the "
-                f"source's columns read as {column}; its columns: "
+                f"source {source.name!r} ({source.path}): no column {own!r}{inside}, which "
+                f"the source's columns read as {column}; its columns: "
                 f"{', '.join(repr(c) for c in present[:20])}")
     taken = set(names.values())
     found: dict[str, list[str]] = {}
@@ -266,15 +324,19 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
     elif source.format == "json":
         # Every value as its JSON text, lists too: a list written as one string ("travel|food")
         # is then read as text_list reads a CSV field, not rejected as an unparseable row.
+        # A field inside another (see nested_fields) is read from the line by its path.
+        top = [c for c in wanted if names[c] in present]
         text_schema = StructType(
-            [StructField(names[c], StringType(), True) for c in wanted]
+            [StructField(names[c], StringType(), True) for c in top]
             + [StructField(CORRUPT, StringType(), True)]
         )
         assert json_records is not None, "a JSON source is read from its records"
         lines = json_records
         parsed = F.from_json("value", text_schema, {"columnNameOfCorruptRecord": CORRUPT})
         df = lines.select(F.col("value").alias("_line"), parsed.alias("_row")).select(
-            "_line", *[F.col("_row").getField(names[c]).alias(c) for c in wanted],
+            "_line", *[F.col("_row").getField(names[c]).alias(c) if c in top
+                       else F.get_json_object("_line", _json_path(_field_path(names[c])))
+                       .alias(c) for c in wanted],
             F.col("_row").getField(CORRUPT).alias(CORRUPT))
         # A line that is not a JSON object at all parses to a null struct: corrupt too.
         df = df.withColumn(
@@ -291,7 +353,8 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         table = table.withColumns({c: F.timestamp_micros(F.expr(f"`{c}` div 1000"))
                                    for c in nanoseconds if c in table.columns})
         raw = F.to_json(F.struct(*[F.col(c) for c in table.columns]))
-        df = table.select(*[F.col(names[c]).alias(c) for c in wanted],
+        df = table.select(*[_column_at(names[c], names[c] not in present).alias(c)
+                            for c in wanted],
                           raw.alias("_raw"), F.lit(None).alias(CORRUPT))
         raw = F.col("_raw")
     read_types = dict(df.dtypes)
@@ -617,7 +680,12 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
                     source.name, what, source.path)
         present = [source.columns.get(c, c) for c in
                    (schema.required if source.format == "json" else schema.column_names)]
-    names = contract_names(source, schema, present)
+    try:
+        nested = nested_fields(spark, source, present, json_records)
+    except Exception as exc:  # the files were read above: this is unlikely
+        raise SourceReadError(f"source {source.name!r}: cannot read {source.format} at "
+                              f"{source.path}: {str(exc).splitlines()[0]}") from exc
+    names = contract_names(source, schema, present, nested)
     for column in schema.required:
         if column not in names:
             own = source.columns.get(column, column)
@@ -637,7 +705,8 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     text_rows = read_source_as_text(spark, source, schema, present, names, json_records,
                                     nanoseconds)
     accepted, rejected = validate(text_rows, source, run_id, run_year, run_date)
-    unused = tuple(c for c in present if c not in set(names.values()) and c.strip())
+    read = {*names.values(), *(_field_path(own)[0] for own in nested)}
+    unused = tuple(c for c in present if c not in read and c.strip())
     return IngestedSource(source, accepted, rejected, missing, text_rows,
                           unused if missing else ())
 

@@ -566,6 +566,61 @@ def test_columns_named_otherwise_read_as_the_contract_columns_the_source_says(
             .collect()] == [("instagram:mvirtanen", "mvirtanen", "Matti Virtanen")]
 
 
+def test_columns_may_name_fields_inside_a_json_or_parquet_record(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """Social accounts as a platform's API returns them, the account's fields inside `user`
+    (a phone inside `user.contact`), in JSON lines and in Parquet: with `columns` naming the
+    fields by their dotted path, the accepted rows equal those of the same accounts written
+    flat; a field no record holds is named in the error; `user` is not reported unused."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    accounts = [
+        {"platform": "instagram", "handle": "mvirtanen", "display_name": "Matti Virtanen",
+         "location": "Helsinki", "phone": "+358 40 123 4567", "followers": 12},
+        {"platform": "x", "handle": "anna_k84", "display_name": "Anna Korhonen",
+         "location": None, "phone": None, "followers": None},
+    ]
+    flat = tmp_path / "flat.jsonl"
+    flat.write_text("".join(json.dumps(a) + "\n" for a in accounts), encoding="utf-8")
+
+    def nest(a: dict[str, Any]) -> dict[str, Any]:
+        return {"platform": a["platform"], "fetched": "2026-11-20",
+                "user": {"screen_name": a["handle"], "name": a["display_name"],
+                         "location": a["location"], "followers_count": a["followers"],
+                         "contact": {"phone": a["phone"]}}}
+
+    nested = tmp_path / "nested.jsonl"
+    nested.write_text("".join(json.dumps(nest(a)) + "\n" for a in accounts),
+                      encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist([nest(a) for a in accounts]),
+                   tmp_path / "nested.parquet")
+    columns = {"handle": "user.screen_name", "display_name": "user.name",
+               "location": "user.location", "followers": "user.followers_count",
+               "phone": "user.contact.phone"}
+    expected = ingest_source(spark, SourceConfig("social", "social", "json", str(flat)),
+                             "r1", 2026)
+    compared = [c for c in expected.accepted.columns if c != "run_id"]
+    for fmt, path in [("json", nested), ("parquet", tmp_path / "nested.parquet")]:
+        result = ingest_source(spark, SourceConfig("social", "social", fmt, str(path),
+                                                   columns=columns), "r1", 2026)
+        assert_df_equality(result.accepted.select(*compared),
+                           expected.accepted.select(*compared), ignore_row_order=True,
+                           ignore_nullable=True)
+        assert result.rejected.count() == 0, fmt
+        assert "user" not in result.unused_columns and "fetched" in result.unused_columns, fmt
+
+    absent = SourceConfig("social", "social", "json", str(nested),
+                          columns={**columns, "bio": "user.description"})
+    with pytest.raises(SourceReadError) as error:
+        ingest_source(spark, absent, "r1", 2026)
+    message, listed = str(error.value).split("; its columns: ")
+    assert message == (
+        f"source 'social' ({nested}): no column 'user.description' (nor a field "
+        "'description' inside 'user' in any record), which the source's columns read as bio")
+    assert sorted(listed.split(", ")) == ["'fetched'", "'platform'", "'user'"]
+
+
 def test_ingest_reads_a_domestic_export_by_its_own_column_names_and_country(
         spark: SparkSession, tmp_path: Path) -> None:
     """`ingest` of a register exported with its own column names and no country column,
