@@ -190,7 +190,7 @@ def _present_columns(spark: SparkSession, source: SourceConfig,
 
 
 # Formats whose records nest: a source's `columns` may name a field inside a field there.
-NESTING_FORMATS = ("json", "parquet", "orc", "avro", "delta")
+NESTING_FORMATS = ("json", "parquet", "delta")
 
 
 def _field_path(own: str) -> list[str]:
