@@ -664,9 +664,12 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         keys.unpersist()
     ctx.fit_to_pairs(candidates)
     with ctx.stage("compare"):
+        # Kept with only what scoring reads: the records' other compared values made the kept
+        # frame twice as wide (at 100,000 persons keeping it took 75 s instead of 57 s).
         gammas = compare_pairs(pairs_with_records(pairs, records), comparisons_of(config))
+        gammas = gammas.select(*_scoring_columns(gammas))
         if reused is not None:
-            gammas = gammas.select(*_scoring_columns(gammas)).unionByName(reused)
+            gammas = gammas.unionByName(reused)
         gammas = gammas.persist()
         # The candidate pairs were counted by the block stage: the same frame, the same count.
         ctx.metric("compare", "compared_pairs", candidates)
