@@ -646,7 +646,10 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
             log.warning("incremental run without a previous run's pairs to reuse or a stored "
                         "model: resolving fully")
             changed = reused = None
-        keys = blocking_keys(records, config.blocking.rules).persist()
+        # Materialized, not cached: the plans reading it four times (the block sizes, both
+        # sides of the pairs) found the cached frame once and derived the keys again for the
+        # rest (at 100,000 persons the pairs took 29 s instead of 20 s).
+        keys = cut_lineage(blocking_keys(records, config.blocking.rules))
         pairs = pairs_from_keys(keys, config.blocking.max_block_size)
         if changed is not None:
             changed = changed.persist()
@@ -661,7 +664,6 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         ctx.metric("block", "candidate_pairs", candidates)
         ctx.metric("block", "oversized_blocks",
                    oversized_from_keys(keys, config.blocking.max_block_size).count())
-        keys.unpersist()
     ctx.fit_to_pairs(candidates)
     with ctx.stage("compare"):
         # Kept with only what scoring reads: the records' other compared values made the kept
