@@ -1214,6 +1214,23 @@ PERSONAL_IP_MIN_PROBABILITY = 0.1
 def link_rule(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
               contact_sources: Collection[str], birth_dates_reliable: bool = False,
               personal_ips: bool = False, household_emails: bool = False) -> Column:
+    """True for a scored pair that links (judged_links), judged only where it could: at or
+    above the lowest probability a link needs (the threshold, DECISIVE_MIN_PROBABILITY, and
+    PERSONAL_IP_MIN_PROBABILITY with `personal_ips`), or with the email agreeing. Most
+    candidate pairs are far below: judging every pair cost some 10 s of the score stage's
+    45 s at 100,000 persons."""
+    floor = min(matching.link_threshold, DECISIVE_MIN_PROBABILITY,
+                PERSONAL_IP_MIN_PROBABILITY if personal_ips else 1.0)
+    could = F.col("match_probability") >= floor
+    if matching.exact_email_links:
+        could = could | Levels(specs).top("email")
+    return F.when(could, judged_links(matching, specs, contact_sources, birth_dates_reliable,
+                                      personal_ips, household_emails)).otherwise(F.lit(False))
+
+
+def judged_links(matching: MatchingConfig, specs: Sequence[ComparisonSpec],
+                 contact_sources: Collection[str], birth_dates_reliable: bool = False,
+                 personal_ips: bool = False, household_emails: bool = False) -> Column:
     """True for a scored pair that links: above the threshold and past the identity guard, a
     decisive shared email, a rare full name in one city or anywhere or a handle of one person's
     making that two social accounts share (shared_handle) at DECISIVE_MIN_PROBABILITY,

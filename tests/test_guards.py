@@ -535,6 +535,51 @@ def test_a_differing_birth_date_at_one_house_number_or_street_links_only_where_d
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_the_link_rule_passes_over_only_pairs_it_could_not_link(spark: SparkSession) -> None:
+    """link_rule judges a pair only at or above the lowest probability a link needs, or with
+    the email agreeing: on pairs that would link each way (full evidence, a shared email, a
+    rare full name, a personal IP) and one that would not, at probabilities around every
+    bound, under each setting that moves a bound, it says what judging every pair says."""
+    from jobs.comparisons import comparison_specs
+    from jobs.config import MatchingConfig
+    from jobs.link_rules import judged_links, link_rule
+
+    cases = spark.createDataFrame(
+        [("full evidence", 3, 4, 3, 1, 2, 4, -1, None), ("shared email", 2, -1, -1, 1, -1, 0,
+                                                          -1, None),
+         ("rare full name", 3, 4, -1, -1, -1, 1, -1, 0.004), ("an IP", 3, 4, -1, -1, -1, 1, 1,
+                                                              None),
+         ("names only", 3, 4, -1, -1, -1, -1, -1, None)],
+        "case string, first int, last int, birth int, email int, phone int, address int, "
+        "ip int, namesakes double")
+    probabilities = spark.createDataFrame(
+        [(p,) for p in (0.0, 0.05, 0.1, 0.2, 0.49, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)],
+        "p double")
+    frame = scored_pairs(
+        cases.crossJoin(probabilities).withColumn("case", F.expr("concat(case, ' at ', p)")),
+        "crm/1", "crm/2", first_name="first", last_name="last", birth_date="birth",
+        email="email", phone="phone", address="address", ip_address="ip",
+        match_probability="p", namesakes_expected_l="namesakes",
+        namesakes_expected_r="namesakes", city_norm_l="'oulu'", city_norm_r="'oulu'",
+        ip_shared_l="false", ip_shared_r="false")
+    specs = comparison_specs()
+    settings = [(MatchingConfig(), False), (MatchingConfig(), True),
+                (MatchingConfig(exact_email_links=False), False),
+                (MatchingConfig(link_threshold=0.3), True)]
+    for matching, personal in settings:
+        judged = frame.select("case", link_rule(matching, specs, ["crm"], False, personal)
+                              .alias("linked"))
+        every = frame.select("case", judged_links(matching, specs, ["crm"], False, personal)
+                             .alias("linked"))
+        assert_df_equality(judged, every, ignore_row_order=True, ignore_nullable=True)
+    # The shared email links far below every bound, past the probabilities the rule skips.
+    linked = {row["case"] for row in frame.select(
+        "case", link_rule(MatchingConfig(), specs, ["crm"]).alias("linked"))
+        .where("linked").collect()}
+    assert {"shared email at 0.0", "rare full name at 0.5", "full evidence at 0.99"} <= linked
+    assert "names only at 1.0" not in linked and "rare full name at 0.49" not in linked
+
+
 def test_a_rare_full_name_links_below_the_threshold_unless_turned_off(
     spark: SparkSession,
 ) -> None:
