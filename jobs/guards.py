@@ -32,6 +32,7 @@ from pyspark.sql import functions as F
 
 from jobs.link_rules import GENDER_SHOWN_COLUMN
 from jobs.nicknames import nicknames_of_one_name
+from jobs.tables import values_frame
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +365,7 @@ def apply_guards(assignments: DataFrame, links: DataFrame, records: DataFrame,
     if not flagged_ids:
         return GuardResult(assignments, 0, 0)
     spark = assignments.sparkSession
-    ids = spark.createDataFrame([(c,) for c in flagged_ids], "component string")
+    ids = values_frame(spark, "component", flagged_ids)
     inside = assignments.join(F.broadcast(ids), "component")
     member_rows = inside.join(_member_columns(records), "record_id").collect()
     component_of = {r["record_id"]: r["component"] for r in member_rows}

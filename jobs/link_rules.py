@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from jobs.config import MatchingConfig
 from jobs.model import NULL_LEVEL, ComparisonSpec
 from jobs.nicknames import nicknames_of_one_name
-from jobs.tables import sql_in, sql_string
+from jobs.tables import sql_in, sql_string, values_frame
 
 log = logging.getLogger(__name__)
 
@@ -427,8 +427,7 @@ def _family_mailboxes(records: DataFrame, surname_words: list[str], letters: str
     independent-b (seed 1) such mailboxes had made one customer of husband and wife three
     times (8 of its 32 false pairs). `surname_words`: the register's surnames that are no first
     names, as above."""
-    surnames = F.broadcast(records.sparkSession.createDataFrame(
-        [(word,) for word in surname_words], "_word string"))
+    surnames = F.broadcast(values_frame(records.sparkSession, "_word", surname_words))
     cuts = (records.where(F.expr(f"email IS NOT NULL AND length({letters}) >= 6"))
             .select("record_id", F.expr(letters).alias("_letters"),
                     F.expr(surname_letters).alias("_own"),

@@ -799,7 +799,7 @@ def _household_emails(ctx: RunContext, pairs: DataFrame, records: DataFrame,
     emails = sorted(row["email_sha256"] for row in
                     household_emails(pairs, records, Levels(params.comparisons)).collect())
     ctx.metric("score", "household_emails", len(emails))
-    return ctx.spark.createDataFrame([(email,) for email in emails], "email_sha256 string")
+    return tables.values_frame(ctx.spark, "email_sha256", emails)
 
 
 def _birth_dates_reliable(params: ModelParameters) -> bool:

@@ -204,8 +204,8 @@ class ErasedKeys:
         distinct = sorted(set(keys))
         if len(distinct) <= max_listed:
             return cls(listed=tuple(distinct), keyings=keyings)
-        return cls(frame=spark.createDataFrame([(key,) for key in distinct],
-                                               "record_key string").persist(), keyings=keyings)
+        return cls(frame=tables.values_frame(spark, "record_key", distinct).persist(),
+                   keyings=keyings)
 
     def __bool__(self) -> bool:
         return bool(self.listed) or self.frame is not None
@@ -383,8 +383,7 @@ def rejected_rows_holding(spark: SparkSession, warehouse: str, identifier: Ident
                    for message in index_identifier_messages(identifier.type, value)})
     if rejected is None or not keys:
         return 0
-    held = raws_holding(rejected, spark.createDataFrame([(k,) for k in keys],
-                                                        "record_key string"), (keying,))
+    held = raws_holding(rejected, tables.values_frame(spark, "record_key", keys), (keying,))
     return rejected.join(held, "raw", "left_semi").count()
 
 
@@ -439,7 +438,7 @@ def delete_erased_rows(spark: SparkSession, warehouse: str, customers: Sequence[
     keyings = stored_keys_keyings(record_keys, keying, warehouse)
     erased = ErasedKeys(frame=record_keys, keyings=keyings)
     erased_customers = stored.select("customer_id").union(
-        spark.createDataFrame([(c,) for c in customers], "customer_id string")).distinct()
+        tables.values_frame(spark, "customer_id", customers)).distinct()
     removed: dict[str, int] = {}
 
     def delete(table: str, columns: Sequence[str], keys: DataFrame | list[tuple[str, ...]]

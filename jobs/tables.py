@@ -116,6 +116,12 @@ def sql_in(expression: str, values: Iterable[str]) -> str:
     return f"({expression} IN ({listed}))" if listed else "false"
 
 
+def values_frame(spark: SparkSession, column: str, values: Iterable[str]) -> DataFrame:
+    """Returns `values` as a frame of one text column, `column`: values collected to the driver
+    (a few ids, emails, words) made a small frame that a query joins."""
+    return spark.createDataFrame([(value,) for value in values], f"{column} string")
+
+
 @contextmanager
 def session_settings(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
     """Within: the session has `settings`; after, each has its earlier value again."""
