@@ -545,10 +545,10 @@ def test_the_link_rule_passes_over_only_pairs_it_could_not_link(spark: SparkSess
     from jobs.link_rules import judged_links, link_rule
 
     cases = spark.createDataFrame(
-        [("full evidence", 3, 4, 3, 1, 2, 4, -1, None), ("shared email", 2, -1, -1, 1, -1, 0,
-                                                          -1, None),
-         ("rare full name", 3, 4, -1, -1, -1, 1, -1, 0.004), ("an IP", 3, 4, -1, -1, -1, 1, 1,
-                                                              None),
+        [("full evidence", 3, 4, 3, 1, 2, 4, -1, None),
+         ("shared email", 2, -1, -1, 1, -1, 0, -1, None),
+         ("rare full name", 3, 4, -1, -1, -1, 1, -1, 0.004),
+         ("an IP", 3, 4, -1, -1, -1, 1, 1, None),
          ("names only", 3, 4, -1, -1, -1, -1, -1, None)],
         "case string, first int, last int, birth int, email int, phone int, address int, "
         "ip int, namesakes double")
