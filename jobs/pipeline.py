@@ -11,11 +11,12 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -37,7 +38,7 @@ from jobs.comparisons import (
     pairs_with_records,
     with_comparison_features,
 )
-from jobs.config import Config, local_path
+from jobs.config import Config, MatchingConfig, local_path
 from jobs.erasure_keys import ErasureKeying, configured_keying
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import (
@@ -1095,23 +1096,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and on birth date or gender, so it counts as no evidence")
-    def figure(column: str, side: str) -> str:
-        value = scored[f"{column}_{side}"]
-        return "not counted" if value is None else f"{value:.4f}"
-
-    if scored["_rare_name"]:
-        expected = " and ".join(figure(NAMESAKES_COLUMN, side) for side in ("l", "r"))
-        lines.append(
-            f"a rare full name in one city: {expected} people expected to share it there "
-            f"(max_expected_namesakes {ctx.config.matching.max_expected_namesakes}); it links "
-            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
-    if scored["_rare_anywhere"]:
-        expected = " and ".join(
-            f"{scored[f'{NAMESAKES_ANYWHERE_COLUMN}_{side}']:.5f}" for side in ("l", "r"))
-        lines.append(
-            f"a rare full name: {expected} records expected to carry it in all the data "
-            f"(max_namesakes_anywhere {ctx.config.matching.max_namesakes_anywhere}); it links "
-            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    lines += _namesake_reasons(scored, ctx.config.matching, linked)
     if scored["_shared_handle"]:
         lines.append(
             "one handle of one person's making on both accounts (two digits in a row, and "
@@ -1123,17 +1108,6 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             "one handle on both accounts, but made of a first name, a surname's initial and a "
             "year (tobias_k54): people of that first name born that year whose surnames start "
             "alike share it, so it does not link alone")
-    rare = scored["_rare_name"] or scored["_rare_anywhere"]
-    if scored["_full_name"] and not linked and not rare:
-        matching = ctx.config.matching
-        lines.append(
-            "both names agree, but the full name is not rare enough to link alone: "
-            f"{figure(NAMESAKES_COLUMN, 'l')} and {figure(NAMESAKES_COLUMN, 'r')} people "
-            f"expected to share it in the city (max_expected_namesakes "
-            f"{matching.max_expected_namesakes}, and the same city needed), "
-            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'l')} and "
-            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'r')} records in all the data "
-            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere})")
     if scored["_same_ip"]:
         lines.append(
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
@@ -1167,6 +1141,42 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                  + ("" if same is None else
                     f"; same customer in the crosswalk: {'yes' if same else 'no'}"))
     return "\n".join(lines)
+
+
+def _namesake_reasons(scored: Mapping[str, Any], matching: MatchingConfig,
+                      linked: bool) -> list[str]:
+    """`explain`'s lines on how rare the pair's full name is: the rule of a rare full name in one
+    city or in all the data that links it, or why both names agreeing did not. A side's figure
+    is "not counted" where it has none (a social account showing a first name only, its
+    surname in its handle)."""
+    def figure(column: str, side: str, digits: int = 4) -> str:
+        value = scored[f"{column}_{side}"]
+        return "not counted" if value is None else f"{value:.{digits}f}"
+
+    lines = []
+    if scored["_rare_name"]:
+        expected = " and ".join(figure(NAMESAKES_COLUMN, side) for side in ("l", "r"))
+        lines.append(
+            f"a rare full name in one city: {expected} people expected to share it there "
+            f"(max_expected_namesakes {matching.max_expected_namesakes}); it links "
+            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    if scored["_rare_anywhere"]:
+        expected = " and ".join(figure(NAMESAKES_ANYWHERE_COLUMN, side, 5) for side in ("l", "r"))
+        lines.append(
+            f"a rare full name: {expected} records expected to carry it in all the data "
+            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere}); it links "
+            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+    rare = scored["_rare_name"] or scored["_rare_anywhere"]
+    if scored["_full_name"] and not linked and not rare:
+        lines.append(
+            "both names agree, but the full name is not rare enough to link alone: "
+            f"{figure(NAMESAKES_COLUMN, 'l')} and {figure(NAMESAKES_COLUMN, 'r')} people "
+            f"expected to share it in the city (max_expected_namesakes "
+            f"{matching.max_expected_namesakes}, and the same city needed), "
+            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'l')} and "
+            f"{figure(NAMESAKES_ANYWHERE_COLUMN, 'r')} records in all the data "
+            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere})")
+    return lines
 
 
 # How many conflicting pairs of records `explain` names when cluster checks kept a link out.

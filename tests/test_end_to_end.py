@@ -287,6 +287,30 @@ def test_explain_takes_a_record_id_as_source_slash_or_colon_id() -> None:
     assert {text: cli.record_id_of(text, sources) for text in cases} == cases
 
 
+def test_explain_tells_a_rare_name_that_one_side_shows_only_in_its_handle() -> None:
+    from jobs.config import MatchingConfig
+    from jobs.pipeline import _namesake_reasons
+
+    # A social account showing a first name only (Burak), its surname in its handle
+    # (burak_ozturk), has no figure of its own; the register's record has one. explain once
+    # failed on the missing figure.
+    scored = {"_rare_name": False, "_rare_anywhere": True, "_full_name": False,
+              "namesakes_expected_l": None, "namesakes_expected_r": None,
+              "namesakes_anywhere_l": None, "namesakes_anywhere_r": 0.009281}
+    assert _namesake_reasons(scored, MatchingConfig(), linked=True) == [
+        "a rare full name: not counted and 0.00928 records expected to carry it in all the data "
+        "(max_namesakes_anywhere 0.02); it links at probability 0.5 or more"]
+    # Both names agreeing, the name not rare enough, a side without a city: not counted.
+    common = {**scored, "_rare_anywhere": False, "_full_name": True,
+              "namesakes_expected_l": 0.25, "namesakes_anywhere_l": 0.5}
+    assert _namesake_reasons(common, MatchingConfig(), linked=False) == [
+        "both names agree, but the full name is not rare enough to link alone: 0.2500 and "
+        "not counted people expected to share it in the city (max_expected_namesakes 0.01, and "
+        "the same city needed), 0.5000 and 0.0093 records in all the data "
+        "(max_namesakes_anywhere 0.02)"]
+    assert _namesake_reasons(common, MatchingConfig(), linked=True) == []
+
+
 def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
                                                     demo_run: DemoRun) -> None:
     import contextlib
