@@ -1096,7 +1096,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and on birth date or gender, so it counts as no evidence")
-    lines += _namesake_reasons(scored, ctx.config.matching, linked)
+    lines += _namesake_reasons(scored.asDict(), ctx.config.matching, linked)
     if scored["_shared_handle"]:
         lines.append(
             "one handle of one person's making on both accounts (two digits in a row, and "
