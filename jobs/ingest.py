@@ -204,6 +204,12 @@ def _json_path(parts: Sequence[str]) -> str:
     return "$" + "".join(f"['{part}']" for part in parts)
 
 
+def _unreachable_in_json(source: SourceConfig, own: str) -> bool:
+    """A nested name holding a quote: a JSON source's fields are read by JSONPath, which cannot
+    name it (a Parquet or Delta struct's field can be)."""
+    return source.format == "json" and "'" in own
+
+
 def nested_fields(spark: SparkSession, source: SourceConfig, present: Sequence[str],
                   json_records: DataFrame | None = None) -> list[str]:
     """Returns the names in the source's `columns` that name a field inside a top-level one
@@ -214,7 +220,7 @@ def nested_fields(spark: SparkSession, source: SourceConfig, present: Sequence[s
         return []
     candidates = [own for own in source.columns.values()
                   if own not in present and "." in own and _field_path(own)[0] in present
-                  and "'" not in own]
+                  and not _unreachable_in_json(source, own)]
     if not candidates:
         return []
     if json_records is not None:
@@ -267,6 +273,10 @@ def contract_names(source: SourceConfig, schema: DeclaredSchema, present: Sequen
             inside = (f" (nor a field {_field_path(own)[-1]!r} inside "
                       f"{'.'.join(_field_path(own)[:-1])!r} in any record)"
                       if "." in own and source.format in NESTING_FORMATS else "")
+            if "." in own and _unreachable_in_json(source, own):
+                inside = (" (a field inside a JSON record cannot be named with a quote: Spark's "
+                          "JSONPath has no escape for one; rename the key, or convert the "
+                          "source to Parquet)")
             raise SourceReadError(
                 f"source {source.name!r} ({source.path}): no column {own!r}{inside}, which "
                 f"the source's columns read as {column}; its columns: "

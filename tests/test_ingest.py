@@ -587,6 +587,7 @@ def test_columns_may_name_fields_inside_a_json_or_parquet_record(
     def nest(a: dict[str, Any]) -> dict[str, Any]:
         return {"platform": a["platform"], "fetched": "2026-11-20",
                 "user": {"screen_name": a["handle"], "name": a["display_name"],
+                         "user's name": a["display_name"],
                          "location": a["location"], "followers_count": a["followers"],
                          "contact": {"phone": a["phone"]}}}
 
@@ -601,9 +602,13 @@ def test_columns_may_name_fields_inside_a_json_or_parquet_record(
     expected = ingest_source(spark, SourceConfig("social", "social", "json", str(flat)),
                              "r1", 2026)
     compared = [c for c in expected.accepted.columns if c != "run_id"]
-    for fmt, path in [("json", nested), ("parquet", tmp_path / "nested.parquet")]:
+    # A Parquet struct's field may hold a quote in its name.
+    quoted = {**columns, "display_name": "user.user's name"}
+    for fmt, path, names in [("json", nested, columns),
+                             ("parquet", tmp_path / "nested.parquet", columns),
+                             ("parquet", tmp_path / "nested.parquet", quoted)]:
         result = ingest_source(spark, SourceConfig("social", "social", fmt, str(path),
-                                                   columns=columns), "r1", 2026)
+                                                   columns=names), "r1", 2026)
         assert_df_equality(result.accepted.select(*compared),
                            expected.accepted.select(*compared), ignore_row_order=True,
                            ignore_nullable=True)
@@ -619,6 +624,15 @@ def test_columns_may_name_fields_inside_a_json_or_parquet_record(
         f"source 'social' ({nested}): no column 'user.description' (nor a field "
         "'description' inside 'user' in any record), which the source's columns read as bio")
     assert sorted(listed.split(", ")) == ["'fetched'", "'platform'", "'user'"]
+    # A JSON record's field cannot be: JSONPath has no escape for a quote. The error says so.
+    with pytest.raises(SourceReadError) as error:
+        ingest_source(spark, SourceConfig("social", "social", "json", str(nested),
+                                          columns=quoted), "r1", 2026)
+    assert str(error.value).split("; its columns: ")[0] == (
+        f"source 'social' ({nested}): no column \"user.user's name\" (a field inside a JSON "
+        "record cannot be named with a quote: Spark's JSONPath has no escape for one; rename "
+        "the key, or convert the source to Parquet), which the source's columns read as "
+        "display_name")
 
 
 def test_ingest_reads_a_domestic_export_by_its_own_column_names_and_country(
