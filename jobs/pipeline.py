@@ -571,6 +571,10 @@ def _changed_records(ctx: RunContext, records: DataFrame) -> DataFrame | None:
                                             tables.STANDARDIZED_RECORDS, ctx.run_id)
     if previous is None:
         return None
+    # `records` are comparison_records: social display names read as matching reads them (a
+    # phrase is no name, a name split as the registers split it). The previous run's records
+    # are read the same way, or every account so read would count as changed on every run.
+    previous = with_names_split_as_others(without_phrase_names(previous))
     return _fingerprint(records).join(_fingerprint(previous), ["record_id", "fingerprint"],
                                       "left_anti").select("record_id")
 
@@ -1022,8 +1026,10 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                      "last_name_norm", business).collect()}
     pair = ctx.spark.createDataFrame([(left, right)], "record_l string, record_r string")
     compared = compare_pairs(pairs_with_records(pair, wanted), comparisons_of(ctx.config))
-    contacts = contact_sources(records)
-    ips, shared, personal_ips = _ip_sharing(ctx, records)
+    # Read from the records as resolve reads them (display names split as matching splits
+    # them): the name frequencies from the raw records gave other weights than the run's.
+    contacts = contact_sources(features)
+    ips, shared, personal_ips = _ip_sharing(ctx, features)
     levels, reliable = Levels(params.comparisons, True), _birth_dates_reliable(params)
     vetoes = guard_vetoes(levels, contacts, reliable)
     # Household emails are found among the stored pairs of the last run, with the genders
@@ -1033,9 +1039,9 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     shared_emails = (household_emails(
         stored.join(genders.toDF("record_l", f"{GENDER_SHOWN_COLUMN}_l"), "record_l", "left")
         .join(genders.toDF("record_r", f"{GENDER_SHOWN_COLUMN}_r"), "record_r", "left"),
-        records, levels) if stored is not None else records.select("email_sha256").limit(0))
+        features, levels) if stored is not None else records.select("email_sha256").limit(0))
     scored = with_household_emails(score_pairs(with_term_frequency_adjustments(
-        compared, _term_frequencies(records), params), params), shared_emails).select(
+        compared, _term_frequencies(features), params), params), shared_emails).select(
         "*", corroborated(levels, contacts, reliable).alias("_corroborated"),
         *(veto.alias(f"_veto_{name}") for name, veto in vetoes.items()),
         rare_full_name_in_one_city(levels, ctx.config.matching.max_expected_namesakes)

@@ -45,9 +45,23 @@ def clusters(spark: SparkSession, warehouse: Path) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+def _insert_after_header(path: Path, header_lines: int, text: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:header_lines]) + text + "".join(lines[header_lines:]),
+                    encoding="utf-8")
+
+
 def test_incremental_run_matches_a_full_run(spark: SparkSession, tmp_path: Path) -> None:
     full_data = tmp_path / "day2"
     generate_demo_data(full_data, persons=300, seed=3)
+    # A double surname a register writes apart and a social account's display name shows
+    # whole: matching splits the display name as the register does (jose / hernandez soto).
+    _insert_after_header(full_data / "registry_magazine.csv", 1, (
+        "M999001,Jose,Hernandez Soto,19800312,M,Calle Mayor 5,28013,Madrid,es,,,print,active,"
+        "2020-01-01,true,true,2026-05-01T10:00:00\n"))
+    _insert_after_header(full_data / "social_accounts.jsonl", 0, json.dumps(
+        {"platform": "instagram", "handle": "josehsoto", "display_name": "Jose Hernandez Soto",
+         "location": "Madrid", "followers": 10}) + "\n")
     # Day 1 holds the first four fifths of every file; day 2 adds the rest.
     day1 = tmp_path / "day1"
     day1.mkdir()
@@ -77,8 +91,25 @@ def test_incremental_run_matches_a_full_run(spark: SparkSession, tmp_path: Path)
         "stage = 'compare' AND metric = 'compared_pairs'").collect()}
     scored = {r["run_id"]: r["value"] for r in metrics.where(
         "stage = 'compare' AND metric = 'scored_pairs'").collect()}
-    # The incremental day compared only the pairs touching new records.
+    # The incremental day compared only the pairs touching new records, and only the new
+    # records counted as changed (not the account whose display name matching splits anew).
     assert compared["2026-11-02"] < scored["2026-11-02"]
+    block = {(r["run_id"], r["metric"]): r["value"] for r in metrics.where(
+        "stage = 'block'").collect()}
+    assert block[("2026-11-02", "changed_records")] \
+        == block[("2026-11-02", "records")] - block[("2026-11-01", "records")]
+    # explain weighs that pair as the run did (name frequencies of the names as split).
+    pairs = tables.read_table(spark, str(incremental), tables.MATCH_PAIRS)
+    assert pairs is not None
+    pair = pairs.where("record_l = 'magazine/M999001' AND "
+                       "record_r = 'social/instagram:josehsoto'").first()
+    assert pair is not None and pair["gamma_last_name"] == 4
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["explain", pair["record_l"], pair["record_r"],
+                         "--conf", str(conf_inc)]) == cli.EXIT_OK
+    assert f"match weight {pair['match_weight']:+.2f}, probability " \
+        f"{pair['match_probability']:.6f}" in out.getvalue(), out.getvalue()
 
     # Pairs stored without a comparison's levels (by a version before that comparison): the
     # next incremental run compares every pair again instead of failing or guessing them.
