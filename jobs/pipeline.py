@@ -74,6 +74,7 @@ from jobs.link_rules import (
     VETO_REASONS,
     Levels,
     corroborated,
+    decisive_email,
     guard_vetoes,
     household_emails,
     how_names_were_read,
@@ -1054,6 +1055,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         shared_handle(levels).alias("_shared_handle"),
         (levels.top("handle") & initial_year_handle()).alias("_initial_year"),
         (levels.top("first_name") & levels.top("last_name")).alias("_full_name"),
+        decisive_email(levels, ctx.config.matching.exact_email_links).alias("_email_decides"),
         link_rule(ctx.config.matching, params.comparisons, contacts, reliable, personal_ips,
                   household_emails=True).alias("_linked")).first()
     assert scored is not None
@@ -1081,12 +1083,16 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         reading = how_names_were_read(shown[record], found[record], shown[record]["_business"])
         if reading:
             lines.append(f"{record}: {reading}")
-    if not guard:
+    vetoed = bool(refusals)
+    if not guard and (vetoed or not linked):
         reasons = [VETO_REASONS[name] for name in refusals]
         if not scored["_corroborated"]:
             reasons.append(NOT_CORROBORATED)
         lines.append("the identity guard (jobs/link_rules.py) refuses the link: "
                      + "; ".join(reasons))
+    elif not guard:
+        lines.append("the identity guard (jobs/link_rules.py) would not link it above the "
+                     f"threshold: {NOT_CORROBORATED}; a rule below links it without that")
     shared_email = scored["email_sha256_l"] is not None \
         and scored["email_sha256_l"] == scored["email_sha256_r"]
     naming = [record for record, side in ((left, "l"), (right, "r"))
@@ -1102,13 +1108,18 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     elif shared_email and scored[HOUSEHOLD_EMAIL]:
         lines.append("the shared email is a family's: two records with it disagree on first "
                      "name and on birth date or gender, so it counts as no evidence")
-    lines += _namesake_reasons(scored.asDict(), ctx.config.matching, linked)
+    if scored["_email_decides"]:
+        lines.append(
+            "the same email on both, the records' own (no family's or role's mailbox), and no "
+            "first name or birth date against it: "
+            + _links_at(None, vetoed, "a shared email"))
+    lines += _namesake_reasons(scored.asDict(), ctx.config.matching, linked, vetoed)
     if scored["_shared_handle"]:
         lines.append(
             "one handle of one person's making on both accounts (two digits in a row, and "
             "either its letters carried by no other account of either platform with first "
-            "names not against it, or one first name on both that shows a gender): it links "
-            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+            "names not against it, or one first name on both that shows a gender): "
+            + _links_at(DECISIVE_MIN_PROBABILITY, vetoed))
     if scored["_initial_year"]:
         lines.append(
             "one handle on both accounts, but made of a first name, a surname's initial and a "
@@ -1118,7 +1129,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         lines.append(
             f"the same IP, nothing against it: {shared} of {ips} IPs seen with two logins carry "
             f"two people's, so a shared IP {'links' if personal_ips else 'does not link'} "
-            f"alone (at probability {PERSONAL_IP_MIN_PROBABILITY} or more)")
+            f"alone (at probability {PERSONAL_IP_MIN_PROBABILITY} or more)"
+            + (", but the guard's veto above refuses it" if personal_ips and vetoed else ""))
     if scored["_busy_ip"] and personal_ips:
         lines.append(f"the same IP, but more than {PERSONAL_IP_MAX_RECORDS} records or two "
                      "login emails use it (an office's, a café's): it does not link alone")
@@ -1149,8 +1161,18 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     return "\n".join(lines)
 
 
+def _links_at(probability: float | None, vetoed: bool, subject: str = "it") -> str:
+    """How a rule below the threshold links a pair (at `probability` or more, or at any), or,
+    where one of the guard's vetoes refuses the pair, that it would."""
+    bound = ("at any probability" if probability is None
+             else f"at probability {probability} or more")
+    if vetoed:
+        return f"{subject} would link {bound}, but the guard's veto above refuses it"
+    return f"{subject} links {bound}"
+
+
 def _namesake_reasons(scored: Mapping[str, Any], matching: MatchingConfig,
-                      linked: bool) -> list[str]:
+                      linked: bool, vetoed: bool = False) -> list[str]:
     """`explain`'s lines on how rare the pair's full name is: the rule of a rare full name in one
     city or in all the data that links it, or why both names agreeing did not. A side's figure
     is "not counted" where it has none (a social account showing a first name only, its
@@ -1164,14 +1186,14 @@ def _namesake_reasons(scored: Mapping[str, Any], matching: MatchingConfig,
         expected = " and ".join(figure(NAMESAKES_COLUMN, side) for side in ("l", "r"))
         lines.append(
             f"a rare full name in one city: {expected} people expected to share it there "
-            f"(max_expected_namesakes {matching.max_expected_namesakes}); it links "
-            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+            f"(max_expected_namesakes {matching.max_expected_namesakes}); "
+            + _links_at(DECISIVE_MIN_PROBABILITY, vetoed))
     if scored["_rare_anywhere"]:
         expected = " and ".join(figure(NAMESAKES_ANYWHERE_COLUMN, side, 5) for side in ("l", "r"))
         lines.append(
             f"a rare full name: {expected} records expected to carry it in all the data "
-            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere}); it links "
-            f"at probability {DECISIVE_MIN_PROBABILITY} or more")
+            f"(max_namesakes_anywhere {matching.max_namesakes_anywhere}); "
+            + _links_at(DECISIVE_MIN_PROBABILITY, vetoed))
     rare = scored["_rare_name"] or scored["_rare_anywhere"]
     if scored["_full_name"] and not linked and not rare:
         lines.append(

@@ -262,6 +262,17 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
         assert f"match weight {pair['match_weight']:+.2f}" in text, text
         for comparison in ("first_name", "last_name", "birth_date", "email", "address"):
             assert comparison in text
+    # The least likely link is below the threshold: explain names the rule that linked it and
+    # does not say the guard refused it.
+    threshold = load_config(demo_run.conf).matching.link_threshold
+    assert weakest_link["match_probability"] < threshold
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.main(["explain", weakest_link["record_l"], weakest_link["record_r"],
+                  "--conf", str(demo_run.conf)])
+    reasons = out.getvalue().split("(link threshold", 1)[1].splitlines()[1:]
+    assert "refuses the link" not in out.getvalue(), out.getvalue()
+    assert len([line for line in reasons if " links at " in line]) == 1, reasons
     # A record id of no configured source is told before any work.
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
@@ -309,6 +320,11 @@ def test_explain_tells_a_rare_name_that_one_side_shows_only_in_its_handle() -> N
         "the same city needed), 0.5000 and 0.0093 records in all the data "
         "(max_namesakes_anywhere 0.02)"]
     assert _namesake_reasons(common, MatchingConfig(), linked=True) == []
+    # A veto (a father and son) refuses a pair whichever rule would link it: explain says so.
+    assert _namesake_reasons(scored, MatchingConfig(), linked=False, vetoed=True) == [
+        "a rare full name: not counted and 0.00928 records expected to carry it in all the data "
+        "(max_namesakes_anywhere 0.02); it would link at probability 0.5 or more, but the "
+        "guard's veto above refuses it"]
 
 
 def test_explain_names_the_veto_that_refused_a_pair(spark: SparkSession,
