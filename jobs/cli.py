@@ -403,7 +403,7 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
 
 def _erase_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.config import SecretError
-    from jobs.erasure_keys import ErasureKeyError, check_erasure_key
+    from jobs.erasure_keys import ErasureKeyError, check_erasure_key, erasures_of
     from jobs.lookup import IDENTIFIER_TYPES, LookupError_, normalize_identifier
     from jobs.privacy import (
         ErasureError,
@@ -454,6 +454,16 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
             print(f"  finish it with: python -m jobs erase --conf {args.conf} --customer-id "
                   f"{customer}", file=sys.stderr)
         return EXIT_FAILED
+    removed_nothing = not (result.records or result.orders or result.identifiers
+                           or any(result.rows_removed.values()) or result.notices
+                           or result.partner_files_rewritten or result.files_vacuumed)
+    if removed_nothing and result.customers:
+        # Asked again: an earlier erasure removed it all, and this one found nothing left.
+        earlier = erasures_of(config.warehouse, keying, customer_ids=result.customers)
+        print("\n".join(f"Erasure {result.request_id}: customer {c} was erased before"
+                        + (f" (erasure {earlier[c]})" if c in earlier else "")
+                        + "; nothing of theirs was left to remove" for c in result.customers))
+        return EXIT_OK
     whom = (f"{len(result.customers)} customer(s) ({', '.join(result.customers)})"
             if result.customers else f"no customer holds that {kind}; {held} rejected row(s) did")
     lines = [f"Erasure {result.request_id}: {whom}, {result.records} records, "
@@ -517,16 +527,24 @@ def record_id_of(text: str, sources: set[str]) -> str | None:
 
 
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
+    from jobs.config import SecretError
+    from jobs.erasure_keys import ErasureKeyError, configured_keying, erasures_of
     from jobs.pipeline import RunContext, explain_records
     from jobs.spark import get_spark
 
-    sources = {s.name for s in config.sources}
+    # Orders are no records: they follow their registry record.
+    sources = {s.name for s in config.sources if s.kind != "orders"}
+    orders = {s.name: s.registry for s in config.sources_of("orders")}
     records = [record_id_of(record, sources) for record in (args.record_a, args.record_b)]
     for given, record in zip((args.record_a, args.record_b), records, strict=True):
         if record is None:  # told before Spark starts
-            print(f"explain: {given!r} is no record id: expected source/source_record_id (or "
-                  f"source:source_record_id) with a source of the configuration "
-                  f"({', '.join(sorted(sources))})", file=sys.stderr)
+            order_of = record_id_of(given, set(orders))
+            why = (f"an order of {order_of.partition('/')[0]} is no record; name its "
+                   f"subscriber's record in {orders[order_of.partition('/')[0]]}"
+                   if order_of else
+                   "expected source/source_record_id (or source:source_record_id) with a "
+                   f"source of records ({', '.join(sorted(sources))})")
+            print(f"explain: {given!r} is no record id: {why}", file=sys.stderr)
             return EXIT_BAD_INPUT
     record_a, record_b = records
     assert record_a is not None and record_b is not None
@@ -538,7 +556,17 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     try:
         print(explain_records(ctx, record_a, record_b))
     except KeyError as exc:
-        print(f"explain: {exc.args[0]}", file=sys.stderr)
+        try:
+            erased = erasures_of(config.warehouse, configured_keying(config),
+                                 [record_a, record_b])
+        except (SecretError, ErasureKeyError):  # the key cannot be read: the record is missing
+            erased = {}
+        if erased:  # nothing of an erased record is kept to explain
+            print("explain: " + "; ".join(f"{record!r} was erased (erasure {request})"
+                                          for record, request in sorted(erased.items())),
+                  file=sys.stderr)
+        else:
+            print(f"explain: {exc.args[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 

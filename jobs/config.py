@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -286,10 +287,12 @@ def _expect_scalars(file: Path, key: str, value: dict[str, Any]) -> None:
 
 
 def _check_keys(file: Path, key: str, value: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(value) - allowed)
+    unknown = sorted(set(value) - allowed, key=str)
     if unknown:
-        where = f"{key}.{unknown[0]}" if key else unknown[0]
-        raise ConfigError(file, where, f"unknown key; expected one of {sorted(allowed)}")
+        where = f"{key}.{unknown[0]}" if key else str(unknown[0])
+        close = difflib.get_close_matches(str(unknown[0]), sorted(allowed), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(file, where, f"unknown key; {hint}expected one of {sorted(allowed)}")
 
 
 def _typed_section(file: Path, key: str, raw: Any, cls: type) -> Any:
@@ -329,11 +332,12 @@ def _rules(file: Path, key: str, value: Any) -> tuple[tuple[str, ...], ...]:
 def _source(file: Path, base: Path, index: int, raw: Any) -> SourceConfig:
     key = f"sources[{index}]"
     mapping = _expect_mapping(file, key, raw)
+    # Unknown keys first: a misspelt `fromat` is told as such, not as a missing `format`.
+    _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options",
+                                     "date_order", "columns", "default_country"})
     for required in ("name", "kind", "format", "path"):
         if not isinstance(mapping.get(required), str) or not mapping[required]:
             raise ConfigError(file, f"{key}.{required}", "required, expected a non-empty string")
-    _check_keys(file, key, mapping, {"name", "kind", "format", "path", "registry", "options",
-                                     "date_order", "columns", "default_country"})
     name, kind, fmt = mapping["name"], mapping["kind"], mapping["format"]
     if not _NAME.match(name):
         raise ConfigError(file, f"{key}.name", f"{name!r}: expected lower-case letters, digits, _")

@@ -19,9 +19,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -150,3 +153,28 @@ def check_erasure_key(config: Config) -> ErasureKeying:
     stored_keyings(config.warehouse, keying)
     return keying
 
+
+
+def erasures_of(warehouse: str, keying: ErasureKeying, record_ids: Sequence[str] = (),
+                customer_ids: Sequence[str] = ()) -> dict[str, str]:
+    """Returns, of `record_ids` and `customer_ids`, those an erasure removed, each with the id
+    of the (last) erasure request that did; read without Spark (delta-rs). Raises
+    ErasureKeyError as keyings_for does."""
+    from jobs.run_history import table_dataset
+
+    erasures = table_dataset(warehouse, table_names.ERASURES)
+    if erasures is None or not (record_ids or customer_ids):
+        return {}
+    keys = {k.text(record): record for record in record_ids
+            for k in stored_keyings(warehouse, keying)}
+    wanted = (pc.field("record_key").isin(pa.array(list(keys), pa.string()))
+              | pc.field("customer_id").isin(pa.array(list(customer_ids), pa.string())))
+    found: dict[str, str] = {}
+    rows = erasures.to_table(filter=wanted, columns=["record_key", "customer_id",
+                                                     "requested_at", "run_id"])
+    for row in sorted(rows.to_pylist(), key=lambda r: (str(r["requested_at"]), str(r["run_id"]))):
+        if row["record_key"] in keys:
+            found[keys[row["record_key"]]] = str(row["run_id"])
+        if row["customer_id"] in customer_ids:
+            found[row["customer_id"]] = str(row["run_id"])
+    return found

@@ -994,8 +994,9 @@ def vetoed(levels: Levels, contact_sources: Collection[str],
 
 # What each veto of guard_vetoes means, as `explain` prints it.
 VETO_REASONS = {
-    "household_first_names": "first names disagree within a surname in a source with contact "
-                             "details (a household; an initial or a middle name agrees where "
+    "household_first_names": "first names disagree and surnames do not (the same, or one "
+                             "record has none) in a source with contact details (a household; "
+                             "an initial or a middle name agrees where "
                              "the birth date or the phone does and no contact detail differs "
                              "without one agreeing), and no email of their own agrees",
     "two_peoples_emails": "emails differ with no place in common and no shared phone "

@@ -40,9 +40,12 @@ class LookupError_(ValueError):
 class Identifier:
     type: str  # as stored in identifier_index: email_sha256 | phone | handle | cookie | subscriber
     values: tuple[str, ...]  # normalized values (one; a phone fitting several regions is refused)
-    # A handle given without its platform (look-ups only): the values are `:handle`, the end of
-    # an index value on any platform.
+    # A handle given without its platform (look-ups only).
     any_platform: bool = False
+    # Look-ups only: a regular expression the index value must match instead of `values`. A
+    # handle given without its platform matches it on any platform, and one without its
+    # server (`duc579`) a Mastodon-style handle on any server (`duc579@fosstodon.example`).
+    pattern: str | None = None
 
 
 def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
@@ -51,8 +54,9 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
 
     A handle is platform:handle (x:mvirtanen, a leading @ and the case ignored); with
     `any_platform` (a look-up, which changes nothing) a handle alone stands for that handle on
-    any platform. An erasure names the platform: one person's handle on X may be a stranger's on
-    Instagram.
+    any platform, and one without a server for it on any server (mastodon:mvirtanen finds
+    mastodon:mvirtanen@social.example). An erasure names the platform and the server: one
+    person's handle on X may be a stranger's on Instagram.
 
     A phone with its country code (+358 40 1234567) is that number; one written nationally is
     read in `country` when given, else in each of `regions`, and must then fit exactly one:
@@ -64,6 +68,9 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     text = raw.strip()
     if not text:
         raise LookupError_(f"--{kind}: empty value")
+    if kind == "phone" and text.startswith("+") and not e164(text, None):
+        raise LookupError_("--phone: not a valid phone number after its country code (too "
+                           "short, too long or not a number of that country)")
     if kind == "email":
         # As standardizing reads it: composed (NFKC) first, so that an address pasted with
         # decomposed accents hashes as the one stored.
@@ -94,11 +101,15 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
     if kind == "handle":
         platform, sep, handle = text.partition(":")
         if not sep and any_platform:
-            return Identifier("handle", (f":{text.lstrip('@').lower()}",), any_platform=True)
+            alone = text.lstrip("@").lower()
+            return Identifier("handle", (f":{alone}",), any_platform=True,
+                              pattern=_handle_pattern("[^:]+", alone))
         if not sep or not platform or not handle:
             raise LookupError_("--handle: expected platform:handle, e.g. x:mvirtanen")
-        return Identifier("handle", (f"{platform.strip().lower()}:"
-                                     f"{handle.strip().lstrip('@').lower()}",))
+        platform, handle = platform.strip().lower(), handle.strip().lstrip("@").lower()
+        return Identifier("handle", (f"{platform}:{handle}",),
+                          pattern=_handle_pattern(re.escape(platform), handle)
+                          if any_platform else None)
     if kind == "cookie":
         return Identifier("cookie", (text,))
     if kind == "subscriber":
@@ -109,6 +120,13 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         # Source names are lower case (the configuration allows no other).
         return Identifier("subscriber", (f"{source.strip().lower()}:{subscriber.strip()}",))
     raise LookupError_(f"unknown identifier kind {kind!r}; expected one of {IDENTIFIER_TYPES}")
+
+
+def _handle_pattern(platform: str, handle: str) -> str:
+    """The index values of `handle` on `platform` (a regular expression), on any server when the
+    handle names none."""
+    server = "" if "@" in handle else "(@[^@:]+)?"
+    return f"^{platform}:{re.escape(handle)}{server}$"
 
 
 def _open(warehouse: str, table: str) -> ds.Dataset:
@@ -130,7 +148,7 @@ def find_customer_ids(warehouse: str, identifier: Identifier) -> list[str]:
     """Returns the customer ids the identifier index holds for the identifier (usually one)."""
     dataset = _open(warehouse, tables.IDENTIFIER_INDEX)
     value = pc.field("identifier_value")
-    matches = (pc.ends_with(value, identifier.values[0]) if identifier.any_platform
+    matches = (pc.match_substring_regex(value, identifier.pattern) if identifier.pattern
                else value.isin(list(identifier.values)))
     condition = (pc.field("identifier_type") == identifier.type) & matches
     found = dataset.to_table(filter=condition, columns=["customer_id"])
@@ -181,6 +199,8 @@ def current_customer_ids(warehouse: str, customer_id: str) -> tuple[list[str], s
     profiles = _open(warehouse, tables.CUSTOMER_PROFILES)
     events = _open(warehouse, tables.CUSTOMER_ID_EVENTS)
     current, path = customer_id.strip(), list[str]()
+    if not current:
+        raise LookupError_("--customer-id: empty value")
     for _hop in range(100):  # a chain of merges, never a cycle; bounded all the same
         held = profiles.to_table(filter=pc.field("customer_id") == current,
                                  columns=["customer_id"])

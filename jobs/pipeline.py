@@ -1017,7 +1017,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         "record_id", role.alias("_role"), "first_name_norm", "last_name_norm").collect()}
     for record in (record_a, record_b):
         if record not in found:
-            raise KeyError(f"no standardized record {record!r} (expected source/source_record_id)")
+            raise KeyError(f"no standardized record {record!r}: the last run accepted no row "
+                           "of that id (a row it refused is in rejected_records)")
     left, right = sorted((record_a, record_b))
     # The names as standardized, to tell how matching read a social display name.
     business = names_an_organisation(F.col("display_name")).alias("_business")

@@ -86,6 +86,9 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
     ("text", "key", "problem"),
     [
         (MINIMAL + "colour: red\n", "colour", "unknown key"),
+        # A misspelt key is named, not the key it was meant to be as missing.
+        (MINIMAL.replace("format: csv, path: data/registry", "fromat: csv, path: data/registry"),
+         "sources[0].fromat", "unknown key; did you mean 'format'?"),
         (MINIMAL.replace("kind: online", "kind: cookies"), "sources[2].kind", "'cookies'"),
         (MINIMAL.replace("format: csv, path: data/registry", "format: xls, path: data/registry"),
          "sources[0].format", "'xls'"),
@@ -104,7 +107,9 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
          "matching.max_namesakes_anywhere", "0 (off) or more"),
         (MINIMAL.replace("warehouse: ./warehouse\n", ""), "warehouse", "required"),
         ("warehouse: w\nsources: []\n", "sources", "non-empty list"),
-        (MINIMAL.replace("path: /abs/social.jsonl", "paths: x"), "sources[3].path", "required"),
+        (MINIMAL.replace("path: /abs/social.jsonl", "paths: x"), "sources[3].paths",
+         "did you mean 'path'?"),
+        (MINIMAL.replace(", path: /abs/social.jsonl", ""), "sources[3].path", "required"),
         (MINIMAL + "blocking: {rules: [[email_sha256], [emial_sha256]]}\n", "blocking.rules[1]",
          "'emial_sha256' is no column of the standardized records"),
         (MINIMAL + "blocking: {max_block_size: 1}\n", "blocking.max_block_size",

@@ -280,7 +280,16 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
                          str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
     assert err.getvalue().startswith("explain: 'nosuch/1' is no record id: expected "
                                      "source/source_record_id (or source:source_record_id) with "
-                                     "a source of the configuration")
+                                     "a source of records (")
+    assert "orders" not in err.getvalue()
+    # An order is no record: its subscriber's record is.
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["explain", "magazine_orders/O1", weakest_link["record_r"], "--conf",
+                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
+    assert err.getvalue() == ("explain: 'magazine_orders/O1' is no record id: an order of "
+                              "magazine_orders is no record; name its subscriber's record in "
+                              "magazine\n")
     # One record named twice is no pair.
     err = io.StringIO()
     with contextlib.redirect_stderr(err):

@@ -327,6 +327,19 @@ def test_erasing_again_finds_nobody(erasure: Erasure) -> None:
     code, _ = run("erase", "--conf", str(erasure.conf), "--subscriber",
                   f"{registry['source']}:{registry['source_record_id']}")
     assert code == cli.EXIT_FAILED
+    # By customer id (which also completes an interrupted erasure): said to be done already.
+    code, output = run("erase", "--conf", str(erasure.conf), "--request-id", "again",
+                       "--customer-id", erasure.customer)
+    assert (code, output) == (cli.EXIT_OK, f"Erasure again: customer {erasure.customer} was "
+                              f"erased before (erasure {REQUEST}); nothing of theirs was left "
+                              "to remove\n")
+    # Nothing of an erased record is left to explain: said so, with the erasure.
+    other = next(r["record_id"] for r in erasure.after[tables.STANDARDIZED_RECORDS])
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code, _ = run("explain", registry["record_id"], other, "--conf", str(erasure.conf))
+    assert (code, err.getvalue()) == (cli.EXIT_BAD_INPUT, f"explain: {registry['record_id']!r} "
+                                      f"was erased (erasure {REQUEST})\n")
 
 
 @pytest.mark.parametrize("ways", ["listed", "joined"])
@@ -425,6 +438,9 @@ def test_a_national_phone_that_fits_several_countries_needs_its_country() -> Non
         "phone", ("+358405999677",))
     with pytest.raises(LookupError_, match="not a valid phone number in FI"):
         normalize_identifier("phone", "12", country="FI")
+    # A country code given with too few digits after it: said so, not "give its country code".
+    with pytest.raises(LookupError_, match="not a valid phone number after its country code"):
+        normalize_identifier("phone", "+358")
 
 
 def test_an_email_pasted_with_decomposed_accents_finds_the_one_stored() -> None:

@@ -328,7 +328,7 @@ def test_lookup_prints_an_array_in_one_shape_with_zoned_times() -> None:
 
 def test_a_customer_id_is_followed_through_its_merges(spark: SparkSession, tmp_path) -> None:
     from jobs import tables
-    from jobs.lookup import current_customer_ids
+    from jobs.lookup import LookupError_, current_customer_ids
 
     warehouse = str(tmp_path / "warehouse")
     profiles = spark.createDataFrame([("C3", "r3")], "customer_id string, run_id string")
@@ -343,6 +343,8 @@ def test_a_customer_id_is_followed_through_its_merges(spark: SparkSession, tmp_p
     assert current_customer_ids(warehouse, " C1 ") == (["C3"], "C1 -> C2 -> C3 (merged)")
     assert current_customer_ids(warehouse, "C4") == ([], "C4: retired by run r3")
     assert current_customer_ids(warehouse, "C9") == ([], "C9: no such customer id")
+    with pytest.raises(LookupError_, match="--customer-id: empty value"):
+        current_customer_ids(warehouse, "  ")
 
 
 def test_a_handle_alone_is_looked_up_on_every_platform_and_erased_on_none(
@@ -354,7 +356,8 @@ def test_a_handle_alone_is_looked_up_on_every_platform_and_erased_on_none(
     index = spark.createDataFrame(
         [("handle", "x:mvirtanen", "A"), ("handle", "instagram:mvirtanen", "B"),
          ("handle", "x:amvirtanen", "C"), ("handle", "mastodon:mvirtanen@social.example", "D"),
-         ("cookie", "x:mvirtanen", "E")],
+         ("cookie", "x:mvirtanen", "E"), ("handle", "x:m.virtanen", "F"),
+         ("handle", "x:mxvirtanen", "G")],
         "identifier_type string, identifier_value string, customer_id string")
     tables.write_table(index, warehouse, tables.IDENTIFIER_INDEX)
 
@@ -362,9 +365,15 @@ def test_a_handle_alone_is_looked_up_on_every_platform_and_erased_on_none(
         return find_customer_ids(warehouse, normalize_identifier("handle", raw,
                                                                  any_platform=any_platform))
 
-    assert found(" @MVirtanen") == ["A", "B"]
-    assert found("mvirtanen@social.example") == ["D"]
+    # On any platform, and on any server of a Mastodon-style platform.
+    assert found(" @MVirtanen") == ["A", "B", "D"]
+    assert found("mvirtanen@social.example") == found("mastodon:mvirtanen") == ["D"]
+    assert found("mvirtanen@other.example") == []
     assert found("X:@mvirtanen") == found("x:mvirtanen", any_platform=False) == ["A"]
+    # An erasure names the server: the handle on some server is not enough.
+    assert found("mastodon:mvirtanen", any_platform=False) == []
+    # A dot in a handle is a dot, not any character.
+    assert found("m.virtanen") == ["F"]
     with pytest.raises(LookupError_, match="--handle: expected platform:handle"):
         normalize_identifier("handle", "mvirtanen")
 
