@@ -61,9 +61,16 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
         raise SourceReadError("; ".join(problems))
 
 
-# How much of each of a source's first files is checked to be UTF-8, and how many files.
+# How much of each of a source's first files is sampled (for its dates' order), and how many
+# files; the checks for bytes that are not UTF-8 and for quoted line breaks read every local
+# file whole, since Spark would take either, anywhere in a file, without a word.
 _ENCODING_SAMPLE_BYTES = 1 << 20
 _ENCODING_SAMPLE_FILES = 5
+# What a file is read in by those whole-file checks.
+_CHUNK_BYTES = 1 << 22
+# The most lines one record is looked for in: a quote opening a field with no quote closing it
+# within these is a stray one (it would swallow the lines after it), not a field's line break.
+_MAX_RECORD_LINES = 50
 
 
 def local_files(path: str) -> list[str]:
@@ -165,8 +172,8 @@ def _header_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
 def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     """Returns a problem for a local CSV or JSON source whose `files` are not UTF-8 where they
     must be: a CSV without an `encoding` option (Spark would read é in a Latin-1 file as U+FFFD,
-    silently), and JSON with any (it is read as UTF-8, as RFC 8259 has it). The first
-    _ENCODING_SAMPLE_BYTES of its first _ENCODING_SAMPLE_FILES files are checked."""
+    silently), and JSON with any (it is read as UTF-8, as RFC 8259 has it). Every local file
+    is read whole: one Latin-1 row at the end of a large file would become U+FFFD too."""
     if source.format not in ("csv", "json"):
         return []
     declared = declared_encoding(source.options)
@@ -175,28 +182,44 @@ def _encoding_problems(source: SourceConfig, files: Sequence[str]) -> list[str]:
     if declared and declared.lower().replace("-", "") != "utf8":
         return [f"source {source.name!r}: a JSON source is read as UTF-8; its encoding option "
                 f"{declared!r} is not applied: convert its files to UTF-8"]
-    for file in files[:_ENCODING_SAMPLE_FILES]:
+    for file in files:
         opener = _opener(file)
         if opener is None:
             continue
         try:
             with opener(file, "rb") as handle:
                 sample = handle.read(_ENCODING_SAMPLE_BYTES)
+                wide = _utf16_guess(sample)  # zero bytes are UTF-8 too: looked for first
+                bad = None if wide else _first_bad_byte(sample, handle)
         except (OSError, EOFError):  # unreadable here (a broken archive): Spark will say so
             continue
-        wide = _utf16_guess(sample)  # zero bytes are UTF-8 too: looked for first
         if wide:
             hint = (f"set the source's options: {{encoding: {wide}}}" if source.format == "csv"
                     else "convert its files to UTF-8")
             return [f"source {source.name!r}: {file} is not UTF-8 (it looks {wide}): {hint}"]
-        try:  # not final: a character may be cut at the sample's end
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        except UnicodeDecodeError as exc:
+        if bad is not None:
             hint = ("set the source's options: {encoding: ISO-8859-1} (or the files' encoding)"
                     if source.format == "csv" else "convert its files to UTF-8")
-            return [f"source {source.name!r}: {file} is not UTF-8 (byte "
-                    f"0x{sample[exc.start]:02x} at offset {exc.start}): {hint}"]
+            return [f"source {source.name!r}: {file} is not UTF-8 (byte 0x{bad[1]:02x} at "
+                    f"offset {bad[0]}): {hint}"]
     return []
+
+
+def _first_bad_byte(start: bytes, handle: IO[bytes]) -> tuple[int, int] | None:
+    """(offset, byte) of the first byte that is not UTF-8 in `start` followed by the rest of
+    `handle`, None when there is none (a character cut short at the end is one)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, chunk = 0, start
+    while True:
+        held = decoder.getstate()[0]  # the bytes of a character cut at the last chunk's end
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            return offset - len(held) + exc.start, (held + chunk)[exc.start]
+        if not chunk:
+            return None
+        offset += len(chunk)
+        chunk = handle.read(_CHUNK_BYTES)
 
 
 def _utf16_guess(sample: bytes) -> str | None:
@@ -299,11 +322,11 @@ def _csv_records(sample: str, options: dict[str, str], cut: bool) -> list[list[s
 
 def has_quoted_line_breaks(source: SourceConfig) -> bool:
     """True when a local CSV source, read line by line (no `multiLine` option of its own, not
-    UTF-16), has a quoted field holding a line break in the first _ENCODING_SAMPLE_BYTES of
-    one of its first _ENCODING_SAMPLE_FILES files, in a record as wide as the header. A stray
-    quote that swallows the lines after it makes a record of another width: not counted, so
-    such a file is still read line by line (one line lost, not the rest of the file).
-    Decided once per source and run, and said in the log."""
+    UTF-16), has a quoted field holding a line break anywhere in one of its files, in a record
+    as wide as the header. A stray quote that swallows the lines after it makes a record of
+    another width, or none within _MAX_RECORD_LINES lines: not counted, so such a file is
+    still read line by line (one line lost, not the rest of the file). Decided once per
+    source and run, and said in the log."""
     key = _source_key(source)
     if key not in _quoted_line_breaks:
         _quoted_line_breaks[key] = _finds_quoted_line_breaks(source)
@@ -315,13 +338,36 @@ def has_quoted_line_breaks(source: SourceConfig) -> bool:
 
 def _finds_quoted_line_breaks(source: SourceConfig) -> bool:
     folded = _folded_options(source)
-    if source.format != "csv" or "multiline" in folded:
+    quote = folded.get("quote", '"')
+    if source.format != "csv" or "multiline" in folded or len(quote) != 1:
         return False
-    for sample, cut in _text_samples(source):
-        records = _csv_records(sample, folded, cut)
-        if any(len(record) == len(records[0])
-               and any("\n" in f or "\r" in f for f in record) for record in records[1:]):
-            return True
+    return any(found for _file, found in _read_texts(
+        source, local_files(source.path), lambda handle: _spans_lines(handle, folded, quote)))
+
+
+def _spans_lines(handle: IO[str], options: dict[str, str], quote: str) -> bool:
+    """Whether a CSV file (`handle`, read with newline="") holds a record as wide as its header
+    with a quoted field that holds a line break. A line with an odd number of quotes opens such
+    a field; the lines up to the next such line are read as one record."""
+    header = _csv_records(handle.readline().lstrip("\ufeff"), options, cut=False)
+    if not header:
+        return False
+    pending: list[str] = []
+    for line in handle:
+        odd = line.count(quote) % 2 == 1
+        if not pending:
+            if odd:
+                pending.append(line)
+            continue
+        pending.append(line)
+        if odd:  # the field closes here
+            records = _csv_records("".join(pending), options, cut=False)
+            if len(records) == 1 and len(records[0]) == len(header[0]) \
+                    and any("\n" in f or "\r" in f for f in records[0]):
+                return True
+            pending = []
+        elif len(pending) > _MAX_RECORD_LINES:  # a stray quote: look on after it
+            pending = []
     return False
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -737,6 +738,8 @@ def test_a_source_with_rows_but_none_usable_stops_the_run(caplog: pytest.LogCapt
 
 
 def test_local_sources_that_are_not_utf8_are_named_before_spark_starts(tmp_path: Path) -> None:
+    from jobs.source_files import _first_bad_byte
+
     latin = tmp_path / "registry.csv"
     latin.write_bytes(f"{HEADER}\nS1,José,Muñoz{',' * 14}\n".encode("latin-1"))
     fine = tmp_path / "web.jsonl"
@@ -752,6 +755,26 @@ def test_local_sources_that_are_not_utf8_are_named_before_spark_starts(tmp_path:
         "source's options: {encoding: ISO-8859-1} (or the files' encoding)")
     check_local_sources([SourceConfig("magazine", "registry", "csv", str(latin),
                                       options={"encoding": "ISO-8859-1"})])
+    # One Latin-1 row at the end of a large file, far past any sample; an accent cut between
+    # two of the check's chunks is no bad byte.
+    rows = "".join(f"S{i},Åsa,Östlund{',' * 14}\n" for i in range(150_000)).encode()
+    late = tmp_path / "late.csv"
+    late.write_bytes(f"{HEADER}\n".encode() + rows + f"S0,José{',' * 15}\n".encode("latin-1"))
+    assert late.stat().st_size > (1 << 20) + (1 << 22)  # the sample and a whole chunk
+    offset = len(f"{HEADER}\n".encode() + rows + b"S0,Jos")
+    with pytest.raises(SourceReadError) as error:
+        check_local_sources([SourceConfig("magazine", "registry", "csv", str(late))])
+    assert str(error.value) == (
+        f"source 'magazine': {late} is not UTF-8 (byte 0xe9 at offset {offset}): set the "
+        "source's options: {encoding: ISO-8859-1} (or the files' encoding)")
+    # A character cut between the checks' reads is whole; the offset counts from the start.
+    halves = "Å".encode()
+    assert _first_bad_byte(halves[:1], io.BytesIO(halves[1:] + b"x\xe9")) == (3, 0xe9)
+    assert _first_bad_byte(halves[:1], io.BytesIO(halves[1:])) is None
+    assert _first_bad_byte(halves[:1], io.BytesIO(b"")) == (0, 0xc3)
+    fine_large = tmp_path / "fine_large.csv"
+    fine_large.write_bytes(f"{HEADER}\n".encode() + rows)
+    check_local_sources([SourceConfig("magazine", "registry", "csv", str(fine_large))])
     with pytest.raises(SourceReadError, match="a JSON source is read as UTF-8; its encoding "
                                               "option 'latin1' is not applied"):
         check_local_sources([SourceConfig("web", "online", "json", str(fine),
@@ -902,6 +925,18 @@ def test_quoted_line_breaks_are_read_whole_and_a_stray_quote_line_by_line(
         "S4,Ole,Dahl,1970-05-06,M,Gate 2,0150,Oslo,NO,,,,,,,,",
     ]) + "\n", encoding="utf-8")
     assert not has_quoted_line_breaks(SourceConfig("magazine", "registry", "csv", str(stray)))
+    # A field's line break far into a large file, past a stray quote, is found.
+    rows = "".join(f"S{i},Anna,Korhonen,1990-03-07,F,Katu 1,00100,Helsinki,FI,,,,,,,,\n"
+                   for i in range(5, 40_000))
+    late = tmp_path / "late.csv"
+    late.write_text(stray.read_text(encoding="utf-8") + rows
+                    + 'S9,Eva,Lind,1980-01-02,F,"Storgatan 1\nLgh 1102",11122,Stockholm,SE,,,,,,,,\n',
+                    encoding="utf-8")
+    assert late.stat().st_size > 2_000_000
+    assert has_quoted_line_breaks(SourceConfig("magazine", "registry", "csv", str(late)))
+    late.write_text(stray.read_text(encoding="utf-8") + rows, encoding="utf-8")
+    assert not has_quoted_line_breaks(SourceConfig("magazine", "registry", "csv", str(late),
+                                                   options={"sep": ","}))
 
 
 def test_an_empty_csv_file_is_a_source_without_rows(spark: SparkSession, tmp_path: Path) -> None:
