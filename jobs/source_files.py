@@ -19,11 +19,13 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from jobs.config import SourceConfig, local_path
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 class SourceReadError(ValueError):
@@ -278,7 +280,7 @@ def nanosecond_columns(source: SourceConfig) -> list[str]:
 
 
 def _read_texts(source: SourceConfig, files: Sequence[str],
-                read: Callable[[IO[str]], str]) -> Iterator[tuple[str, str]]:
+                read: Callable[[IO[str]], _T]) -> Iterator[tuple[str, _T]]:
     """(file, what `read` takes from it) of each of `files` Python can open as Spark reads it
     (decompressed, in the source's encoding, undecodable bytes replaced); a file that cannot
     be read here (a broken archive, an unknown encoding) is passed over: Spark will say so."""
