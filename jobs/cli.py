@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "profiles": "build customer profiles and the identifier index",
         "segments": "evaluate the segment rules (segments.yaml beside the configuration)",
         "exports": "export consented segment members to partners (partners.yaml beside it)",
-        "train": "re-estimate the matching model (u, m by EM) and store it, then resolve",
+        "train": "re-estimate the matching model (u, m by EM) and store it, then resolve "
+                 "and build the profiles",
     }
     for name in STAGE_COMMANDS:
         command = commands.add_parser(name, help=helps[name])
@@ -330,7 +331,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     if args.command in ("run", "resolve", "train"):
         resolve_stage(ctx, retrain=args.command == "train",
                       incremental=args.mode == "incremental", on_its_own=args.command == "resolve")
-    if args.command in ("run", "profiles"):
+    if args.command in ("run", "profiles", "train"):
+        # After `train` too: profiles of the crosswalk before it would not match the new one.
         profiles_stage(ctx, on_its_own=args.command == "profiles")
     if args.command in ("run", "resolve", "train"):
         evaluate_stage(ctx)

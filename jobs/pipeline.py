@@ -256,8 +256,9 @@ def ingest_stage(ctx: RunContext) -> None:
             if dropped:
                 log.warning("source %s: unreadable values left out of accepted records: %s",
                             name, ", ".join(f"{r} {n}" for r, n in sorted(dropped.items())))
-        _stop_on_unusable_sources(ctx, counts)
+        # A registry delivered empty is named before its orders, which then have no subscriber.
         _stop_on_vanished_sources(ctx, counts)
+        _stop_on_unusable_sources(ctx, counts)
         rejected_all = rejected_frames[0]
         for frame in rejected_frames[1:]:
             rejected_all = rejected_all.unionByName(frame)
@@ -332,7 +333,15 @@ def _stop_on_unusable_sources(ctx: RunContext, counts: dict[tuple[str, str], int
         rejected = sum(reasons.values())
         unparseable = reasons.get("unparseable_row", 0)
         hint = f"; {_MULTILINE_HINT}" if source.format == "csv" and unparseable else ""
-        if rejected and not counts.get((source.name, "accepted"), 0):
+        registry = source.registry
+        if rejected and registry is not None and not counts.get((registry, "accepted"), 0):
+            # Orders of a registry that accepted no rows have no subscriber to belong to.
+            if registry not in ctx.allow_empty:
+                unusable.append(f"source {source.name!r} ({source.path}): none of its "
+                                f"{rejected} rows could be used: its registry {registry!r} "
+                                "accepted no rows; check the registry's files, or if it is "
+                                f"empty on purpose, run with --allow-empty {registry}")
+        elif rejected and not counts.get((source.name, "accepted"), 0):
             top = ", ".join(f"{reason} {n}" for n, reason in
                             sorted(((n, r) for r, n in reasons.items()), reverse=True)[:3])
             unusable.append(f"source {source.name!r} ({source.path}): none of its {rejected} "

@@ -77,9 +77,15 @@ def earlier_runs_sorting_after(warehouse: str, run_id: str, run_date: date
 
 
 def previous_run(warehouse: str, run_id: str, run_date: date) -> str | None:
-    """Returns the latest run other than `run_id` dated on or before `run_date`."""
+    """Returns the latest run other than `run_id` dated on or before `run_date` that read the
+    sources (its ingest metrics): a `train` or `maintain` between two runs read none."""
+    metrics = _metrics(warehouse)
+    if metrics is None:
+        return None
+    ingested = set(metrics.to_table(filter=pc.field("stage") == "ingest", columns=["run_id"])
+                   .column("run_id").to_pylist())
     earlier = [(when, other) for other, when in run_dates(warehouse).items()
-               if other != run_id and when <= run_date]
+               if other != run_id and when <= run_date and other in ingested]
     return max(earlier)[1] if earlier else None
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from jobs import cli, tables
 from jobs.demo_data import generate_demo_data
@@ -237,3 +238,53 @@ def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
     assert errors.strip().splitlines()[-1] == (
         "input error: partner 'alpha': environment variable IDRES_TEST_GUARD is not set")
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == []
+
+
+def test_an_emptied_registry_is_named_before_its_orders_and_train_rebuilds_the_profiles(
+        spark: SparkSession, tmp_path: Path) -> None:
+    """A registry delivered empty beside its orders: the registry is named (and --allow-empty
+    it lets the run go on, its orders rejected as unknown subscribers), not the orders as
+    unreadable. `train` leaves profiles of the crosswalk it replaced behind no more."""
+    data = tmp_path / "data"
+    generate_demo_data(data, persons=200, seed=17)
+    warehouse = str(tmp_path / "warehouse")
+    registry, orders = data / "registry_magazine.csv", data / "orders_magazine.csv"
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": warehouse, "sources": [
+        {"name": "magazine", "kind": "registry", "format": "csv", "path": str(registry)},
+        {"name": "magazine_orders", "kind": "orders", "registry": "magazine", "format": "csv",
+         "path": str(orders)},
+        {"name": "cable", "kind": "registry", "format": "csv",
+         "path": str(data / "registry_cable.csv")},
+        {"name": "web", "kind": "online", "format": "json",
+         "path": str(data / "online_profiles.jsonl")}]}), encoding="utf-8")
+    assert run("run", "--conf", str(conf), "--run-date", "2026-11-20")[0] == cli.EXIT_OK
+
+    assert run("train", "--conf", str(conf), "--run-date", "2026-11-21")[0] == cli.EXIT_OK
+    for table, column in ((tables.IDENTITY_CROSSWALK, "assigned_run_id"),
+                          (tables.CUSTOMER_PROFILES, "run_id")):
+        frame = tables.read_table(spark, warehouse, table)
+        assert frame is not None
+        assert {r[0] for r in frame.select(column).distinct().collect()} == {"2026-11-21"}, table
+
+    accepted = sum(1 for line in registry.read_text(encoding="utf-8").splitlines()[1:] if line)
+    registry.write_text(registry.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                        encoding="utf-8")
+    code, errors = run("ingest", "--conf", str(conf), "--run-date", "2026-11-22")
+    assert code == cli.EXIT_BAD_INPUT
+    records = tables.read_table(spark, warehouse, tables.STANDARDIZED_RECORDS)
+    assert records is not None
+    magazine = records.where(F.col("source") == "magazine")
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: source 'magazine' ({registry}) read no rows, where run 2026-11-20 "
+        f"accepted {magazine.count():,}. Without its rows, its people's customers would go, "
+        "and come back with new ids; check the files, or if it is empty on purpose, run with "
+        "--allow-empty magazine")
+    assert accepted >= magazine.count() > 0
+    assert run("ingest", "--conf", str(conf), "--run-date", "2026-11-22", "--allow-empty",
+               "magazine")[0] == cli.EXIT_OK
+    rejected = tables.read_table(spark, warehouse, tables.REJECTED_RECORDS)
+    assert rejected is not None
+    reasons = {(r["source"], r["reason"]) for r in rejected.where(
+        F.col("run_id") == "2026-11-22").select("source", "reason").distinct().collect()}
+    assert ("magazine_orders", "unknown_subscriber") in reasons
