@@ -836,7 +836,8 @@ def write_run_report(ctx: RunContext, scored: DataFrame, params: ModelParameters
         counts = truth.groupBy("person_id").count()
         row = counts.agg(F.sum(F.col("count") * (F.col("count") - 1) / 2)).first()
         true_pairs = int(row[0] or 0) if row else 0
-        by_threshold = precision_recall_by_threshold(scored, truth, true_pairs)
+        by_threshold = precision_recall_by_threshold(scored, truth, true_pairs,
+                                                     linked=_BY_RULE)
     sizes = ctx.notes.get("cluster_sizes")
     figures = ReportFigures(
         run_id=ctx.run_id,

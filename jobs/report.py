@@ -26,8 +26,8 @@ class ReportFigures:
     run_id: str
     weight_histogram: list[tuple[int, int]]  # (weight bucket, pairs)
     cluster_sizes: list[tuple[int, int]]  # (size, clusters)
-    by_threshold: list[tuple[float, float | None, float | None, int]] = field(
-        default_factory=list)  # (threshold, precision, recall, linked true pairs)
+    by_threshold: list[tuple[str, float | None, float | None, int]] = field(
+        default_factory=list)  # (threshold or rule, precision, recall, linked true pairs)
     summary: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -37,26 +37,34 @@ def weight_histogram(scored: DataFrame) -> list[tuple[int, int]]:
     return sorted((int(r["bucket"]), int(r["count"])) for r in rows)
 
 
+# The label of the link rule's row in the table by threshold.
+BY_THE_LINK_RULE = "link rule"
+
+
 def precision_recall_by_threshold(scored: DataFrame, truth: DataFrame, true_pairs: int,
-                                  thresholds: Sequence[float] = THRESHOLDS
-                                  ) -> list[tuple[float, float | None, float | None, int]]:
+                                  thresholds: Sequence[float] = THRESHOLDS,
+                                  linked: str | None = None
+                                  ) -> list[tuple[str, float | None, float | None, int]]:
     """Returns, per threshold, the precision and recall of the scored pairs at or above it
-    (pairs, before clustering), against ground truth (record_id, person_id)."""
+    (pairs, before clustering), against ground truth (record_id, person_id); first, with
+    `linked` (a boolean column: the link rule's verdict), those of the pairs it links."""
     left = truth.select(F.col("record_id").alias("record_l"), F.col("person_id").alias("p_l"))
     right = truth.select(F.col("record_id").alias("record_r"), F.col("person_id").alias("p_r"))
     labelled = scored.join(left, "record_l").join(right, "record_r").select(
-        "match_probability", (F.col("p_l") == F.col("p_r")).alias("match"))
+        "match_probability", (F.col("p_l") == F.col("p_r")).alias("match"),
+        (F.col(linked) if linked else F.lit(False)).alias("_linked"))
+    rows = ([(BY_THE_LINK_RULE, F.col("_linked"))] if linked else []) + [
+        (str(threshold), F.col("match_probability") >= threshold) for threshold in thresholds]
     aggregates = []
-    for i, threshold in enumerate(thresholds):
-        above = F.col("match_probability") >= threshold
-        aggregates += [F.sum(F.when(above, 1).otherwise(0)).alias(f"n{i}"),
-                       F.sum(F.when(above & F.col("match"), 1).otherwise(0)).alias(f"t{i}")]
+    for i, (_label, taken) in enumerate(rows):
+        aggregates += [F.sum(F.when(taken, 1).otherwise(0)).alias(f"n{i}"),
+                       F.sum(F.when(taken & F.col("match"), 1).otherwise(0)).alias(f"t{i}")]
     row = labelled.agg(*aggregates).first()
     result = []
-    for i, threshold in enumerate(thresholds):
-        linked = int(row[f"n{i}"] or 0) if row else 0
+    for i, (label, _taken) in enumerate(rows):
+        taken_pairs = int(row[f"n{i}"] or 0) if row else 0
         correct = int(row[f"t{i}"] or 0) if row else 0
-        result.append((threshold, correct / linked if linked else None,
+        result.append((label, correct / taken_pairs if taken_pairs else None,
                        correct / true_pairs if true_pairs else None, correct))
     return result
 
@@ -110,6 +118,11 @@ def render_report(figures: ReportFigures, params: ModelParameters) -> str:
     if figures.by_threshold:
         sections += [
             "<h2>Pairs against ground truth, by match-probability threshold</h2>",
+            "<p>Pairs, before clustering. The first row: the pairs the link rule links (the "
+            "threshold, the identity guard's vetoes, which refuse a pair at any score, and the "
+            "rules that link some below it), before link decisions and the cluster checks. "
+            "The others: each scored pair taken as linked where its probability reaches the "
+            "threshold, by the score alone.</p>",
             _table(("threshold", "precision", "recall", "true pairs linked"), [
                 (t, "-" if p is None else f"{p:.4f}", "-" if r is None else f"{r:.4f}", n)
                 for t, p, r, n in figures.by_threshold]),
