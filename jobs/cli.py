@@ -363,6 +363,20 @@ def _check_segments_and_partners(command: str, config: Config) -> None:
             read_secret(partner)
 
 
+def _unknown_registry(args: argparse.Namespace, config: Config) -> str | None:
+    """What is wrong with a `--subscriber` whose source is no registry of the configuration
+    (None when it is one, or none is given): told as bad input, not as nobody found."""
+    if getattr(args, "subscriber", None) is None:
+        return None
+    registries = sorted(s.name for s in config.sources_of("registry"))
+    text = args.subscriber.strip()
+    named = text.partition(":" if ":" in text else "/")[0].strip()
+    if not named or named.lower() in registries:
+        return None  # a value without a source: normalize_identifier says what it expects
+    return (f"--subscriber: {named!r} is no registry source of the configuration "
+            f"({', '.join(registries)})")
+
+
 def _lookup_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.lookup import (
         IDENTIFIER_TYPES,
@@ -385,6 +399,10 @@ def _lookup_command(args: argparse.Namespace, config: Config) -> int:
         print(to_json(customer_profiles(config.warehouse, ids)))
         return EXIT_OK
     kind = next(k for k in IDENTIFIER_TYPES if getattr(args, k) is not None)
+    unknown = _unknown_registry(args, config)
+    if unknown:
+        print(f"lookup error: {unknown}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         profiles = lookup(config.warehouse, kind, getattr(args, kind), args.country)
     except LookupError_ as exc:
@@ -422,6 +440,10 @@ def _erase_command(args: argparse.Namespace, config: Config) -> int:
         print(f"erase: request id {request_id!r} cannot name a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     identifier = None
+    unknown = _unknown_registry(args, config)
+    if unknown:
+        print(f"erase: {unknown}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         if args.customer_id is not None:
             kind = "customer id"

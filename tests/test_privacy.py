@@ -333,6 +333,15 @@ def test_erasing_again_finds_nobody(erasure: Erasure) -> None:
     assert (code, output) == (cli.EXIT_OK, f"Erasure again: customer {erasure.customer} was "
                               f"erased before (erasure {REQUEST}); nothing of theirs was left "
                               "to remove\n")
+    # A subscriber of no registry source is bad input, not nobody found.
+    for command in ("lookup", "erase"):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code, _ = run(command, "--conf", str(erasure.conf), "--subscriber", "nosuch:M1")
+        assert (code, err.getvalue().splitlines()[-1]) == (
+            cli.EXIT_BAD_INPUT, f"{command}{' error' if command == 'lookup' else ''}: "
+            "--subscriber: 'nosuch' is no registry source of the configuration (cable, "
+            "magazine)"), command
     # Nothing of an erased record is left to explain: said so, with the erasure.
     other = next(r["record_id"] for r in erasure.after[tables.STANDARDIZED_RECORDS])
     err = io.StringIO()
