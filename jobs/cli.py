@@ -621,15 +621,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup_command(args, config)
     if args.command == "explain":
         return _explain_command(args, config)
-    from jobs.spark import Terminated, handle_termination
+    from jobs.spark import Terminated, handle_termination, interruption, quiet_after_interrupt
     from jobs.warehouse_lock import WarehouseBusyError, WarehouseUnusableError, warehouse_lock
 
     # One writing command at a time per warehouse (see jobs.warehouse_lock).
     handle_termination()
     try:
         with warehouse_lock(config.warehouse, args.command):
-            return _writing_command(args, config)
+            try:
+                return _writing_command(args, config)
+            except Exception as error:
+                raised = interruption()  # py4j's error of the call the interrupt cut short
+                if raised is None:
+                    raise
+                raise raised from error
     except KeyboardInterrupt as exc:
+        quiet_after_interrupt()
         how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         print(f"{args.command}: {how}. Each table keeps its last complete Delta commit; "
               "run the command again to finish (the lock is released)", file=sys.stderr)

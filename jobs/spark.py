@@ -183,9 +183,61 @@ def _interrupted(signum: int, _frame: object) -> None:
     PySpark's own handler cancels the jobs with a call into the JVM from inside the call it
     interrupts, and py4j logged some 130 lines of tracebacks about that and the connection it
     broke; SIGTERM's default ended the process on the spot, its lock left behind."""
+    global _received
+    _received = signum
     logging.getLogger().setLevel(logging.CRITICAL)  # py4j logs through the root logger too
     logging.getLogger("py4j").setLevel(logging.CRITICAL)
+    # The JVM's logging off before the interrupted call's thread there is interrupted too (a
+    # Delta write logs its abort with a stack trace of some 90 lines). From another thread,
+    # which py4j gives a connection of its own: not from inside the call cut short.
+    quieting = threading.Thread(target=_quiet_jvm_logging, daemon=True)
+    quieting.start()
+    quieting.join(timeout=5)
     raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def _quiet_jvm_logging() -> None:
+    """Turns every log4j logger of the JVM off (best effort: the JVM may be gone)."""
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    if context is None or context._jvm is None:
+        return
+    try:
+        log4j = context._jvm.org.apache.logging.log4j
+        log4j.core.config.Configurator.setAllLevels(
+            log4j.LogManager.getRootLogger().getName(), log4j.Level.OFF)
+    except Exception:  # noqa: BLE001 - the JVM may be gone or going: nothing more to quiet
+        log.debug("JVM not reachable after the interrupt", exc_info=True)
+
+
+# The signal _interrupted handled, if any.
+_received: int | None = None
+
+
+def interruption() -> KeyboardInterrupt | None:
+    """The interrupt this process received (Terminated for SIGTERM), None when none came. An
+    interrupt that lands while py4j waits for the JVM's answer comes out of it as py4j's own
+    error (an empty answer): the command was interrupted all the same."""
+    if _received is None:
+        return None
+    return Terminated() if _received == signal.SIGTERM else KeyboardInterrupt()
+
+
+def quiet_after_interrupt() -> None:
+    """After Ctrl-C or SIGTERM: cancels the JVM's jobs, its logging off, so that the tasks the
+    interrupt cut short (and the JVM's shutdown) add no stack traces after the one line that
+    says what happened. Best effort: the connection to the JVM may be gone."""
+    from pyspark import SparkContext
+
+    _quiet_jvm_logging()
+    context = SparkContext._active_spark_context
+    if context is None:
+        return
+    try:
+        context.cancelAllJobs()
+    except Exception:  # noqa: BLE001 - the JVM may be gone or going
+        log.debug("JVM not reachable after the interrupt", exc_info=True)
 
 
 def handle_termination() -> None:

@@ -140,16 +140,23 @@ def test_too_few_demo_persons_are_refused_by_the_arguments(
 @pytest.mark.parametrize(("signum", "code", "how"), [(2, 130, "interrupted"),
                                                      (15, 143, "terminated (SIGTERM)")],
                          ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("landing", ["in Python", "in a py4j call"])
 def test_ctrl_c_or_sigterm_stops_with_one_line_and_releases_the_lock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        signum: int, code: int, how: str) -> None:
+        signum: int, code: int, how: str, landing: str) -> None:
     """SIGINT (Ctrl-C) or SIGTERM (Airflow's timeout) during a command: jobs.spark's handler
-    raises KeyboardInterrupt without a call into the JVM, and the command ends with exit code
-    130 or 143, one line, and its lock released."""
+    turns the JVM's logging off from another thread and raises KeyboardInterrupt, and the
+    command ends with exit code 130 or 143, one line, and its lock released. An interrupt
+    landing while py4j waits for the JVM comes out of py4j as its own error: the same."""
     import logging
     import signal
 
     from jobs import cli, spark
+
+    quieted: list[str] = []
+    monkeypatch.setattr(spark, "_quiet_jvm_logging", lambda: quieted.append("logging"))
+    monkeypatch.setattr(spark, "quiet_after_interrupt", lambda: quieted.append("jobs"))
+    monkeypatch.setattr(spark, "_received", None)
 
     conf = tmp_path / "conf.yaml"
     conf.write_text(json.dumps({"warehouse": str(tmp_path / "wh"), "sources": [
@@ -160,7 +167,13 @@ def test_ctrl_c_or_sigterm_stops_with_one_line_and_releases_the_lock(
         assert (tmp_path / "wh" / LOCK_FILE).is_file()
         # The handler cli installed for SIGTERM is jobs.spark's.
         assert signal.getsignal(signal.SIGTERM) is spark._interrupted
-        spark._interrupted(signum, None)
+        if landing == "in Python":
+            spark._interrupted(signum, None)
+            raise AssertionError("not reached")
+        try:
+            spark._interrupted(signum, None)
+        except KeyboardInterrupt:
+            raise RuntimeError("Answer from Java side is empty") from None  # as py4j does
         raise AssertionError("not reached")
 
     monkeypatch.setattr(cli, "_writing_command", interrupted)
@@ -176,3 +189,4 @@ def test_ctrl_c_or_sigterm_stops_with_one_line_and_releases_the_lock(
         f"ingest: {how}. Each table keeps its last complete Delta commit; run the command "
         "again to finish (the lock is released)")
     assert not (tmp_path / "wh" / LOCK_FILE).exists()
+    assert quieted == ["logging", "jobs"]
