@@ -36,7 +36,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from jobs.config import SourceConfig
+from jobs.config import SourceConfig, local_path
 from jobs.privacy import ERASED, ErasedKeys, erased_email_message, order_owner
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.source_files import (
@@ -514,7 +514,10 @@ def _problem_checks(schema: DeclaredSchema, run_year: int, run_date: dt.date | N
 
 def _source_record_id(kind: str) -> Column:
     if kind == "social":
-        return F.concat_ws(":", F.trim("platform"), F.trim("handle"))
+        # None unless both are there (an unparseable row's had been "" or "x:").
+        platform, handle = F.trim("platform"), F.trim("handle")
+        return F.when((F.length(platform) > 0) & (F.length(handle) > 0),
+                      F.concat(platform, F.lit(":"), handle))
     key = source_schema(kind).key[0]
     return F.trim(F.col(key))
 
@@ -721,6 +724,15 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
                           unused if missing else ())
 
 
+
+def source_file_uri(path: str) -> str:
+    """A source's configured path as Spark names the file a row came from (`file:///...` for a
+    local one), for rejected rows that no longer carry their file's name."""
+    local = local_path(path)
+    if local is None or not local.is_absolute():
+        return path
+    return local.as_uri()
+
 def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
                          ) -> IngestedSource:
     """Returns the orders split again: orders of subscribers the registry lacks are rejected."""
@@ -733,7 +745,7 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
                    if c not in ("source", "source_kind", "source_record_id", "run_id")]
     orphans = orphan.select(
         "source",
-        F.lit(orders.source.path).alias("source_file"),
+        F.lit(source_file_uri(orders.source.path)).alias("source_file"),
         "source_record_id",
         F.lit("unknown_subscriber").alias("reason"),
         F.lit("subscriber_id").alias("column"),
@@ -778,7 +790,7 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     is_erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
     newly_rejected = accepted.where(is_erased).select(
-        "source", F.lit(part.source.path).alias("source_file"),
+        "source", F.lit(source_file_uri(part.source.path)).alias("source_file"),
         withheld.alias("source_record_id"),
         F.lit(ERASED).alias("reason"), withheld.alias("column"), withheld.alias("raw"),
         "run_id")

@@ -134,7 +134,8 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
         result = ingest_source(spark, SourceConfig("social", "social", "json", str(path)), "r1",
                                2026)
         return (sorted(tuple(r) for r in result.accepted.select(*columns).collect()),
-                [(r["reason"], r["raw"]) for r in result.rejected.collect()])
+                [(r["reason"], r["raw"], r["source_record_id"])
+                 for r in result.rejected.collect()])
 
     packed = tmp_path / "social.json.gz"
     packed.write_bytes(gzip.compress(array.read_bytes()))
@@ -143,7 +144,8 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
     assert accepted == [
         ("instagram:anna.k", None, None, None, ["invalid_followers"]),
         ("x:matti85", "Matti V", 'Born 1985, "Helsinki"', 12, None)]
-    assert rejected == [("unparseable_row", "5")]
+    # An unparseable row has no record id (it had been "" for a social account).
+    assert rejected == [("unparseable_row", "5", None)]
     assert read(lines) == (accepted, rejected)
     cut = tmp_path / "cut.json"
     cut.write_text(json.dumps(records, indent=2)[:-10], encoding="utf-8")
@@ -243,6 +245,9 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
     assert [r["order_id"] for r in checked.accepted.collect()] == ["O1"]
     assert sorted((r["source_record_id"], r["reason"]) for r in checked.rejected.collect()) == [
         ("O2", "unknown_subscriber"), ("O3", "invalid_amount")]
+    # Each rejected row names its file as Spark does, whichever check rejected it.
+    assert {r["source_file"] for r in checked.rejected.collect()} == {
+        (tmp_path / "orders.csv").as_uri()}
     orphan = checked.rejected.where(F.col("reason") == "unknown_subscriber").first()
     assert orphan is not None and json.loads(orphan["raw"]) == {
         "order_id": "O2", "subscriber_id": "S99", "order_date": "2026-01-05", "amount": "1.00",
