@@ -180,6 +180,10 @@ def _summary(ctx: object) -> str:
                         if others else "")
                 lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}"
                              f"{hint}")
+        for name, others in unused.items():
+            if others and not missing.get(name):  # with a column absent, said above
+                lines.append(f"  {name}: columns the job does not read: "
+                             f"{', '.join(others[:10])}{' ...' if len(others) > 10 else ''}")
         lines.append("")
     for stage, metric, label in (
         ("block", "records", "standardized records"),

@@ -720,8 +720,9 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     accepted, rejected = validate(text_rows, source, run_id, run_year, run_date)
     read = {*names.values(), *(_field_path(own)[0] for own in nested)}
     unused = tuple(c for c in present if c not in read and c.strip())
-    return IngestedSource(source, accepted, rejected, missing, text_rows,
-                          unused if missing else ())
+    if unused:
+        log.info("source %s: columns the job does not read: %s", source.name, ", ".join(unused))
+    return IngestedSource(source, accepted, rejected, missing, text_rows, unused)
 
 
 

@@ -1042,3 +1042,18 @@ def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_col
         "only that order)" in lines, lines
     assert "  us: columns absent, read as empty: email (its columns the job does not read: " \
         "emial; the source's `columns` can read one as a contract column)" in lines, lines
+    assert not [line for line in lines if "columns the job does not read:" in line
+                and "absent" not in line], lines
+    # With every contract column there, a column more is named all the same.
+    data.write_text(data.read_text(encoding="utf-8").replace(",emial,", ",email,", 1)
+                    , encoding="utf-8")
+    header = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join([header[0] + ",loyalty_tier"]
+                              + [row + ",gold" for row in header[1:]]) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["ingest", "--conf", str(conf), "--run-date", "2026-11-23"]) == \
+            cli.EXIT_OK
+    lines = out.getvalue().splitlines()
+    assert "  us: columns the job does not read: loyalty_tier" in lines, lines
+    assert not [line for line in lines if "absent" in line], lines
