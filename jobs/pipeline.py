@@ -1071,7 +1071,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
                   household_emails=True).alias("_linked")).first()
     assert scored is not None
     threshold = ctx.config.matching.link_threshold
-    lines = [f"{left}  vs  {right}", "",
+    lines = [f"{record_a}  vs  {record_b}", "",
              f"{'comparison':<19}{'level':<26}{'m':>10}{'u':>10}{'weight':>9}"]
     for item in explain_pair(scored.asDict(), params):
         m = "" if item["m"] is None else f"{item['m']:.4f}"
