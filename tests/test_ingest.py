@@ -1032,11 +1032,15 @@ def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_col
         "warehouse": str(tmp_path / "warehouse"),
         "sources": [{"name": "us", "kind": "registry", "format": "csv", "path": str(data)}],
     }), encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli.main(["ingest", "--conf", str(conf), "--run-date", "2026-11-22"]) == \
-            cli.EXIT_OK
-    lines = out.getvalue().splitlines()
+
+    def summary(run_date: str) -> list[str]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["ingest", "--conf", str(conf), "--run-date", run_date]) == \
+                cli.EXIT_OK
+        return out.getvalue().splitlines()
+
+    lines = summary("2026-11-22")
     assert "  us: values left out (not usable): invalid_country 1" in lines, lines
     assert "  us: dates like 03/04/1985 read month first (its date_order, or its files show " \
         "only that order)" in lines, lines
@@ -1045,15 +1049,9 @@ def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_col
     assert not [line for line in lines if "columns the job does not read:" in line
                 and "absent" not in line], lines
     # With every contract column there, a column more is named all the same.
-    data.write_text(data.read_text(encoding="utf-8").replace(",emial,", ",email,", 1)
-                    , encoding="utf-8")
-    header = data.read_text(encoding="utf-8").splitlines()
-    data.write_text("\n".join([header[0] + ",loyalty_tier"]
-                              + [row + ",gold" for row in header[1:]]) + "\n", encoding="utf-8")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli.main(["ingest", "--conf", str(conf), "--run-date", "2026-11-23"]) == \
-            cli.EXIT_OK
-    lines = out.getvalue().splitlines()
+    rows = data.read_text(encoding="utf-8").replace(",emial,", ",email,", 1).splitlines()
+    data.write_text("\n".join([rows[0] + ",loyalty_tier"] + [row + ",gold" for row in rows[1:]])
+                    + "\n", encoding="utf-8")
+    lines = summary("2026-11-23")
     assert "  us: columns the job does not read: loyalty_tier" in lines, lines
     assert not [line for line in lines if "absent" in line], lines
