@@ -555,9 +555,13 @@ def record_id_of(text: str, sources: set[str]) -> str | None:
 
 
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
+    import pyarrow.compute as pc
+
+    from jobs import table_names as tables
     from jobs.config import SecretError
     from jobs.erasure_keys import ErasureKeyError, configured_keying, erasures_of
     from jobs.pipeline import RunContext, explain_records
+    from jobs.run_history import table_dataset
     from jobs.spark import get_spark
 
     # Orders are no records: they follow their registry record.
@@ -579,11 +583,7 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     if record_a == record_b:
         print(f"explain: {record_a!r} twice: name two records", file=sys.stderr)
         return EXIT_BAD_INPUT
-    spark = get_spark("idres-explain", config.spark)
-    ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
-    try:
-        print(explain_records(ctx, record_a, record_b))
-    except KeyError as exc:
+    def missing(problem: str) -> int:
         try:
             erased = erasures_of(config.warehouse, configured_keying(config),
                                  [record_a, record_b])
@@ -594,8 +594,24 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
                                           for record, request in sorted(erased.items())),
                   file=sys.stderr)
         else:
-            print(f"explain: {exc.args[0]}", file=sys.stderr)
+            print(f"explain: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+    # Looked for before Spark starts (delta-rs), where the warehouse can be read so.
+    stored = table_dataset(config.warehouse, tables.STANDARDIZED_RECORDS)
+    if stored is not None:
+        found = set(stored.to_table(filter=pc.field("record_id").isin([record_a, record_b]),
+                                    columns=["record_id"]).column("record_id").to_pylist())
+        absent = [record for record in (record_a, record_b) if record not in found]
+        if absent:
+            return missing(f"no standardized record {absent[0]!r}: the last run accepted no "
+                           "row of that id (a row it refused is in rejected_records)")
+    spark = get_spark("idres-explain", config.spark)
+    ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
+    try:
+        print(explain_records(ctx, record_a, record_b))
+    except KeyError as exc:
+        return missing(exc.args[0])
     return EXIT_OK
 
 
