@@ -560,7 +560,7 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs import table_names as tables
     from jobs.config import SecretError
     from jobs.erasure_keys import ErasureKeyError, configured_keying, erasures_of
-    from jobs.pipeline import RunContext, explain_records
+    from jobs.pipeline import RunContext, explain_records, no_standardized_record
     from jobs.run_history import table_dataset
     from jobs.spark import get_spark
 
@@ -570,10 +570,10 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     records = [record_id_of(record, sources) for record in (args.record_a, args.record_b)]
     for given, record in zip((args.record_a, args.record_b), records, strict=True):
         if record is None:  # told before Spark starts
-            order_of = record_id_of(given, set(orders))
-            why = (f"an order of {order_of.partition('/')[0]} is no record; name its "
-                   f"subscriber's record in {orders[order_of.partition('/')[0]]}"
-                   if order_of else
+            order_source = (record_id_of(given, set(orders)) or "").partition("/")[0]
+            why = (f"an order of {order_source} is no record; name its subscriber's record in "
+                   f"{orders[order_source]}"
+                   if order_source else
                    "expected source/source_record_id (or source:source_record_id) with a "
                    f"source of records ({', '.join(sorted(sources))})")
             print(f"explain: {given!r} is no record id: {why}", file=sys.stderr)
@@ -604,8 +604,7 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
                                     columns=["record_id"]).column("record_id").to_pylist())
         absent = [record for record in (record_a, record_b) if record not in found]
         if absent:
-            return missing(f"no standardized record {absent[0]!r}: the last run accepted no "
-                           "row of that id (a row it refused is in rejected_records)")
+            return missing(no_standardized_record(absent[0]))
     spark = get_spark("idres-explain", config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
     try:

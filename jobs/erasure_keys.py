@@ -154,7 +154,6 @@ def check_erasure_key(config: Config) -> ErasureKeying:
     return keying
 
 
-
 def erasures_of(warehouse: str, keying: ErasureKeying, record_ids: Sequence[str] = (),
                 customer_ids: Sequence[str] = ()) -> dict[str, str]:
     """Returns, of `record_ids` and `customer_ids`, those an erasure removed, each with the id
@@ -165,8 +164,8 @@ def erasures_of(warehouse: str, keying: ErasureKeying, record_ids: Sequence[str]
     erasures = table_dataset(warehouse, table_names.ERASURES)
     if erasures is None or not (record_ids or customer_ids):
         return {}
-    keys = {k.text(record): record for record in record_ids
-            for k in stored_keyings(warehouse, keying)}
+    keyings = stored_keyings(warehouse, keying)
+    keys = {k.text(record): record for record in record_ids for k in keyings}
     wanted = (pc.field("record_key").isin(pa.array(list(keys), pa.string()))
               | pc.field("customer_id").isin(pa.array(list(customer_ids), pa.string())))
     found: dict[str, str] = {}

@@ -1008,6 +1008,12 @@ def record_metrics(ctx: RunContext) -> None:
     tables.write_table(df, ctx.warehouse, tables.RUN_METRICS, run_id=ctx.run_id, stages=stages)
 
 
+def no_standardized_record(record: str) -> str:
+    """What `explain` says of a record id the warehouse holds no record of."""
+    return (f"no standardized record {record!r}: the last run accepted no row of that id (a "
+            "row it refused is in rejected_records)")
+
+
 def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
     """Returns a readable account of why two records are (not) linked: each comparison's level,
     m, u and partial weight under the stored model, the total and the decision."""
@@ -1027,8 +1033,7 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         "record_id", role.alias("_role"), "first_name_norm", "last_name_norm").collect()}
     for record in (record_a, record_b):
         if record not in found:
-            raise KeyError(f"no standardized record {record!r}: the last run accepted no row "
-                           "of that id (a row it refused is in rejected_records)")
+            raise KeyError(no_standardized_record(record))
     left, right = sorted((record_a, record_b))
     # The names as standardized, to tell how matching read a social display name.
     business = names_an_organisation(F.col("display_name")).alias("_business")

@@ -82,10 +82,11 @@ def previous_run(warehouse: str, run_id: str, run_date: date) -> str | None:
     metrics = _metrics(warehouse)
     if metrics is None:
         return None
-    ingested = set(metrics.to_table(filter=pc.field("stage") == "ingest", columns=["run_id"])
-                   .column("run_id").to_pylist())
-    earlier = [(when, other) for other, when in run_dates(warehouse).items()
-               if other != run_id and when <= run_date and other in ingested]
+    ingests = metrics.to_table(filter=pc.field("stage") == "ingest",
+                               columns=["run_id", "run_date"]).to_pylist()
+    earlier = [(row["run_date"], row["run_id"]) for row in ingests
+               if row["run_id"] != run_id and row["run_date"] is not None
+               and row["run_date"] <= run_date]
     return max(earlier)[1] if earlier else None
 
 
