@@ -357,6 +357,11 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
                 F.col("_line"),
             ),
         )
+        # A broken line's key, where its text still shows it (`{"profile_id": "P3", broken`):
+        # the rejected row then names its record, as a broken CSV row's first fields do.
+        df = df.withColumns({c: F.when(F.col(CORRUPT).isNull(), F.col(c))
+                             .otherwise(_key_in_line(F.col("_line"), names[c]))
+                             for c in schema.required if c in top})
         raw = F.col("_line")
     else:
         table = reader.format(source.format).load(source.path)
@@ -384,6 +389,14 @@ def read_source_as_text(spark: SparkSession, source: SourceConfig, schema: Decla
         raw.alias("raw"),
         F.input_file_name().alias("source_file"),
     )
+
+
+def _key_in_line(line: Column, name: str) -> Column:
+    """Returns the first value, text or a whole number, that a JSON line's text gives `name`
+    (null if none), read without parsing the line: for a line that does not parse."""
+    quoted = rf'"\Q{name}\E"\s*:\s*(?:"([^"\\]*)"|(-?[0-9]+))'
+    return F.coalesce(F.nullif(F.regexp_extract(line, quoted, 1), F.lit("")),
+                      F.nullif(F.regexp_extract(line, quoted, 2), F.lit("")))
 
 
 # Booleans as exports write them: true/false, and yes/no, y/n, 1/0, t/f (any case).

@@ -111,8 +111,10 @@ def test_json_source_with_absent_columns_and_broken_line(spark: SparkSession,
         "dropped_values array<string>",
     ).withColumn("last_seen", F.col("last_seen").cast("timestamp"))
     assert_df_equality(accepted, expected, ignore_row_order=True, ignore_nullable=True)
-    reasons = sorted((r["reason"], r["raw"]) for r in result.rejected.collect())
-    assert reasons == [("unparseable_row", lines[2])]
+    reasons = sorted((r["reason"], r["raw"], r["source_record_id"])
+                     for r in result.rejected.collect())
+    # The broken line's key is read from its text, as a broken CSV row's is.
+    assert reasons == [("unparseable_row", lines[2], "P3")]
     assert "email_sha256" in result.missing_columns
     assert "profile_id" not in result.missing_columns
 
@@ -126,6 +128,10 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
     ]
     lines, array = tmp_path / "social.jsonl", tmp_path / "social.json"
     lines.write_text("\n".join(json.dumps(r) for r in records) + "\n5\n", encoding="utf-8")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(lines.read_text(encoding="utf-8")
+                      + '{"platform": "x", "followers": 3, "handle": "aino_k", oops\n'
+                      + '{"platform": "x", "handle": 42, oops\n', encoding="utf-8")
     # As tools export JSON: one indented array (a byte-order mark first), a stray element.
     array.write_text("\ufeff" + json.dumps([*records, 5], indent=2), encoding="utf-8")
     columns = ["source_record_id", "display_name", "bio", "followers", "dropped_values"]
@@ -134,8 +140,8 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
         result = ingest_source(spark, SourceConfig("social", "social", "json", str(path)), "r1",
                                2026)
         return (sorted(tuple(r) for r in result.accepted.select(*columns).collect()),
-                [(r["reason"], r["raw"], r["source_record_id"])
-                 for r in result.rejected.collect()])
+                sorted((r["reason"], r["raw"], r["source_record_id"])
+                       for r in result.rejected.collect()))
 
     packed = tmp_path / "social.json.gz"
     packed.write_bytes(gzip.compress(array.read_bytes()))
@@ -147,6 +153,11 @@ def test_a_json_array_of_records_reads_as_its_json_lines_would(spark: SparkSessi
     # An unparseable row has no record id (it had been "" for a social account).
     assert rejected == [("unparseable_row", "5", None)]
     assert read(lines) == (accepted, rejected)
+    # A broken line's key is read from its text where it shows it, a number too.
+    assert read(broken) == (accepted, [*rejected, ("unparseable_row", '{"platform": "x", '
+                                       '"followers": 3, "handle": "aino_k", oops', "x:aino_k"),
+                                       ("unparseable_row", '{"platform": "x", "handle": 42, '
+                                        'oops', "x:42")])
     cut = tmp_path / "cut.json"
     cut.write_text(json.dumps(records, indent=2)[:-10], encoding="utf-8")
     with pytest.raises(SourceReadError, match="cut.json: starts as a JSON array but is not one"):
