@@ -36,7 +36,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from jobs.config import SourceConfig, local_path
+from jobs.config import SourceConfig
 from jobs.privacy import ERASED, ErasedKeys, erased_email_message, order_owner
 from jobs.schemas import DeclaredSchema, source_schema
 from jobs.source_files import (
@@ -89,11 +89,17 @@ def _separator_hint(source: SourceConfig, present: Sequence[str]) -> str:
     return ""
 
 
+# An accepted row's file, as Spark names it (`file:///…`): a row rejected after reading (an
+# order of an unknown subscriber, an erased record) names the file of a folder source it came
+# from. Standardizing and the tables' declared columns leave it out.
+SOURCE_FILE = "_source_file"
+
+
 @dataclass(frozen=True)
 class IngestedSource:
     source: SourceConfig
     # Typed contract columns + source, source_kind, source_record_id, run_id (and, for a
-    # person's record, dropped_values).
+    # person's record, dropped_values), and SOURCE_FILE.
     accepted: DataFrame
     rejected: DataFrame  # the columns of the rejected_records table
     missing_columns: tuple[str, ...]  # optional contract columns the source does not have
@@ -659,6 +665,7 @@ def validate(text_rows: DataFrame, source: SourceConfig, run_id: str, run_year: 
         *[value(c) for c in schema.column_names],
         *extra,
         F.lit(run_id).alias("run_id"),
+        F.col("source_file").alias(SOURCE_FILE),
     )
     return accepted, rejected
 
@@ -739,14 +746,6 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
 
 
 
-def source_file_uri(path: str) -> str:
-    """A source's configured path as Spark names the file a row came from (`file:///...` for a
-    local one), for rejected rows that no longer carry their file's name."""
-    local = local_path(path)
-    if local is None or not local.is_absolute():
-        return path
-    return local.as_uri()
-
 def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
                          ) -> IngestedSource:
     """Returns the orders split again: orders of subscribers the registry lacks are rejected."""
@@ -756,10 +755,11 @@ def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
     )
     orphan = joined.where(F.col("_known").isNull())
     raw_columns = [c for c in orders.accepted.columns
-                   if c not in ("source", "source_kind", "source_record_id", "run_id")]
+                   if c not in ("source", "source_kind", "source_record_id", "run_id",
+                                SOURCE_FILE)]
     orphans = orphan.select(
         "source",
-        F.lit(source_file_uri(orders.source.path)).alias("source_file"),
+        F.col(SOURCE_FILE).alias("source_file"),
         "source_record_id",
         F.lit("unknown_subscriber").alias("reason"),
         F.lit("subscriber_id").alias("column"),
@@ -804,7 +804,7 @@ def reject_erased(part: IngestedSource, erased: ErasedKeys) -> IngestedSource:
     is_erased = F.col(_ERASED_FLAG)
     withheld = F.lit(None).cast("string")
     newly_rejected = accepted.where(is_erased).select(
-        "source", F.lit(source_file_uri(part.source.path)).alias("source_file"),
+        "source", F.col(SOURCE_FILE).alias("source_file"),
         withheld.alias("source_record_id"),
         F.lit(ERASED).alias("reason"), withheld.alias("column"), withheld.alias("raw"),
         "run_id")

@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import SourceConfig
 from jobs.ingest import (
+    SOURCE_FILE,
     IngestedSource,
     MissingColumnError,
     ingest_source,
@@ -265,6 +266,28 @@ def test_orders_of_unknown_subscribers_are_rejected(spark: SparkSession, tmp_pat
         "currency": "EUR", "product_category": "books"}
 
 
+def test_a_folder_sources_rows_rejected_after_reading_name_their_own_file(
+        spark: SparkSession, tmp_path: Path) -> None:
+    registry = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    header = "order_id,subscriber_id,order_date,amount,currency,product_category\n"
+    (folder / "part-0.csv").write_text(header + "O1,S1,2026-01-05,1.00,EUR,books\n"
+                                       "O2,S98,2026-01-05,1.00,EUR,books\n", encoding="utf-8")
+    (folder / "part-1.csv").write_text(header + "O3,S99,2026-01-05,1.00,EUR,books\n",
+                                       encoding="utf-8")
+    orders = ingest_source(spark, SourceConfig("orders", "orders", "csv", str(folder),
+                                               registry="magazine"), "r1", 2026)
+    checked = reject_orphan_orders(orders, registry.accepted)
+    assert sorted((r["source_record_id"], r["reason"], r["source_file"])
+                  for r in checked.rejected.collect()) == [
+        ("O2", "unknown_subscriber", (folder / "part-0.csv").as_uri()),
+        ("O3", "unknown_subscriber", (folder / "part-1.csv").as_uri())]
+    # Only the job's own column: the raw row is the order's fields.
+    assert json.loads(checked.rejected.first()["raw"]).keys() == {
+        "order_id", "subscriber_id", "order_date", "amount", "currency", "product_category"}
+
+
 def test_order_dates_and_amounts_are_read_as_exports_write_them(spark: SparkSession,
                                                                  tmp_path: Path) -> None:
     from decimal import Decimal
@@ -497,7 +520,7 @@ def test_one_registry_in_every_format_and_spelling_reads_alike(spark: SparkSessi
 
     plain = ingest_source(spark, registry_csv(tmp_path), "r1", 2026)
     kept = ["S1", "S2"]  # every value readable, in each format's own types
-    columns = [c for c in plain.accepted.columns if c not in ("source", "run_id")]
+    columns = [c for c in plain.accepted.columns if c not in ("source", "run_id", SOURCE_FILE)]
 
     def rows(result: IngestedSource) -> list[tuple]:
         return sorted(tuple(r) for r in result.accepted.where(
@@ -565,7 +588,7 @@ def test_columns_named_otherwise_read_as_the_contract_columns_the_source_says(
     mapped = ingest_source(spark, SourceConfig("magazine", "registry", "csv",
                                                str(tmp_path / "own.csv"), columns=own),
                            "r1", 2026)
-    columns = [c for c in plain.accepted.columns if c != "run_id"]
+    columns = [c for c in plain.accepted.columns if c not in ("run_id", SOURCE_FILE)]
     assert_df_equality(mapped.accepted.select(*columns), plain.accepted.select(*columns),
                        ignore_row_order=True)
     rejected = ["source_record_id", "reason"]
@@ -618,7 +641,7 @@ def test_columns_may_name_fields_inside_a_json_or_parquet_record(
                "phone": "user.contact.phone"}
     expected = ingest_source(spark, SourceConfig("social", "social", "json", str(flat)),
                              "r1", 2026)
-    compared = [c for c in expected.accepted.columns if c != "run_id"]
+    compared = [c for c in expected.accepted.columns if c not in ("run_id", SOURCE_FILE)]
     # A Parquet struct's field may hold a quote in its name.
     quoted = {**columns, "display_name": "user.user's name"}
     for fmt, path, names in [("json", nested, columns),
@@ -860,7 +883,7 @@ def test_a_utf16_csv_reads_as_its_utf8_twin_and_is_named_without_its_encoding(
     text = Path(plain.path).read_text(encoding="utf-8")
 
     def split(result: IngestedSource) -> tuple[list[tuple], list[tuple]]:
-        accepted = sorted((tuple(r) for r in result.accepted.drop("source_file").collect()),
+        accepted = sorted((tuple(r) for r in result.accepted.drop(SOURCE_FILE).collect()),
                           key=repr)
         rejected = sorted((tuple(r) for r in result.rejected.select(
             "source_record_id", "reason", "column", "raw").collect()), key=repr)
