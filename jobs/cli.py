@@ -66,12 +66,30 @@ def _demo_persons(text: str) -> int:
     return persons
 
 
+DESCRIPTION = ("Identity resolution: links registries, online profiles and social accounts "
+               "into customers (Fellegi-Sunter matching on Spark), written to Delta tables. "
+               "`python -m jobs <command> -h` tells each command's options.")
+VERBOSE_HELP = ("debug logging of the job's own steps (py4j's and Spark's stay at their usual "
+                "level: their debug lines quote the queries, values of people's records among "
+                "them)")
+
+
+def _days(n: float) -> str:
+    return f"{n:g} day" if n == 1 else f"{n:g} days"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser = argparse.ArgumentParser(prog="python -m jobs", description=DESCRIPTION)
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    # Also after the command (`run --conf X -v`); SUPPRESS keeps a -v given before it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
     helps = {
-        "run": "run the whole pipeline: ingest, resolve, profiles (and evaluate)",
+        "run": "run the whole pipeline: ingest, resolve, profiles, evaluate against the ground "
+               "truth (when configured), then segments and exports (when segments.yaml and "
+               "partners.yaml sit beside the configuration)",
         "ingest": "read, validate and standardize the sources",
         "resolve": "block, compare, score and cluster the standardized records",
         "profiles": "build customer profiles and the identifier index",
@@ -81,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "and build the profiles",
     }
     for name in STAGE_COMMANDS:
-        command = commands.add_parser(name, help=helps[name])
+        command = commands.add_parser(name, help=helps[name], parents=[verbose])
         command.add_argument("--conf", required=True, type=Path, help="configuration YAML")
         command.add_argument("--run-date", type=_run_date, default=None,
                              help="logical date of the run, YYYY-MM-DD (default: today, UTC)")
@@ -100,18 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--mode", choices=("full", "incremental"), default="full",
                              help="incremental: compare only pairs with a new or changed record "
                                   "and reuse the previous run's stored pairs (default: full)")
-    explain = commands.add_parser("explain", help="why two records are (not) linked")
+    explain = commands.add_parser("explain", help="why two records are (not) linked",
+                                  parents=[verbose])
     explain.add_argument("record_a", help="source/source_record_id, e.g. magazine/M000123")
     explain.add_argument("record_b")
     explain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
-    look = commands.add_parser("lookup", help="a customer's profile by any identifier (JSON)")
+    look = commands.add_parser("lookup", parents=[verbose],
+                               help="a customer's profile by any identifier (JSON)")
     look.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     by = look.add_mutually_exclusive_group(required=True)
     _add_identifier_options(look, by)
     by.add_argument("--customer-id", help="a customer id, followed to the one it was merged "
                                           "into where it was")
     erase = commands.add_parser(
-        "erase", help="erase a customer from every table and file on request (GDPR Art. 17)")
+        "erase", help="erase a customer from every table and file on request (GDPR Art. 17)",
+        parents=[verbose])
     erase.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     whom = erase.add_mutually_exclusive_group(required=True)
     _add_identifier_options(erase, whom)
@@ -120,12 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--request-id", default=None,
                        help="the erasure's id (default: erase-<UTC time>)")
     maintain = commands.add_parser(
-        "maintain", help="retention: delete old rejected rows, vacuum old table versions")
+        "maintain", help="retention: delete old rejected rows, vacuum old table versions",
+        parents=[verbose])
     maintain.add_argument("--conf", required=True, type=Path, help="configuration YAML")
     maintain.add_argument("--run-date", type=_run_date, default=None,
                           help="the date retention counts back from, YYYY-MM-DD (default: "
                                "today, UTC)")
-    demo = commands.add_parser("demo-data", help="generate the synthetic demo sources")
+    demo = commands.add_parser("demo-data", help="generate the synthetic demo sources",
+                               parents=[verbose])
     demo.add_argument("--out", required=True, type=Path)
     demo.add_argument("--persons", type=_demo_persons, default=10_000,
                       help="how many persons (at least 100; default 10000)")
@@ -274,7 +297,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         unfinished_run,
         vacuumed_before_run,
     )
-    from jobs.segments import segments_file, segments_stage
+    from jobs.segments import check_conditions, segments_file, segments_stage
     from jobs.source_files import check_local_sources
     from jobs.spark import get_spark
 
@@ -301,10 +324,10 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     if unfinished is not None and unfinished != run_id and args.command in (
             "run", "ingest", "resolve", "train") and not args.allow_unfinished:
         raise ConfigError(config.file, "warehouse", (
-            f"run {unfinished} wrote the crosswalk and stopped before its customer id events "
-            f"and metrics: run it again first (--run-id {unfinished} with its --run-date), "
-            "or its merges and splits are never recorded; add --allow-unfinished to go on "
-            "without them"))
+            f"run {unfinished} wrote the crosswalk and stopped before it recorded its metrics "
+            f"(its customer id events may be missing too): run it again first (--run-id "
+            f"{unfinished} with its --run-date), or its merges and splits may never be "
+            "recorded; add --allow-unfinished to go on without them"))
     if args.command in ("run", "resolve", "train"):
         gone = vacuumed_before_run(config.warehouse, run_id)
         if gone:
@@ -330,6 +353,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     spark = get_spark("idres-" + args.command, config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=run_date, run_id=run_id,
                      allow_empty=tuple(args.allow_empty), erasure_keying=keying)
+    if args.command == "run" and segments_file(ctx).is_file():
+        check_conditions(spark, segments_file(ctx))  # before any stage writes
     if args.command in ("run", "ingest"):
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
@@ -524,17 +549,17 @@ def _maintain_command(args: argparse.Namespace, config: Config) -> int:
     retention = config.retention
     lines = [f"Maintenance as of {as_of}",
              f"rejected rows of runs dated before {result.cutoff} "
-             f"({retention.rejected_rows_days} days): {result.rejected_rows_deleted:,} deleted, "
+             f"({_days(retention.rejected_rows_days)}): {result.rejected_rows_deleted:,} deleted, "
              f"of {len(result.runs_pruned)} run(s)"
              + (f" ({', '.join(result.runs_pruned)})" if 0 < len(result.runs_pruned) <= 5
                 else ""),
              f"segment memberships and partner exports of runs dated before "
-             f"{result.segment_cutoff} ({retention.segment_history_days} days, the latest kept): "
+             f"{result.segment_cutoff} ({_days(retention.segment_history_days)}, the latest kept): "
              f"{result.membership_rows_deleted:,} membership rows of "
              f"{len(result.membership_runs_pruned)} run(s), {result.export_rows_deleted:,} export "
              f"rows and {result.export_folders_removed} partner file set(s) of "
              f"{len(result.export_runs_pruned)} partner run(s) deleted",
-             f"old table files removed (vacuum, {retention.table_history_days} days of history "
+             f"old table files removed (vacuum, {_days(retention.table_history_days)} of history "
              f"kept): {result.files_removed:,}"]
     if result.undated_runs:
         lines.append(f"kept: rejected rows of {len(result.undated_runs)} run(s) with no date "
@@ -618,10 +643,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command; returns the process exit code (0 ok, 1 failed, 2 bad input)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.verbose:
+        # The job's own loggers only: py4j's debug lines quote every query, with the names
+        # and other values of people's records that some of them list (VERBOSE_HELP).
+        logging.getLogger("jobs").setLevel(logging.DEBUG)
     if args.command == "demo-data":
         from jobs.demo_data import generate_demo_data
 

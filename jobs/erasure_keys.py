@@ -96,7 +96,7 @@ def configured_keying(config: Config) -> ErasureKeying:
     """Returns the keying the configuration asks for (its secret read); raises SecretError."""
     if config.erasure_key is None:
         return UNKEYED
-    return ErasureKeying(config.erasure_key.read("erasure_key"))
+    return ErasureKeying(config.erasure_key.read(f"{config.file}: `erasure_key`"))
 
 
 def stored_key_ids(warehouse: str) -> set[str | None]:

@@ -389,7 +389,10 @@ def exports_stage(ctx: RunContext, path: Path | None = None,
         profiles = read_profiles_of_run(ctx)
         stored = tables.read_table(spark, warehouse, tables.SEGMENT_MEMBERSHIPS)
         memberships = None if stored is None else stored.where(F.col("run_id") == run_id)
-        if memberships is None or memberships.isEmpty():
+        # A day on which no customer is in any segment exports nobody, and still sends the
+        # day's withdrawals.
+        if memberships is None or (memberships.isEmpty() and not tables.written_by_run(
+                spark, warehouse, tables.SEGMENT_MEMBERSHIPS, run_id)):
             raise RuntimeError(f"no segment memberships for run {run_id}: run the segments stage "
                                "for this run first")
         earlier = tables.read_table(spark, warehouse, tables.PARTNER_EXPORTS)

@@ -142,6 +142,14 @@ def validate_conditions(spark: SparkSession, rules: tuple[SegmentRule, ...], sch
                                         problem) from None
 
 
+def check_conditions(spark: SparkSession, file: Path) -> None:
+    """Raises SegmentConditionError for the first rule of `file` whose condition does not
+    analyse over the profiles' declared schema: `run` checks them before its first stage
+    writes (a misspelt column had stopped it after the crosswalk and profiles were replaced,
+    leaving the run unfinished)."""
+    validate_conditions(spark, load_segments(file), declared_profiles_schema(spark), file)
+
+
 def segment_memberships(profiles: DataFrame, rules: tuple[SegmentRule, ...], run_id: str,
                         run_date: date) -> DataFrame:
     """Returns (segment, customer_id, run_id): one row per customer per segment it meets.

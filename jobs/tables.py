@@ -68,6 +68,15 @@ def read_table_before_run(spark: SparkSession, warehouse: str, table: str, run_i
     return spark.read.format("delta").option("versionAsOf", version).load(path)
 
 
+def written_by_run(spark: SparkSession, warehouse: str, table: str, run_id: str) -> bool:
+    """Returns whether `run_id` has written `table` (a commit of its own in the table's
+    history): a run that wrote no row is told apart from one that has not run."""
+    if not table_exists(spark, warehouse, table):
+        return False
+    history = DeltaTable.forPath(spark, table_path(warehouse, table)).history()
+    return not history.where(F.col("userMetadata") == run_commit(run_id)).isEmpty()
+
+
 def write_table(df: DataFrame, warehouse: str, table: str, *, run_id: str | None = None,
                 stages: tuple[str, ...] = (), partition_by: tuple[str, ...] = ()) -> None:
     """Writes `df` as the new state of `table` in one Delta commit.

@@ -253,3 +253,19 @@ def test_bad_comparisons_name_the_key(tmp_path: Path, body: str, key: str, probl
         load_config(write(tmp_path, MINIMAL + "comparisons:\n" + body))
     assert caught.value.key == key
     assert problem in caught.value.problem
+
+
+@pytest.mark.parametrize("argv", [["-v", "run", "--conf", "nosuch.yaml"],
+                                  ["run", "--conf", "nosuch.yaml", "-v"]])
+def test_verbose_logs_the_jobs_own_steps_and_not_py4js_queries(argv: list[str]) -> None:
+    """-v, before the command or after it, turns on the job's debug lines only: py4j's had
+    quoted every query, names of people's records among the values some of them list."""
+    import subprocess
+    import sys
+
+    probe = ("import logging, sys; from jobs import cli; code = cli.main(sys.argv[1:]); "
+             "print(code, logging.getLogger('jobs.pipeline').isEnabledFor(logging.DEBUG), "
+             "logging.getLogger('py4j').isEnabledFor(logging.DEBUG))")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == ["2", "True", "False"], done.stderr

@@ -347,6 +347,31 @@ def test_a_withdrawal_is_sent_once_and_again_only_after_a_new_export(
         assert ctx.value("exports", "withdrawals", "alpha") == len(expected), run_id
 
 
+def test_a_day_without_any_segment_member_exports_nobody_and_sends_its_withdrawals(
+        spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No customer meets the segment on day 2 (it had stopped the run as if the segments had
+    not been evaluated): nobody is exported, and Anna's withdrawal is sent."""
+    write_workspace(tmp_path)
+    (tmp_path / "segments.yaml").write_text(
+        "segments:\n  - {name: movers, description: m, "
+        "condition: \"array_contains(interests, 'moving')\"}\n", encoding="utf-8")
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n  - {name: alpha, segments: [movers], min_segment_size: 1, "
+        "secret_env: IDRES_TEST_ALPHA}\n", encoding="utf-8")
+    monkeypatch.setenv("IDRES_TEST_ALPHA", ALPHA_SECRET)
+    export_run(spark, tmp_path, "2025-08-01", ANNA)
+    ctx = export_run(spark, tmp_path, "2025-08-02",
+                     {**ANNA, "interests": ["travel"], "consent_partner_sharing": False})
+    folder = Path(ctx.warehouse) / "exports" / "alpha" / "2025-08-02"
+    assert ctx.notes["exports"] == [PartnerExport("alpha", str(folder), {}, {"movers": 0}, 2)]
+    assert (folder / "members.csv").read_text(encoding="utf-8").splitlines() == [
+        "segment,match_key,key_type"]
+    rows = list(csv.reader(io.StringIO((folder / "withdrawals.csv").read_text("utf-8"))))
+    assert sorted(rows[1:]) == sorted(
+        [[key(ALPHA_SECRET, "anna.k@example.com"), "email", "consent_withdrawn"],
+         [key(ALPHA_SECRET, "+358401234567"), "phone", "consent_withdrawn"]])
+
+
 def test_erasing_one_of_a_household_keeps_the_others_exported_rows_and_key(
         spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Anna and Aki share a phone, both exported under its key. Erasing Anna removes her rows

@@ -551,8 +551,8 @@ def test_keys_made_with_another_erasure_key_stop_the_job_before_spark(
     other.write_text(json.dumps({**json.loads(erasure.conf.read_text(encoding="utf-8")),
                                  "erasure_key": {"secret_file": "short.key"}}), "utf-8")
     assert cli.main(["ingest", "--conf", str(other)]) == cli.EXIT_BAD_INPUT
-    assert f"erasure_key: secret file {tmp_path / 'short.key'} holds fewer than 32 " \
-        "characters" in capsys.readouterr().err
+    assert f"{other}: `erasure_key`: secret file {tmp_path / 'short.key'} holds fewer than " \
+        "32 characters" in capsys.readouterr().err
 
 
 def test_the_keys_are_checked_as_spark_reads_them_where_delta_rs_cannot(

@@ -194,9 +194,9 @@ def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
     assert code == cli.EXIT_BAD_INPUT
     assert errors.strip().splitlines()[-1] == (
         f"input error: {conf}: `warehouse`: run 2026-11-21 wrote the crosswalk and stopped "
-        "before its customer id events and metrics: run it again first (--run-id 2026-11-21 "
-        "with its --run-date), or its merges and splits are never recorded; add "
-        "--allow-unfinished to go on without them")
+        "before it recorded its metrics (its customer id events may be missing too): run it "
+        "again first (--run-id 2026-11-21 with its --run-date), or its merges and splits may "
+        "never be recorded; add --allow-unfinished to go on without them")
 
     # A first run killed after the crosswalk has left no metrics table at all.
     first = str(tmp_path / "first")
@@ -237,6 +237,20 @@ def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
     assert code == cli.EXIT_BAD_INPUT
     assert errors.strip().splitlines()[-1] == (
         "input error: partner 'alpha': environment variable IDRES_TEST_GUARD is not set")
+    assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == []
+    # A condition naming a column the profiles lack stops it before its first stage writes
+    # (it had stopped at the segments stage, the crosswalk and profiles replaced).
+    monkeypatch.setenv("IDRES_TEST_GUARD", "guard-0123456789abcdef0123456789abcdef")
+    (tmp_path / "segments.yaml").write_text(
+        "segments:\n  - {name: everyone, description: all, condition: customer_id is not null}"
+        "\n  - {name: finns, description: f, condition: \"countr = 'FI'\"}\n",
+        encoding="utf-8")
+    code, errors = run("run", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1].startswith(
+        f"input error: {tmp_path / 'segments.yaml'}: `segments[1].condition`: segment 'finns': "
+        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with "
+        "name `countr` cannot be resolved."), errors
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == []
 
 
