@@ -186,11 +186,11 @@ class RunContext:
         log.info("%d records: %d shuffle partitions, queries %s", records, partitions,
                  _run_as(interpreted))
 
-    def fit_to_pairs(self, pairs: int, what: str = "candidate pairs") -> None:
-        """Runs the comparing and scoring of `pairs` pairs interpreted when they are few;
-        `fit_to_size` goes back to the records' way."""
+    def fit_to_pairs(self, pairs: int) -> None:
+        """Runs the comparing and scoring of `pairs` candidate pairs interpreted when they are
+        few; `fit_to_size` goes back to the records' way."""
         interpreted = fit_code_generation(self.spark, pairs, INTERPRETED_PAIRS_BELOW)
-        log.info("%d %s: queries %s", pairs, what, _run_as(interpreted))
+        log.info("%d candidate pairs: queries %s", pairs, _run_as(interpreted))
 
     @property
     def warehouse(self) -> str:
@@ -513,15 +513,10 @@ def hash_sample(records: DataFrame, n: int, seed: int) -> DataFrame:
             .orderBy(F.xxhash64("record_id", F.lit(seed)), "record_id").limit(n))
 
 
-def _random_pair_side(pairs: int) -> int:
-    """Returns how many records each side of about `pairs` random pairs takes."""
-    return max(2, int(pairs ** 0.5) + 1)
-
-
 def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
     """Returns comparison levels of about `u_random_pairs` random record pairs (for u)."""
     matching = ctx.config.matching
-    side = _random_pair_side(matching.u_random_pairs)
+    side = max(2, int(matching.u_random_pairs ** 0.5) + 1)
     # Each side's few hundred records are looked up once, then crossed: joining the records to
     # the crossed pairs instead would shuffle all of them into one partition.
     left, right = (pair_side(hash_sample(records, side, seed).join(records, "record_id"), name)
@@ -538,22 +533,12 @@ def _random_pair_gammas(ctx: RunContext, records: DataFrame) -> DataFrame:
 def train_model(ctx: RunContext, records: DataFrame, gammas: DataFrame) -> ModelParameters:
     """Estimates u from random pairs and m by EM on candidate patterns; stores the model."""
     matching, specs = ctx.config.matching, comparison_specs(comparisons_of(ctx.config))
-    total = _record_count(ctx, records)
-    # The random pairs may be many more than the candidates (FEBRL4: 300,000 against 16,759,
-    # compared interpreted): they are compared as their own number says, then the
-    # candidates' way is taken again.
-    side = min(total, _random_pair_side(matching.u_random_pairs))
-    ctx.fit_to_pairs(side * side, "random pairs (for u)")
-    try:
-        u = estimate_u_from_patterns(
-            count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs,
-            exclude_when_exact=matching.u_exclude_when_exact,
-        )
-    finally:
-        candidates = ctx.value("block", "candidate_pairs")
-        if candidates is not None:
-            ctx.fit_to_pairs(int(candidates))
+    u = estimate_u_from_patterns(
+        count_agreement_patterns(_random_pair_gammas(ctx, records), specs), specs,
+        exclude_when_exact=matching.u_exclude_when_exact,
+    )
     patterns = count_agreement_patterns(gammas, specs)
+    total = _record_count(ctx, records)
     # The prior the scores use is the share of matches among all record pairs (what a random
     # pair of records is), not among the candidates.
     params = estimate_m_by_sessions(
