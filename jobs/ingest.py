@@ -745,7 +745,6 @@ def ingest_source(spark: SparkSession, source: SourceConfig, run_id: str, run_ye
     return IngestedSource(source, accepted, rejected, missing, text_rows, unused)
 
 
-
 def reject_orphan_orders(orders: IngestedSource, registry_accepted: DataFrame
                          ) -> IngestedSource:
     """Returns the orders split again: orders of subscribers the registry lacks are rejected."""
