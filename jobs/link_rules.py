@@ -497,8 +497,8 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     strangers' accounts as a rare full name, once in each of two such data sets; a handle
     that spells a name a register carries (rickard_eriksson) keeps it.
 
-    The phrases are few: found in the driver, and matched as a small list (none on most
-    data)."""
+    The phrases are few: found in the driver, and joined as a small frame (none on most data),
+    which keeps them out of the query's text and plans."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
@@ -515,21 +515,27 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     name_words = F.explode(F.array_union(
         F.coalesce(F.split("first_name_norm", " "), F.array().cast("array<string>")),
         F.coalesce(F.split("last_name_norm", " "), F.array().cast("array<string>"))))
+    # The lists are joined as small frames, not written into the query: a query's text and
+    # plan (the Spark UI, an event log, a debug log) would show what accounts display.
     names = {row["_word"] for row in records.where(~social).select(name_words.alias("_word"))
-             .where(F.expr(sql_in("_word", words))).distinct().collect()}
+             .join(F.broadcast(values_frame(records.sparkSession, "_word", words)), "_word",
+                   "left_semi").distinct().collect()}
     phrases = [(first, last) for first, last in shown
                if not any(w in names for part in (first, last) if part for w in part.split())]
     log.info("social display names read as phrases, not names: %d", len(phrases))
     if not phrases:
         return records
-    # Matched as one text (first and last name, the last possibly empty), as a list in the
-    # query (jobs.tables.sql_in; Spark's InSet, a hash look-up).
+    # Matched as one text (first and last name, the last possibly empty).
     full = f"concat_ws({sql_string(_PHRASE_JOINER)}, first_name_norm, coalesce(last_name_norm, ''))"
-    shown_as = [f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases]
-    phrase = F.coalesce(social & F.expr(sql_in(full, shown_as)), F.lit(False))
+    shown_as = values_frame(records.sparkSession, "_phrase",
+                            [f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases])
+    keyed = records.withColumn("_phrase", F.when(social, F.expr(full)))
+    matched = keyed.join(F.broadcast(shown_as.withColumn("_is_phrase", F.lit(True))), "_phrase",
+                         "left")
+    phrase = F.coalesce(F.col("_is_phrase"), F.lit(False))
     named = [c for c in ("first_name", "last_name", "first_name_norm", "last_name_norm")
              if c in records.columns]
-    return records.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
+    return matched.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
                             for c in records.columns])
 
 
@@ -551,7 +557,8 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
       some 220 of 4,100 accounts in the data set above (seeds 1 and 2), 118 of 2,000 (seed 3).
     A name both rules would read, or other records split two ways, is left as it is.
 
-    The names are found in the driver and matched as a small map in the query."""
+    The names are found in the driver and joined as a small frame, which keeps them out of the
+    query's text and plans."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
@@ -580,8 +587,10 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
              "first names)", len(pairs), sum(name == split for name, split in pairs))
     if not pairs:
         return records
-    listed = ", ".join(f"{sql_string(name)}, {sql_string(split)}" for name, split in pairs)
-    new_first = F.expr(f"element_at(map({listed}), {joined_sql})")
+    # Joined as a small frame, not written into the query: a query's text and plan (the Spark
+    # UI, an event log, a debug log) would show people's full names.
+    splits_frame = F.broadcast(records.sparkSession.createDataFrame(
+        pairs, "_name string, _new_first string"))
     split_here = F.coalesce(social & F.col("_new_first").isNotNull(), F.lit(False))
     # The last name: what follows the first name in the joined name (none: a compound first
     # name).
@@ -599,9 +608,10 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
         .when(same_words, F.array_join(F.slice(written, words + 1, F.size(written)), " "))
         .otherwise(F.col("last_name")),
     }
-    # Looked up only for the names listed (a hash set): a map literal is searched key by key.
-    listed_name = F.expr(sql_in(joined_sql, [name for name, _ in pairs]))
-    return (records.withColumn("_new_first", F.when(social & listed_name, new_first))
+    # Only social accounts look a name up (a left join keeps every record, once: the names
+    # are distinct).
+    keyed = records.withColumn("_name", F.when(social & named, joined))
+    return (keyed.join(splits_frame, "_name", "left")
             .select(*[F.when(split_here, rewritten[c]).otherwise(F.col(c)).alias(c)
                       if c in rewritten else F.col(c) for c in records.columns]))
 

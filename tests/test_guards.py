@@ -1599,6 +1599,11 @@ def test_handle_stem_accounts_count_a_platforms_accounts_with_the_same_letters(
                       "x/x:pixelpunk47": 1, "crm/1": None}
 
 
+def query_plans(frame: DataFrame) -> str:
+    """The text of a query's plans, parsed to physical, as Spark's UI and event log show it."""
+    return str(frame._jdf.queryExecution().toString())
+
+
 def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
     spark: SparkSession,
 ) -> None:
@@ -1624,6 +1629,10 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
                 (record_id, kind, first, last) for record_id, kind, first, last in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
+    # The phrases and their words are joined, not written into the query: its plan (the
+    # Spark UI, an event log) shows no display name.
+    plan = query_plans(actual)
+    assert "addict" not in plan and "selfie" not in plan and "panic" not in plan, plan
     # Without social accounts, or with no name shown often enough, nothing changes.
     assert without_phrase_names(records.where("source_kind != 'social'")).collect() == \
         records.where("source_kind != 'social'").collect()
@@ -1709,6 +1718,10 @@ def test_a_display_name_is_split_as_other_records_split_that_name(
                 for r, k, f, last, fn, ln in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
+    # The names are joined, not written into the query: its plan (the Spark UI, an event log)
+    # shows no full name.
+    plan = query_plans(actual)
+    assert "hernandez soto" not in plan and "gutierrez campos" not in plan, plan
     # Without social accounts nothing changes.
     others = records.where("source_kind != 'social'")
     assert with_names_split_as_others(others).collect() == others.collect()
