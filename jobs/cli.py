@@ -160,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_ten(columns: list[str]) -> str:
+    """The first ten of a source's columns, and " ..." where there are more."""
+    return ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
+
+
 def _summary(ctx: object) -> str:
     from jobs.pipeline import RunContext
 
@@ -198,15 +203,14 @@ def _summary(ctx: object) -> str:
         for name, columns in missing.items():
             if columns:
                 others = unused.get(name) or []
-                hint = (f" (its columns the job does not read: {', '.join(others[:10])}; "
+                hint = (f" (its columns the job does not read: {_first_ten(others)}; "
                         "the source's `columns` can read one as a contract column)"
                         if others else "")
                 lines.append(f"  {name}: columns absent, read as empty: {', '.join(columns)}"
                              f"{hint}")
         for name, others in unused.items():
             if others and not missing.get(name):  # with a column absent, said above
-                lines.append(f"  {name}: columns the job does not read: "
-                             f"{', '.join(others[:10])}{' ...' if len(others) > 10 else ''}")
+                lines.append(f"  {name}: columns the job does not read: {_first_ten(others)}")
         lines.append("")
     for stage, metric, label in (
         ("block", "records", "standardized records"),

@@ -1089,3 +1089,11 @@ def test_the_summary_says_which_dates_were_read_month_first_and_names_unused_col
     lines = summary("2026-11-23")
     assert "  us: columns the job does not read: loyalty_tier" in lines, lines
     assert not [line for line in lines if "absent" in line], lines
+
+
+def test_the_summary_names_ten_unread_columns_and_says_when_there_are_more() -> None:
+    from jobs import cli
+
+    columns = [f"extra_{i}" for i in range(12)]
+    assert cli._first_ten(columns) == ", ".join(columns[:10]) + " ..."
+    assert cli._first_ten(columns[:10]) == ", ".join(columns[:10])
