@@ -589,7 +589,13 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     from jobs import table_names as tables
     from jobs.config import SecretError
     from jobs.erasure_keys import ErasureKeyError, configured_keying, erasures_of
-    from jobs.pipeline import RunContext, explain_records, no_standardized_record
+    from jobs.pipeline import (
+        RunContext,
+        StaleModelError,
+        explain_records,
+        no_standardized_record,
+        stored_model,
+    )
     from jobs.run_history import table_dataset
     from jobs.spark import get_spark
 
@@ -634,6 +640,11 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
         absent = [record for record in (record_a, record_b) if record not in found]
         if absent:
             return missing(no_standardized_record(absent[0]))
+    try:  # the pair is weighed with the stored model: checked before Spark starts
+        stored_model(config)
+    except StaleModelError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     spark = get_spark("idres-explain", config.spark)
     ctx = RunContext(spark=spark, config=config, run_date=datetime.now(UTC).date(), run_id="")
     try:
@@ -710,12 +721,13 @@ def _writing_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.erasure_keys import ErasureKeyError
     from jobs.ingest import MissingColumnError
     from jobs.model import ModelError
+    from jobs.pipeline import StaleModelError
     from jobs.source_files import SourceReadError
 
     try:
         return _stage_command(args, config)
     except (MissingColumnError, SourceReadError, SecretError, ErasureKeyError,
-            ConfigError) as exc:
+            ConfigError, StaleModelError) as exc:
         print(f"input error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (RuntimeError, ModelError) as exc:

@@ -469,6 +469,11 @@ def load_model(ctx: RunContext) -> ModelParameters | None:
     return stored_model(ctx.config)
 
 
+def _retrain(config: Config) -> str:
+    """How to retrain the model of `config`: the command, whole."""
+    return f"retrain it with `python -m jobs train --conf {config.file}`"
+
+
 def stored_model(config: Config) -> ModelParameters | None:
     """load_model without Spark: what a run checks before it starts (a stale model had stopped
     it only after ingest had replaced the records)."""
@@ -480,7 +485,7 @@ def stored_model(config: Config) -> ModelParameters | None:
     if params.comparisons != comparison_specs(configured):
         raise StaleModelError(
             f"the model stored in {path} was trained with other comparisons or levels than "
-            f"the configuration's: retrain it with `python -m jobs train`")
+            f"the configuration's: {_retrain(config)}")
     # Same labels are not the same levels: a changed threshold or condition moves pairs between
     # levels, and m and u (and the levels stored in match_pairs) no longer describe them.
     conditions = path.with_name(COMPARISONS_FILE)
@@ -492,7 +497,7 @@ def stored_model(config: Config) -> ModelParameters | None:
             raise StaleModelError(
                 f"the model stored in {path} was trained with other level conditions than the "
                 f"configuration's (comparisons {', '.join(changed)}; see {conditions}): "
-                f"retrain it with `python -m jobs train`")
+                f"{_retrain(config)}")
     else:
         log.warning("%s is missing: cannot check the model's level conditions against the "
                     "configuration's (a model trained before they were recorded)", conditions)

@@ -100,10 +100,10 @@ def main() -> int:
             assert task.execution_timeout == timedelta(hours=2), task.execution_timeout
             assert task.depends_on_past, task.task_id
 
-    @check("backfills run, one date at a time")
+    @check("no catch-up from the start date; one date at a time")
     def _catchup() -> None:
         assert dag is not None
-        assert dag.catchup is True and dag.max_active_runs == 1
+        assert dag.catchup is False and dag.max_active_runs == 1
 
     passed = failed = 0
     for name, function in checks:

@@ -572,7 +572,17 @@ def test_a_run_with_other_comparisons_stops_before_it_changes_anything(
         return int(latest["version"])
 
     before = version()
-    assert cli.main(["run", "--conf", str(changed), "--run-date", RUN_DATE]) == cli.EXIT_FAILED
+    assert cli.main(["run", "--conf", str(changed), "--run-date", RUN_DATE]) == cli.EXIT_BAD_INPUT
     assert "trained with other comparisons or levels than the configuration's: retrain it " \
-           "with `python -m jobs train`" in capsys.readouterr().err
+           f"with `python -m jobs train --conf {changed}`" in capsys.readouterr().err
     assert version() == before
+    # explain weighs a pair with the stored model: refused the same way, in one line.
+    pairs = tables.read_table(spark, str(demo_run.warehouse), tables.MATCH_PAIRS)
+    assert pairs is not None
+    pair = pairs.first()
+    assert pair is not None
+    assert cli.main(["explain", pair["record_l"], pair["record_r"], "--conf", str(changed)]) \
+        == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("explain: the model stored in ") and err.count("\n") == 1, err
+    assert f"retrain it with `python -m jobs train --conf {changed}`" in err, err

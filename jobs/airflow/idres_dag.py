@@ -2,15 +2,25 @@
 
 Deploy: copy this file into the Airflow dags folder (never point the dags folder at `jobs/`: its
 `airflow/` sub-folder would shadow the real package), build the job's wheel (`pip wheel .`) and
-put it, `jobs/__main__.py` and the configuration where the Spark client can read them, then set
-the Airflow Variables `idres_wheel`, `idres_main` and `idres_conf` (the params below are the
-defaults when a Variable is not set). Partner secrets and the erasure key reach the Spark
-driver through its environment or a secret file (conf/partners.yaml, the configuration's
-erasure_key), never through this DAG.
+put it, `jobs/__main__.py`, the configuration and, beside the configuration, its
+`segments.yaml` and `partners.yaml` (the segments and exports stages read them) where the Spark
+client can read them, then set the Airflow Variables `idres_wheel`, `idres_main` and
+`idres_conf` (the params below are the defaults when a Variable is not set). Partner secrets
+and the erasure key reach the Spark driver through its environment or a secret file
+(conf/partners.yaml, the configuration's erasure_key), never through this DAG.
 
 Each stage is idempotent per run date (run-scoped tables replace their own run's slice), so a
-retry or a cleared task re-runs cleanly; `catchup` runs backfills, one date at a time and in
-order, because customer ids carry over from the previous run.
+retry or a cleared task re-runs cleanly. No catch-up: a new deployment runs the latest date
+only, not one run per day since `start_date` (each would read today's files under an old date,
+and the job refuses a date earlier than one it has run). Dates the scheduler missed are run
+with Airflow's backfill, which goes one date at a time and in order (`max_active_runs` 1),
+because customer ids carry over from the previous run.
+
+Retraining is deliberate and not a task here: after the configuration's comparisons change,
+`resolve` stops with exit 2 ("retrain it with `python -m jobs train --conf ...`"). Run that
+once (spark-submit the job with `train --conf ... --run-date <the failed date>`), then clear
+the failed task. A retry cannot mend bad input (exit 2), so such a task fails once its retries
+are spent; its log says what to fix.
 """
 
 from __future__ import annotations
@@ -53,7 +63,7 @@ with DAG(
                 "partner exports, retention",
     schedule="@daily",
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
-    catchup=True,
+    catchup=False,  # see the module's docstring: missed dates by backfill, in order
     max_active_runs=1,
     default_args=default_args,
     params={
