@@ -290,6 +290,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
         RunContext,
         evaluate_stage,
         ingest_stage,
+        link_decisions,
         profiles_stage,
         record_metrics,
         resolve_stage,
@@ -359,6 +360,8 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
                      allow_empty=tuple(args.allow_empty), erasure_keying=keying)
     if args.command == "run" and segments_file(ctx).is_file():
         check_conditions(spark, segments_file(ctx))  # before any stage writes
+    if args.command in ("run", "resolve", "train"):
+        link_decisions(spark, config)  # the table's rows checked, before any stage writes
     if args.command in ("run", "ingest"):
         ingest_stage(ctx)
     if args.command in ("run", "resolve", "train"):
@@ -651,6 +654,9 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
         print(explain_records(ctx, record_a, record_b))
     except KeyError as exc:
         return missing(exc.args[0])
+    except ConfigError as exc:  # the link_decisions table's rows
+        print(f"explain: input error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -489,7 +490,8 @@ def parse_config(raw: Any, file: Path) -> Config:
         clustering=clustering,
         retention=retention,
         erasure_key=erasure_key,
-        link_decisions=_link_decisions(file, top.get("link_decisions")),
+        link_decisions=_link_decisions(file, top.get("link_decisions"),
+                                       {s.name: s.kind for s in sources}),
         comparisons=_comparisons(file, top.get("comparisons")),
         survivorship=_survivorship(file, top.get("profiles"), [s.name for s in sources]),
     )
@@ -568,7 +570,32 @@ def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship
     )
 
 
-def _link_decisions(file: Path, raw: Any) -> tuple[tuple[str, str, str], ...]:
+LINK_DECISIONS = ("must_link", "cannot_link")
+
+
+def link_decision_problem(decisions: Sequence[tuple[str, str, str, str]]) -> str | None:
+    """Returns what is wrong with link decisions, (record, record, decision, where) each,
+    `where` naming the entry for the message: a decision other than LINK_DECISIONS, a record
+    paired with itself, or a pair declared both ways (whose order of records does not count).
+    None when nothing is."""
+    declared: dict[tuple[str, str], tuple[str, str]] = {}
+    for left, right, decision, where in decisions:
+        if decision not in LINK_DECISIONS:
+            return f"{where}: {decision!r}: expected must_link or cannot_link"
+        if left == right:
+            return f"{where}: {left!r} twice: a decision pairs two records"
+        pair = (min(left, right), max(left, right))
+        earlier = declared.setdefault(pair, (decision, where))
+        if earlier[0] != decision:
+            return (f"{earlier[1]} and {where}: {pair[0]} and {pair[1]} are declared both "
+                    "must_link and cannot_link; keep one")
+    return None
+
+
+def _link_decisions(file: Path, raw: Any, sources: Mapping[str, str]
+                    ) -> tuple[tuple[str, str, str], ...]:
+    """The configuration's link decisions, checked: two records of sources of records (no
+    orders), each decision a known one, no record with itself and no pair both ways."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -584,11 +611,23 @@ def _link_decisions(file: Path, raw: Any) -> tuple[tuple[str, str, str], ...]:
                 and all(isinstance(r, str) and "/" in r for r in records)):
             raise ConfigError(file, f"{key}.records",
                               "expected two record ids source/source_record_id")
+        for record in records:
+            source = record.partition("/")[0]
+            if sources.get(source, "orders") == "orders":
+                known = ", ".join(sorted(n for n, kind in sources.items() if kind != "orders"))
+                raise ConfigError(file, f"{key}.records", (
+                    f"{record!r}: {source!r} is " + ("a source of orders, which are no records"
+                                                     if source in sources else "no source")
+                    + f"; a decision pairs records of {known}"))
         decision = mapping.get("decision")
-        if decision not in ("must_link", "cannot_link"):
+        if decision not in LINK_DECISIONS:
             raise ConfigError(file, f"{key}.decision",
                               f"{decision!r}: expected must_link or cannot_link")
         decisions.append((records[0], records[1], decision))
+    problem = link_decision_problem([(*d, f"link_decisions[{i}]")
+                                     for i, d in enumerate(decisions)])
+    if problem:
+        raise ConfigError(file, "link_decisions", problem)
     return tuple(decisions)
 
 

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,7 +38,7 @@ from jobs.comparisons import (
     pairs_with_records,
     with_comparison_features,
 )
-from jobs.config import Config, MatchingConfig, local_path
+from jobs.config import Config, ConfigError, MatchingConfig, link_decision_problem, local_path
 from jobs.erasure_keys import ErasureKeying, configured_keying
 from jobs.evaluation import accuracy_by_source_pair, pairwise_accuracy, read_ground_truth
 from jobs.guards import (
@@ -720,7 +720,7 @@ def resolve_stage(ctx: RunContext, *, retrain: bool = False, incremental: bool =
         above_floor = F.col("match_weight") >= config.matching.store_floor_weight
         ctx.metric("score", "stored_pairs", judged.where(above_floor).count())
         gammas.unpersist()
-        decisions = _link_decisions(ctx)
+        decisions = link_decisions(ctx.spark, ctx.config)
         warn_of_unknown_decisions(records, decisions)
         must = decision_pairs(decisions, judged, "must_link")
         cannot = decision_pairs(decisions, judged, "cannot_link").persist()
@@ -897,15 +897,26 @@ def _term_frequencies(records: DataFrame) -> dict[str, DataFrame]:
             for name, column in TERM_FREQUENCY_COLUMNS.items()}
 
 
-def _link_decisions(ctx: RunContext) -> list[tuple[str, str, str]]:
+def link_decisions(spark: SparkSession, config: Config) -> list[tuple[str, str, str]]:
     """Returns the must-link / cannot-link decisions: the configuration's, then those of the
-    warehouse's `link_decisions` Delta table (record_l, record_r, decision) if there is one."""
-    decisions = list(ctx.config.link_decisions)
-    stored = tables.read_table(ctx.spark, ctx.warehouse, tables.LINK_DECISIONS)
-    if stored is not None:
-        decisions += [(r["record_l"], r["record_r"], r["decision"])
-                      for r in stored.select("record_l", "record_r", "decision").collect()]
-    return decisions
+    warehouse's `link_decisions` Delta table (record_l, record_r, decision) if there is one.
+    Raises ConfigError (naming the table, or the configuration and the table) for a row whose
+    decision is none of the two, a record paired with itself, or a pair declared both ways:
+    `run` checks this before its first stage writes."""
+    decisions = list(config.link_decisions)
+    stored = tables.read_table(spark, config.warehouse, tables.LINK_DECISIONS)
+    if stored is None:
+        return decisions
+    rows = [(r["record_l"], r["record_r"], r["decision"])
+            for r in stored.select("record_l", "record_r", "decision").collect()]
+    table = f"{config.warehouse.rstrip('/')}/{tables.LINK_DECISIONS}"
+    problem = link_decision_problem(
+        [(*d, f"link_decisions[{i}] of {config.file}") for i, d in enumerate(decisions)]
+        + [(left, right, decision, f"the table's row ({left}, {right})")
+           for left, right, decision in rows])
+    if problem:
+        raise ConfigError(table, "decision", problem)
+    return decisions + rows
 
 
 def warn_of_unknown_decisions(records: DataFrame, decisions: list[tuple[str, str, str]]) -> None:
@@ -1167,6 +1178,14 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
             "share no value of one, or only values more records share than "
             f"max_block_size {ctx.config.blocking.max_block_size}), so it was never scored; the "
             "figures above are what it would score")
+    # A human decision on the pair wins over the score, the rules and candidacy (as in runs).
+    decisions = link_decisions(ctx.spark, ctx.config)
+    decided = {(min(a, b), max(a, b)): decision for a, b, decision in decisions}.get((left, right))
+    if decided is not None:
+        linked = decided == "must_link"
+        lines.append(f"a human decision, {decided} (link_decisions), "
+                     + ("links it" if linked else "keeps it apart")
+                     + ": it wins over the score and the rules above")
     crosswalk = tables.read_table(ctx.spark, ctx.warehouse, tables.IDENTITY_CROSSWALK)
     same = None
     if crosswalk is not None:
@@ -1175,7 +1194,8 @@ def explain_records(ctx: RunContext, record_a: str, record_b: str) -> str:
         same = len(ids) == 2 and ids[left] == ids[right]
         if linked and len(ids) == 2 and not same:
             lines.append(_kept_apart(ctx, features, crosswalk, stored, (ids[left], ids[right]),
-                                     frozenset((left, right)), reliable, bool(contacts)))
+                                     frozenset((left, right)), reliable, bool(contacts),
+                                     decisions))
     lines.append(f"decision: {'LINKED' if linked else 'not linked'} directly"
                  + ("" if same is None else
                     f"; same customer in the crosswalk: {'yes' if same else 'no'}"))
@@ -1234,7 +1254,8 @@ _CONFLICTS_SHOWN = 3
 
 def _kept_apart(ctx: RunContext, features: DataFrame, crosswalk: DataFrame,
                 stored: DataFrame | None, customers: tuple[str, str], pair: frozenset[str],
-                birth_dates_reliable: bool, contact_details: bool) -> str:
+                birth_dates_reliable: bool, contact_details: bool,
+                decisions: Sequence[tuple[str, str, str]] = ()) -> str:
     """Returns why the cluster checks (jobs.guards) kept two linked records' customers apart:
     the records of one that cannot be one person with records of the other. `features`: every
     record's comparison_records; `stored`: the last run's match_pairs, whose linked pairs
@@ -1257,6 +1278,15 @@ def _kept_apart(ctx: RunContext, features: DataFrame, crosswalk: DataFrame,
 
     head = (f"the cluster checks (jobs/guards.py) keep customers {customers[0]} "
             f"({size(customers[0])}) and {customers[1]} ({size(customers[1])}) apart")
+    # Human decisions between the two come first: they win over every check.
+    apart = sorted(tuple(sorted((a, b))) for a, b, decision in decisions
+                   if decision == "cannot_link"
+                   and {a, b} & members[customers[0]] and {a, b} & members[customers[1]])
+    if apart:
+        shown = "; ".join(f"{a} and {b}" for a, b in apart[:_CONFLICTS_SHOWN])
+        more = len(apart) - _CONFLICTS_SHOWN
+        return (f"{head}: a cannot_link decision (link_decisions) keeps {shown} apart"
+                + (f" (and {more} more pairs)" if more > 0 else ""))
     if not found:
         return (f"{head}: no two of their records conflict, so the size cap "
                 f"(max_cluster_size {ctx.config.clustering.max_cluster_size}) or a cannot-link "

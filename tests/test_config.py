@@ -269,3 +269,30 @@ def test_verbose_logs_the_jobs_own_steps_and_not_py4js_queries(argv: list[str]) 
     done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
                           text=True, check=True)
     assert done.stdout.split() == ["2", "True", "False"], done.stderr
+
+
+@pytest.mark.parametrize(("decisions", "key", "problem"), [
+    ("[{records: [magazine/M1, web/p1], decision: must_link},"
+     " {records: [web/p1, magazine/M1], decision: cannot_link}]", "link_decisions",
+     "link_decisions[0] and link_decisions[1]: magazine/M1 and web/p1 are declared both "
+     "must_link and cannot_link; keep one"),
+    ("[{records: [magazine/M1, magazine/M1], decision: cannot_link}]", "link_decisions",
+     "link_decisions[0]: 'magazine/M1' twice: a decision pairs two records"),
+    ("[{records: [magazine_orders/O1, web/p1], decision: must_link}]",
+     "link_decisions[0].records",
+     "'magazine_orders/O1': 'magazine_orders' is a source of orders, which are no records; a "
+     "decision pairs records of magazine, social, web"),
+    ("[{records: [web/p1, nosuch/1], decision: must_link}]", "link_decisions[0].records",
+     "'nosuch/1': 'nosuch' is no source; a decision pairs records of magazine, social, web"),
+])
+def test_link_decisions_that_cannot_all_hold_are_refused(tmp_path: Path, decisions: str,
+                                                         key: str, problem: str) -> None:
+    path = write(tmp_path, MINIMAL + f"link_decisions: {decisions}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert (raised.value.file, raised.value.key, raised.value.problem) == (str(path), key, problem)
+    # The same decision twice, in either order, is one decision.
+    same = ("[{records: [magazine/M1, web/p1], decision: must_link},"
+            " {records: [web/p1, magazine/M1], decision: must_link}]")
+    assert load_config(write(tmp_path, MINIMAL + f"link_decisions: {same}\n")).link_decisions \
+        == (("magazine/M1", "web/p1", "must_link"), ("web/p1", "magazine/M1", "must_link"))

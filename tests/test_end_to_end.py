@@ -437,6 +437,18 @@ def test_explain_says_why_linked_records_belong_to_two_customers(
             f"{load_config(conf).blocking.max_block_size}), so it was never scored; the figures "
             "above are what it would score\n"
             "decision: not linked directly; same customer in the crosswalk: no") in text, text
+    # A human decision on the pair (here in the warehouse's link_decisions table) wins over
+    # candidacy and score, as in a run; explain had not looked at decisions at all.
+    spark.createDataFrame([(right, left, "must_link")],
+                          "record_l string, record_r string, decision string") \
+        .write.format("delta").save(str(warehouse / tables.LINK_DECISIONS))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["explain", left, right, "--conf", str(conf)]) == cli.EXIT_OK
+    text = out.getvalue()
+    assert ("a human decision, must_link (link_decisions), links it: it wins over the score "
+            "and the rules above\n") in text, text
+    assert text.endswith("decision: LINKED directly; same customer in the crosswalk: no\n"), text
 
 
 def test_profiles_and_index_cover_every_customer(spark: SparkSession, demo_run: DemoRun) -> None:

@@ -217,7 +217,7 @@ def test_an_unfinished_run_and_a_vacuumed_state_stop_the_next_run(
 
 
 def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The secret is read before Spark starts: it had been read at the exports stage, after
     the run had replaced the crosswalk and profiles."""
     source = tmp_path / "w.jsonl"
@@ -252,6 +252,32 @@ def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with "
         "name `countr` cannot be resolved."), errors
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == []
+    # So does a link_decisions table's row that is no decision, or one that contradicts the
+    # configuration's (both had been dropped or half applied without a word).
+    (tmp_path / "segments.yaml").write_text(
+        "segments:\n  - {name: everyone, description: all, condition: customer_id is not null}\n",
+        encoding="utf-8")
+    table = tmp_path / "warehouse" / tables.LINK_DECISIONS
+    spark.createDataFrame([("web/p1", "web/p2", "Must_Link")],
+                          "record_l string, record_r string, decision string") \
+        .write.format("delta").save(str(table))
+    code, errors = run("run", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {table}: `decision`: the table's row (web/p1, web/p2): 'Must_Link': "
+        "expected must_link or cannot_link"), errors
+    spark.createDataFrame([("web/p2", "web/p1", "cannot_link")],
+                          "record_l string, record_r string, decision string") \
+        .write.format("delta").mode("overwrite").save(str(table))
+    conf.write_text(json.dumps({**json.loads(conf.read_text(encoding="utf-8")), "link_decisions": [
+        {"records": ["web/p1", "web/p2"], "decision": "must_link"}]}), encoding="utf-8")
+    code, errors = run("run", "--conf", str(conf), "--run-date", "2026-11-21")
+    assert code == cli.EXIT_BAD_INPUT
+    assert errors.strip().splitlines()[-1] == (
+        f"input error: {table}: `decision`: link_decisions[0] of {conf} and the table's row "
+        "(web/p2, web/p1): web/p1 and web/p2 are declared both must_link and cannot_link; "
+        "keep one"), errors
+    assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [tables.LINK_DECISIONS]
 
 
 def test_an_emptied_registry_is_named_before_its_orders_and_train_rebuilds_the_profiles(
