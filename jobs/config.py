@@ -631,6 +631,39 @@ def _link_decisions(file: Path, raw: Any, sources: Mapping[str, str]
     return tuple(decisions)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML itself keeps the last
+    silently, so a second `matching:` block would undo the first without a word."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+                    ) -> dict[Any, Any]:
+    lines: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges; a key may follow
+            continue
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        try:
+            first = lines.get(key)
+        except TypeError:  # a key that is no text or number: YAML's own error follows
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice (first on line {first + 1}); keep one",
+                key_node.start_mark)
+        lines[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def load_yaml(text: str) -> Any:
+    """Returns the YAML `text` parsed as yaml.safe_load does, refusing a key given twice in one
+    mapping (yaml.YAMLError, naming the key and both lines)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+
+
 def load_config(path: str | Path) -> Config:
     """Returns the validated configuration read from the YAML file at `path`."""
     file = Path(path)
@@ -639,7 +672,7 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError(file, "(file)", f"cannot be read: {exc.strerror}") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(file, "(file)", f"is not valid YAML: {exc}") from exc
     return parse_config(raw, file)

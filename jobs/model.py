@@ -283,11 +283,13 @@ def estimate_m_by_em(
                 change = max(change, float(np.abs(new - estimate[spec.name]).max()))
                 estimate[spec.name] = new
         prior = new_prior
-        log.info("EM iteration %d: prior_candidates %.6f, change %.3g", iteration, prior, change)
+        log.debug("EM iteration %d: prior_candidates %.6f, change %.3g", iteration, prior, change)
         if converged := change < tolerance:
             break
     if not converged:
         log.warning("EM stopped after %d iterations without converging", iteration)
+    else:
+        log.info("EM converged in %d iterations: prior_candidates %.6f", iteration, prior)
     n_candidates = float(n.sum())
     if total_pairs is None:
         log.warning("total_pairs not given: λ taken as the candidate prior, which overstates it")

@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from jobs import tables
-from jobs.config import ConfigError, _check_keys, _expect_mapping
+from jobs.config import ConfigError, _check_keys, _expect_mapping, load_yaml
 from jobs.profiles import build_profiles
 from jobs.schemas import table_schema
 
@@ -68,7 +68,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise ConfigError(path, "(file)", f"cannot be read: {exc.strerror}") from exc
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(path, "(file)", f"is not valid YAML: {exc}") from exc
 
