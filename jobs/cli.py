@@ -45,8 +45,8 @@ def _add_identifier_options(parser: argparse.ArgumentParser,
     group.add_argument("--email")
     group.add_argument("--phone", help="any format; a national number (040 1234567) needs "
                                        "--country where it fits several countries")
-    parser.add_argument("--country", help="ISO country code of a --phone written without its "
-                                          "country code (FI, DE, ...)")
+    parser.add_argument("--country", help="country of a --phone written without its country "
+                                          "code: ISO code or name (FI, Finland, DE, ...)")
     group.add_argument("--handle", help="platform:handle (lookup: a handle alone is looked up "
                                         "on every platform)")
     group.add_argument("--cookie", help="an online profile id")

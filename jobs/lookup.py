@@ -23,7 +23,7 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
 from jobs import table_names as tables
-from jobs.normalize import EMAIL_SHAPE, e164
+from jobs.normalize import EMAIL_SHAPE, country_code, e164
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,14 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         if international:
             return Identifier("phone", (international,))
         if country:
-            national = e164(text, country.strip().upper())
+            # As a source's default_country: its ISO code or its name (FI, Finland, Suomi).
+            region = country_code(country)
+            if region is None:
+                raise LookupError_(f"--country: {country.strip()!r} is no country known by "
+                                   "that code or name (expected its ISO code, such as FI)")
+            national = e164(text, region)
             if not national:
-                raise LookupError_(f"--phone: not a valid phone number in {country.upper()}")
+                raise LookupError_(f"--phone: not a valid phone number in {region}")
             return Identifier("phone", (national,))
         fits = {region: e164(text, region) for region in regions}
         found = tuple(dict.fromkeys(number for number in fits.values() if number))

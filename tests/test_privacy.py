@@ -446,6 +446,13 @@ def test_a_national_phone_that_fits_several_countries_needs_its_country() -> Non
         "phone", ("+358405999677",))
     with pytest.raises(LookupError_, match="not a valid phone number in FI"):
         normalize_identifier("phone", "12", country="FI")
+    # The country by its name too, as a source's default_country; one unknown is said so.
+    assert normalize_identifier("phone", "040 5999677", country="Finland") == Identifier(
+        "phone", ("+358405999677",))
+    with pytest.raises(LookupError_) as raised:
+        normalize_identifier("phone", "040 5999677", country="XX")
+    assert str(raised.value) == ("--country: 'XX' is no country known by that code or name "
+                                 "(expected its ISO code, such as FI)")
     # A country code given with too few digits after it: said so, not "give its country code".
     with pytest.raises(LookupError_, match="not a valid phone number after its country code"):
         normalize_identifier("phone", "+358")
