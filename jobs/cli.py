@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from jobs.config import Config, ConfigError, load_config, local_path
 
@@ -586,6 +587,25 @@ def record_id_of(text: str, sources: set[str]) -> str | None:
     return f"{source}/{key}" if source in sources and key else None
 
 
+def _account(source_record_id: str) -> str:
+    """A social account's platform:handle as the platforms read it: without case, spaces or a
+    leading @ (Instagram:@Aino is instagram:aino)."""
+    platform, _, handle = source_record_id.partition(":")
+    return f"{platform.strip().lower()}:{handle.strip().lstrip('@').lower()}"
+
+
+def _social_record(stored: Any, record: str) -> str | None:
+    """The record id of the social account `record` (source/platform:handle) names, written
+    otherwise (case, a leading @); None unless exactly one stored record is that account."""
+    import pyarrow.compute as pc
+
+    source, _, key = record.partition("/")
+    ids = stored.to_table(filter=pc.field("source") == source,
+                          columns=["record_id"]).column("record_id").to_pylist()
+    same = [r for r in ids if _account(r.partition("/")[2]) == _account(key)]
+    return same[0] if len(same) == 1 else None
+
+
 def _explain_command(args: argparse.Namespace, config: Config) -> int:
     import pyarrow.compute as pc
 
@@ -616,8 +636,9 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
                    f"source of records ({', '.join(sorted(sources))})")
             print(f"explain: {given!r} is no record id: {why}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    record_a, record_b = records
-    assert record_a is not None and record_b is not None
+    first, second = records
+    assert first is not None and second is not None
+    record_a, record_b = first, second
     if record_a == record_b:
         print(f"explain: {record_a!r} twice: name two records", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -640,9 +661,23 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     if stored is not None:
         found = set(stored.to_table(filter=pc.field("record_id").isin([record_a, record_b]),
                                     columns=["record_id"]).column("record_id").to_pylist())
+        # A social account as its platform reads it (Instagram:@Aino is instagram:aino), as
+        # `lookup --handle` takes it: the record id keeps its source's own writing.
+        social = {s.name for s in config.sources_of("social")}
+        def as_stored(record: str) -> str:
+            if record in found or record.partition("/")[0] not in social:
+                return record
+            return _social_record(stored, record) or record
+
+        record_a, record_b = as_stored(record_a), as_stored(record_b)
+        found = set(stored.to_table(filter=pc.field("record_id").isin([record_a, record_b]),
+                                    columns=["record_id"]).column("record_id").to_pylist())
         absent = [record for record in (record_a, record_b) if record not in found]
         if absent:
             return missing(no_standardized_record(absent[0]))
+        if record_a == record_b:
+            print(f"explain: {record_a!r} twice: name two records", file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:  # the pair is weighed with the stored model: checked before Spark starts
         stored_model(config)
     except StaleModelError as exc:

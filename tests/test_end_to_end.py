@@ -306,6 +306,21 @@ def test_explain_takes_a_record_id_as_source_slash_or_colon_id() -> None:
     assert {text: cli.record_id_of(text, sources) for text in cases} == cases
 
 
+def test_explain_finds_a_social_account_written_as_its_platform_reads_it() -> None:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    # Record ids keep their source's writing; explain, as lookup --handle, reads past case,
+    # spaces and a leading @, where one stored account is meant.
+    stored = ds.dataset(pa.table({
+        "record_id": ["social/Instagram:@Aino_K", "social/x:mv", "social/x:MV ", "web/p1"],
+        "source": ["social", "social", "social", "web"]}))
+    assert cli._social_record(stored, "social/instagram:aino_k") == "social/Instagram:@Aino_K"
+    assert cli._social_record(stored, "social/INSTAGRAM: @aino_k") == "social/Instagram:@Aino_K"
+    assert cli._social_record(stored, "social/x:@mv") is None  # two accounts: say none
+    assert cli._social_record(stored, "social/x:nobody") is None
+
+
 def test_explain_tells_a_rare_name_that_one_side_shows_only_in_its_handle() -> None:
     from jobs.config import MatchingConfig
     from jobs.pipeline import _namesake_reasons
