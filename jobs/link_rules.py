@@ -8,8 +8,9 @@ the configuration dropped counts as null on every pair.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -497,8 +498,8 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     strangers' accounts as a rare full name, once in each of two such data sets; a handle
     that spells a name a register carries (rickard_eriksson) keeps it.
 
-    The phrases are few: found in the driver, and joined as a small frame (none on most data),
-    which keeps them out of the query's text and plans."""
+    The phrases are few: found in the driver, and matched as a small list of their hashes (none
+    on most data), which keeps them out of the query's text and plans."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
@@ -515,11 +516,11 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
     name_words = F.explode(F.array_union(
         F.coalesce(F.split("first_name_norm", " "), F.array().cast("array<string>")),
         F.coalesce(F.split("last_name_norm", " "), F.array().cast("array<string>"))))
-    # The lists are joined as small frames, not written into the query: a query's text and
-    # plan (the Spark UI, an event log, a debug log) would show what accounts display.
+    # The lists are matched by their hashes, never written into the query: a query's text and
+    # plans (the Spark UI, an event log, a debug log) would show what accounts display.
     names = {row["_word"] for row in records.where(~social).select(name_words.alias("_word"))
-             .join(F.broadcast(values_frame(records.sparkSession, "_word", words)), "_word",
-                   "left_semi").distinct().collect()}
+             .where(F.expr(hash_in("_word", hashes_of(words).values())))
+             .distinct().collect()} & set(words)
     phrases = [(first, last) for first, last in shown
                if not any(w in names for part in (first, last) if part for w in part.split())]
     log.info("social display names read as phrases, not names: %d", len(phrases))
@@ -527,16 +528,27 @@ def without_phrase_names(records: DataFrame) -> DataFrame:
         return records
     # Matched as one text (first and last name, the last possibly empty).
     full = f"concat_ws({sql_string(_PHRASE_JOINER)}, first_name_norm, coalesce(last_name_norm, ''))"
-    shown_as = values_frame(records.sparkSession, "_phrase",
-                            [f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases])
-    keyed = records.withColumn("_phrase", F.when(social, F.expr(full)))
-    matched = keyed.join(F.broadcast(shown_as.withColumn("_is_phrase", F.lit(True))), "_phrase",
-                         "left")
-    phrase = F.coalesce(F.col("_is_phrase"), F.lit(False))
+    listed = hashes_of(f"{first}{_PHRASE_JOINER}{last or ''}" for first, last in phrases)
+    phrase = F.coalesce(social & F.expr(hash_in(full, listed.values())), F.lit(False))
     named = [c for c in ("first_name", "last_name", "first_name_norm", "last_name_norm")
              if c in records.columns]
-    return matched.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
+    return records.select(*[F.when(~phrase, F.col(c)).alias(c) if c in named else F.col(c)
                             for c in records.columns])
+
+
+def hashes_of(texts: Iterable[str]) -> dict[str, str]:
+    """Returns the MD5 (hex) of each of `texts`, as Spark's md5 gives it: lists of what people
+    display (names, phrases) are matched in queries by their hashes (hash_in), so that no
+    query's text or plan shows them. Computed here, not by a query: a small frame sent to
+    Spark for its hashes cost more (the block stage some 4 s longer on 2,000 persons)."""
+    return {text: hashlib.md5(text.encode("utf-8")).hexdigest() for text in texts}
+
+
+def hash_in(expression: str, hashes: Iterable[str]) -> str:
+    """Returns the SQL condition that the md5 of `expression` (SQL text) is one of `hashes`
+    (false for none): a hash look-up, as tables.sql_in is, of values left unwritten."""
+    listed = ", ".join(f"'{h}'" for h in sorted(set(hashes)))
+    return f"(md5({expression}) IN ({listed}))" if listed else "false"
 
 
 def with_names_split_as_others(records: DataFrame) -> DataFrame:
@@ -557,8 +569,8 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
       some 220 of 4,100 accounts in the data set above (seeds 1 and 2), 118 of 2,000 (seed 3).
     A name both rules would read, or other records split two ways, is left as it is.
 
-    The names are found in the driver and joined as a small frame, which keeps them out of the
-    query's text and plans."""
+    The names are found in the driver and matched as a small map of their hashes, which keeps
+    them out of the query's text and plans."""
     if "source_kind" not in records.columns:
         return records
     social = F.col("source_kind") == "social"
@@ -587,10 +599,17 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
              "first names)", len(pairs), sum(name == split for name, split in pairs))
     if not pairs:
         return records
-    # Joined as a small frame, not written into the query: a query's text and plan (the Spark
-    # UI, an event log, a debug log) would show people's full names.
-    splits_frame = F.broadcast(records.sparkSession.createDataFrame(
-        pairs, "_name string, _new_first string"))
+    # Looked up by the name's hash, the first name as its number of words: written into the
+    # query, the names would show in its text and plans (the Spark UI, an event log, a debug
+    # log).
+    hashes = hashes_of(name for name, _ in pairs)
+    first_words = {hashes[name]: len(split.split(" ")) for name, split in pairs
+                   if " ".join(name.split(" ")[:len(split.split(" "))]) == split}
+    if not first_words:
+        return records
+    listed = ", ".join(f"'{h}', {n}" for h, n in sorted(first_words.items()))
+    words_first = F.expr(f"element_at(map({listed}), md5({joined_sql}))")
+    new_first = F.array_join(F.slice(F.split(joined, " "), 1, words_first), " ")
     split_here = F.coalesce(social & F.col("_new_first").isNotNull(), F.lit(False))
     # The last name: what follows the first name in the joined name (none: a compound first
     # name).
@@ -608,10 +627,9 @@ def with_names_split_as_others(records: DataFrame) -> DataFrame:
         .when(same_words, F.array_join(F.slice(written, words + 1, F.size(written)), " "))
         .otherwise(F.col("last_name")),
     }
-    # Only social accounts look a name up (a left join keeps every record, once: the names
-    # are distinct).
-    keyed = records.withColumn("_name", F.when(social & named, joined))
-    return (keyed.join(splits_frame, "_name", "left")
+    # Looked up only for the names listed (a hash set): a map literal is searched key by key.
+    listed_name = F.expr(hash_in(joined_sql, first_words))
+    return (records.withColumn("_new_first", F.when(social & named & listed_name, new_first))
             .select(*[F.when(split_here, rewritten[c]).otherwise(F.col(c)).alias(c)
                       if c in rewritten else F.col(c) for c in records.columns]))
 
