@@ -1629,8 +1629,8 @@ def test_a_display_name_many_accounts_show_that_no_person_carries_is_no_name(
                 (record_id, kind, first, last) for record_id, kind, first, last in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
-    # The phrases and their words are joined, not written into the query: its plan (the
-    # Spark UI, an event log) shows no display name.
+    # The phrases and their words are matched by hash, not written into the query: its plan
+    # (the Spark UI, an event log) shows no display name.
     plan = query_plans(actual)
     assert "addict" not in plan and "selfie" not in plan and "panic" not in plan, plan
     # Without social accounts, or with no name shown often enough, nothing changes.
@@ -1718,8 +1718,8 @@ def test_a_display_name_is_split_as_other_records_split_that_name(
                 for r, k, f, last, fn, ln in rows]
     assert sorted(tuple(r) for r in actual.collect()) == sorted(expected)
     assert actual.columns == records.columns
-    # The names are joined, not written into the query: its plan (the Spark UI, an event log)
-    # shows no full name.
+    # The names are matched by hash, not written into the query: its plan (the Spark UI, an
+    # event log) shows no full name.
     plan = query_plans(actual)
     assert "hernandez soto" not in plan and "gutierrez campos" not in plan, plan
     # Without social accounts nothing changes.
