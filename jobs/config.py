@@ -445,8 +445,11 @@ def parse_config(raw: Any, file: Path) -> Config:
                "clustering", "link_decisions", "profiles", "comparisons", "retention",
                "erasure_key"}
     _check_keys(file, "", top, allowed)
-    if not isinstance(top.get("warehouse"), str) or not top["warehouse"]:
+    if top.get("warehouse") is None or top["warehouse"] == "":
         raise ConfigError(file, "warehouse", "required, expected the root folder of the tables")
+    if not isinstance(top["warehouse"], str):
+        raise ConfigError(file, "warehouse", f"{top['warehouse']!r}: expected the root folder of "
+                                             "the tables as text (a path or URI)")
     raw_sources = top.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ConfigError(file, "sources", "required, expected a non-empty list of sources")

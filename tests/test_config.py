@@ -296,3 +296,14 @@ def test_link_decisions_that_cannot_all_hold_are_refused(tmp_path: Path, decisio
             " {records: [web/p1, magazine/M1], decision: must_link}]")
     assert load_config(write(tmp_path, MINIMAL + f"link_decisions: {same}\n")).link_decisions \
         == (("magazine/M1", "web/p1", "must_link"), ("web/p1", "magazine/M1", "must_link"))
+
+
+def test_a_warehouse_that_is_no_text_is_named_as_given(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, MINIMAL.replace("warehouse: ./warehouse", "warehouse: 5")))
+    assert (raised.value.key, raised.value.problem) == (
+        "warehouse", "5: expected the root folder of the tables as text (a path or URI)")
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, MINIMAL.replace("warehouse: ./warehouse\n", "")))
+    assert (raised.value.key, raised.value.problem) == (
+        "warehouse", "required, expected the root folder of the tables")
