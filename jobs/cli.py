@@ -629,11 +629,18 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     for given, record in zip((args.record_a, args.record_b), records, strict=True):
         if record is None:  # told before Spark starts
             order_source = (record_id_of(given, set(orders)) or "").partition("/")[0]
-            why = (f"an order of {order_source} is no record; name its subscriber's record in "
-                   f"{orders[order_source]}"
-                   if order_source else
-                   "expected source/source_record_id (or source:source_record_id) with a "
-                   f"source of records ({', '.join(sorted(sources))})")
+            text = given.strip()
+            named, _, key = text.partition("/" if "/" in text else ":")
+            if order_source:
+                why = (f"an order of {order_source} is no record; name its subscriber's record "
+                       f"in {orders[order_source]}")
+            elif named.strip() and key.strip() and named.strip() not in sources:
+                # A source taken out of the configuration, or a mistyped one.
+                why = (f"{named.strip()!r} is no source of {config.file} (its sources of "
+                       f"records: {', '.join(sorted(sources))})")
+            else:
+                why = ("expected source/source_record_id (or source:source_record_id) with a "
+                       f"source of records ({', '.join(sorted(sources))})")
             print(f"explain: {given!r} is no record id: {why}", file=sys.stderr)
             return EXIT_BAD_INPUT
     first, second = records

@@ -277,10 +277,16 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
     with contextlib.redirect_stderr(err):
         assert cli.main(["explain", "nosuch/1", weakest_link["record_r"], "--conf",
                          str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
-    assert err.getvalue().startswith("explain: 'nosuch/1' is no record id: expected "
-                                     "source/source_record_id (or source:source_record_id) with "
-                                     "a source of records (")
-    assert "orders" not in err.getvalue()
+    assert err.getvalue() == (f"explain: 'nosuch/1' is no record id: 'nosuch' is no source "
+                              f"of {demo_run.conf} (its sources of records: cable, magazine, "
+                              "social, web)\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["explain", "M1", weakest_link["record_r"], "--conf",
+                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
+    assert err.getvalue() == ("explain: 'M1' is no record id: expected source/source_record_id "
+                              "(or source:source_record_id) with a source of records (cable, "
+                              "magazine, social, web)\n")
     # An order is no record: its subscriber's record is.
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
