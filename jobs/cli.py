@@ -581,17 +581,23 @@ def record_id_of(text: str, sources: set[str]) -> str | None:
     """Returns the record id (source/source_record_id) a user wrote as `source/id` or, as
     `lookup` and `erase` take a subscriber, `source:id`; None unless its source is one of
     `sources` and an id follows."""
-    text = text.strip()
-    source, _, key = text.partition("/" if "/" in text else ":")
-    source, key = source.strip(), key.strip()
+    source, key = _source_and_key(text)
     return f"{source}/{key}" if source in sources and key else None
 
 
-def _account(source_record_id: str) -> str:
-    """A social account's platform:handle as the platforms read it: without case, spaces or a
-    leading @ (Instagram:@Aino is instagram:aino)."""
+def _source_and_key(text: str) -> tuple[str, str]:
+    """The source and the source's record id a user wrote as `source/id` or `source:id`."""
+    text = text.strip()
+    source, _, key = text.partition("/" if "/" in text else ":")
+    return source.strip(), key.strip()
+
+
+def _account(source_record_id: str) -> tuple[str, str]:
+    """A social record id's platform and handle as the platforms read them (lookup's)."""
+    from jobs.lookup import account_parts
+
     platform, _, handle = source_record_id.partition(":")
-    return f"{platform.strip().lower()}:{handle.strip().lstrip('@').lower()}"
+    return account_parts(platform, handle)
 
 
 def _social_record(stored: Any, record: str) -> str | None:
@@ -629,14 +635,13 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
     for given, record in zip((args.record_a, args.record_b), records, strict=True):
         if record is None:  # told before Spark starts
             order_source = (record_id_of(given, set(orders)) or "").partition("/")[0]
-            text = given.strip()
-            named, _, key = text.partition("/" if "/" in text else ":")
+            named, key = _source_and_key(given)
             if order_source:
                 why = (f"an order of {order_source} is no record; name its subscriber's record "
                        f"in {orders[order_source]}")
-            elif named.strip() and key.strip() and named.strip() not in sources:
+            elif named and key and named not in sources:
                 # A source taken out of the configuration, or a mistyped one.
-                why = (f"{named.strip()!r} is no source of {config.file} (its sources of "
+                why = (f"{named!r} is no source of {config.file} (its sources of "
                        f"records: {', '.join(sorted(sources))})")
             else:
                 why = ("expected source/source_record_id (or source:source_record_id) with a "
@@ -674,11 +679,13 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
         def as_stored(record: str) -> str:
             if record in found or record.partition("/")[0] not in social:
                 return record
-            return _social_record(stored, record) or record
+            account = _social_record(stored, record)
+            if account is None:
+                return record
+            found.add(account)  # a stored record's id
+            return account
 
         record_a, record_b = as_stored(record_a), as_stored(record_b)
-        found = set(stored.to_table(filter=pc.field("record_id").isin([record_a, record_b]),
-                                    columns=["record_id"]).column("record_id").to_pylist())
         absent = [record for record in (record_a, record_b) if record not in found]
         if absent:
             return missing(no_standardized_record(absent[0]))

@@ -111,7 +111,7 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
                               pattern=_handle_pattern("[^:]+", alone))
         if not sep or not platform or not handle:
             raise LookupError_("--handle: expected platform:handle, e.g. x:mvirtanen")
-        platform, handle = platform.strip().lower(), handle.strip().lstrip("@").lower()
+        platform, handle = account_parts(platform, handle)
         return Identifier("handle", (f"{platform}:{handle}",),
                           pattern=_handle_pattern(re.escape(platform), handle)
                           if any_platform else None)
@@ -125,6 +125,12 @@ def normalize_identifier(kind: str, raw: str, regions: Sequence[str] = DEFAULT_P
         # Source names are lower case (the configuration allows no other).
         return Identifier("subscriber", (f"{source.strip().lower()}:{subscriber.strip()}",))
     raise LookupError_(f"unknown identifier kind {kind!r}; expected one of {IDENTIFIER_TYPES}")
+
+
+def account_parts(platform: str, handle: str) -> tuple[str, str]:
+    """A social account's platform and handle as the platforms read them: without case, spaces
+    or a leading @ (Instagram and @Aino are instagram and aino)."""
+    return platform.strip().lower(), handle.strip().lstrip("@").lower()
 
 
 def _handle_pattern(platform: str, handle: str) -> str:
