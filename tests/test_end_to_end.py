@@ -272,35 +272,29 @@ def test_explain_tells_why_a_pair_is_or_is_not_linked(spark: SparkSession,
     reasons = text.split("(link threshold", 1)[1].splitlines()[1:]
     assert "refuses the link" not in text, text
     assert len([line for line in reasons if " links at " in line]) == 1, reasons
+    other = weakest_link["record_r"]
+
+    def refused(record_a: str, record_b: str) -> str:
+        """What explain says on standard error of a pair it refuses (exit 2)."""
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert cli.main(["explain", record_a, record_b, "--conf", str(demo_run.conf)]) \
+                == cli.EXIT_BAD_INPUT
+        return err.getvalue()
+
     # A record id of no configured source is told before any work.
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        assert cli.main(["explain", "nosuch/1", weakest_link["record_r"], "--conf",
-                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
-    assert err.getvalue() == (f"explain: 'nosuch/1' is no record id: 'nosuch' is no source "
-                              f"of {demo_run.conf} (its sources of records: cable, magazine, "
-                              "social, web)\n")
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        assert cli.main(["explain", "M1", weakest_link["record_r"], "--conf",
-                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
-    assert err.getvalue() == ("explain: 'M1' is no record id: expected source/source_record_id "
-                              "(or source:source_record_id) with a source of records (cable, "
-                              "magazine, social, web)\n")
+    assert refused("nosuch/1", other) == (
+        f"explain: 'nosuch/1' is no record id: 'nosuch' is no source of {demo_run.conf} (its "
+        "sources of records: cable, magazine, social, web)\n")
+    assert refused("M1", other) == (
+        "explain: 'M1' is no record id: expected source/source_record_id (or "
+        "source:source_record_id) with a source of records (cable, magazine, social, web)\n")
     # An order is no record: its subscriber's record is.
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        assert cli.main(["explain", "magazine_orders/O1", weakest_link["record_r"], "--conf",
-                         str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
-    assert err.getvalue() == ("explain: 'magazine_orders/O1' is no record id: an order of "
-                              "magazine_orders is no record; name its subscriber's record in "
-                              "magazine\n")
+    assert refused("magazine_orders/O1", other) == (
+        "explain: 'magazine_orders/O1' is no record id: an order of magazine_orders is no "
+        "record; name its subscriber's record in magazine\n")
     # One record named twice is no pair.
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        assert cli.main(["explain", weakest_link["record_r"], weakest_link["record_r"],
-                         "--conf", str(demo_run.conf)]) == cli.EXIT_BAD_INPUT
-    assert err.getvalue() == f"explain: {weakest_link['record_r']!r} twice: name two records\n"
+    assert refused(other, other) == f"explain: {other!r} twice: name two records\n"
 
 
 def test_explain_takes_a_record_id_as_source_slash_or_colon_id() -> None:
