@@ -308,7 +308,7 @@ def _stage_command(args: argparse.Namespace, config: Config) -> int:
     from jobs.spark import get_spark
 
     if args.command in ("run", "ingest"):
-        check_local_sources(config.sources)
+        check_local_sources(config.sources, config.file)
     truth = local_path(config.ground_truth) if config.ground_truth else None
     if truth is not None and not truth.is_file():
         # Read after the crosswalk is written: found missing then, it left profiles unwritten.

@@ -465,6 +465,7 @@ def parse_config(raw: Any, file: Path) -> Config:
                 raise ConfigError(
                     file, f"sources[{i}].registry", f"{source.registry!r} is not a registry source"
                 )
+    _check_paths_apart(file, sources)
     if not any(s.kind != "orders" for s in sources):
         raise ConfigError(file, "sources", "at least one registry, online or social source")
     spark = _expect_mapping(file, "spark", top.get("spark") or {})
@@ -544,6 +545,25 @@ def _comparisons(file: Path, raw: Any) -> tuple[Any, ...] | None:
     return tuple(chosen)
 
 
+def _check_paths_apart(file: Path, sources: Sequence[SourceConfig]) -> None:
+    """Refuses two sources reading the same path: its rows would be taken in twice, as two
+    sources' records that link to each other. An orders source may share its registry's file
+    (an export holding both)."""
+    for i, source in enumerate(sources):
+        for j, other in enumerate(sources[:i]):
+            if _same_path(source.path, other.path) and not (
+                    source.registry == other.name or other.registry == source.name):
+                raise ConfigError(file, f"sources[{i}].path",
+                                  f"{source.path} is read by sources[{j}] ({other.name!r}) too: "
+                                  f"its rows would be taken in twice, as records of both")
+
+
+def _same_path(left: str, right: str) -> bool:
+    def plain(path: str) -> str:
+        return os.path.normpath(path.removeprefix("file://")).rstrip("/")
+    return plain(left) == plain(right)
+
+
 def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship:
     if raw is None:
         return Survivorship()
@@ -563,9 +583,16 @@ def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship
             raise ConfigError(file, f"profiles.survivorship.{attribute}",
                               f"{rule!r}: expected one of {list(SURVIVORSHIP_RULES)}")
     priority = mapping.get("source_priority") or []
-    if not isinstance(priority, list) or any(p not in source_names for p in priority):
+    if not isinstance(priority, list):
         raise ConfigError(file, "profiles.source_priority",
                           f"expected a list of configured source names {source_names}")
+    for i, entry in enumerate(priority):
+        if entry not in source_names:
+            raise ConfigError(file, f"profiles.source_priority[{i}]",
+                              f"{entry!r} is not a configured source; expected one of "
+                              f"{source_names}")
+        if entry in priority[:i]:
+            raise ConfigError(file, f"profiles.source_priority[{i}]", f"{entry!r} is listed twice")
     return Survivorship(
         default=str(rules.get("default", "source_priority")),
         per_attribute=tuple((str(k), str(v)) for k, v in rules.items() if k != "default"),

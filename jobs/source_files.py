@@ -37,15 +37,17 @@ class SourceReadError(ValueError):
 _GLOB_CHARACTERS = frozenset("*?[")
 
 
-def check_local_sources(sources: Sequence[SourceConfig]) -> None:
+def check_local_sources(sources: Sequence[SourceConfig],
+                        config_file: Path | str | None = None) -> None:
     """Raises SourceReadError naming every source whose local file, folder or pattern matches
     nothing, or whose files Spark would misread: a folder holding files of another format
     (_stray_files), CSV or JSON that is not UTF-8 (_encoding_problems), CSV parts with
     different headers (_header_problems). Checked before Spark starts, so a mistyped path
     costs a second, not a JVM start and a Java stack trace in the log. Remote paths (s3a://,
-    abfss://) are left to Spark."""
+    abfss://) are left to Spark. With `config_file` (where `sources` were read from, in that
+    order), a path that matches nothing is named as the key that gives it there."""
     problems = []
-    for source in sources:
+    for index, source in enumerate(sources):
         local = local_path(source.path)
         if local is None:
             continue
@@ -54,7 +56,9 @@ def check_local_sources(sources: Sequence[SourceConfig]) -> None:
             continue
         found = bool(glob.glob(text)) if _GLOB_CHARACTERS & set(text) else local.exists()
         if not found:
-            problems.append(f"source {source.name!r}: no such file or folder: {source.path}")
+            where = f" (`sources[{index}].path` in {config_file})" if config_file else ""
+            problems.append(f"source {source.name!r}: no such file or folder: {source.path}"
+                            f"{where}")
         else:
             files = local_files(source.path)
             problems += (_stray_files(source, files) or _encoding_problems(source, files)

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 # Before Airflow is imported: a throw-away home (its config and SQLite file), removed at exit,
 # and no examples.
@@ -105,6 +106,12 @@ def main() -> int:
         assert dag is not None
         assert dag.catchup is False and dag.max_active_runs == 1
 
+    @check("exit 2 (bad input) fails the task without retries; exit 1 is retried")
+    def _bad_input() -> None:
+        assert dag is not None
+        outcomes = {code: _submit_exiting(dag.get_task("ingest"), code) for code in (0, 1, 2)}
+        assert outcomes == {0: None, 1: "AirflowException", 2: "AirflowFailException"}, outcomes
+
     passed = failed = 0
     for name, function in checks:
         try:
@@ -117,6 +124,36 @@ def main() -> int:
             print(f"ok     {name}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _submit_exiting(task: Any, code: int) -> str | None:
+    """Runs `task` (a copy, its Jinja left unrendered) with a stand-in spark-submit on PATH that
+    exits with `code`; returns the exception's class name, None when it succeeded."""
+    folder = Path(tempfile.mkdtemp(prefix="idres-spark-submit-"))
+    try:
+        binary = folder / "spark-submit"
+        binary.write_text(f"#!/bin/sh\necho stand-in spark-submit\nexit {code}\n",
+                          encoding="utf-8")
+        binary.chmod(0o755)
+        copy = task.prepare_for_execution()
+        copy.application, copy.application_args = "job.py", ["ingest"]
+        copy.py_files = copy.packages = None
+        saved = {k: os.environ.get(k) for k in ("PATH", "AIRFLOW_CONN_SPARK_DEFAULT")}
+        os.environ["PATH"] = f"{folder}{os.pathsep}{saved['PATH'] or ''}"
+        os.environ["AIRFLOW_CONN_SPARK_DEFAULT"] = "spark://local"
+        try:
+            copy.execute({})
+        except Exception as exc:  # the class is the outcome
+            return type(exc).__name__
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

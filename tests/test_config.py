@@ -69,6 +69,12 @@ def test_a_sources_default_country_is_kept_as_its_iso_code(tmp_path: Path) -> No
     assert [s.default_country for s in config.sources] == ["FI", None, None, None]
 
 
+def test_an_orders_source_may_share_its_registrys_file(tmp_path: Path) -> None:
+    text = MINIMAL.replace("path: data/orders.csv", "path: data/registry_magazine.csv")
+    config = load_config(write(tmp_path, text))
+    assert config.sources[0].path == config.sources[1].path
+
+
 def test_uris_are_kept_as_given(tmp_path: Path) -> None:
     text = MINIMAL.replace("./warehouse", "s3a://bucket/warehouse")
     assert load_config(write(tmp_path, text)).warehouse == "s3a://bucket/warehouse"
@@ -156,6 +162,17 @@ def test_sections_override_defaults(tmp_path: Path) -> None:
         (MINIMAL + "profiles: {survivorship: {phone: most_recent}}\n",
          "profiles.survivorship.phone", "unknown attribute; expected default or one of "
          "['first_name', 'last_name', 'birth_date', 'gender', 'phone_e164', 'email', 'address']"),
+        (MINIMAL + "profiles: {source_priority: [magazine, wbe]}\n",
+         "profiles.source_priority[1]", "'wbe' is not a configured source; expected one of "
+         "['magazine', 'magazine_orders', 'web', 'social']"),
+        (MINIMAL + "profiles: {source_priority: [web, magazine, web]}\n",
+         "profiles.source_priority[2]", "'web' is listed twice"),
+        (MINIMAL + "profiles: {source_priority: web}\n", "profiles.source_priority",
+         "expected a list of configured source names"),
+        # One file for two sources: its rows would be two sources' records, linked to themselves.
+        (MINIMAL.replace("path: /abs/social.jsonl", "path: data/./online_profiles.jsonl"),
+         "sources[3].path", "online_profiles.jsonl is read by sources[2] ('web') too: its rows "
+         "would be taken in twice, as records of both"),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, text: str, key: str,

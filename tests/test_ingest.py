@@ -500,7 +500,8 @@ def test_run_with_a_missing_source_fails_before_spark_starts(
                     encoding="utf-8")
     assert cli.main(["run", "--conf", str(conf)]) == cli.EXIT_BAD_INPUT
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"input error: source 'web': no such file or folder: {tmp_path / 'data/web.jsonl'}")
+        f"input error: source 'web': no such file or folder: {tmp_path / 'data/web.jsonl'} "
+        f"(`sources[0].path` in {conf})")
     # A ground truth that is not there: it was read after the crosswalk had been written.
     (tmp_path / "data").mkdir()
     (tmp_path / "data/web.jsonl").write_text("", encoding="utf-8")

@@ -19,20 +19,29 @@ because customer ids carry over from the previous run.
 Retraining is deliberate and not a task here: after the configuration's comparisons change,
 `resolve` stops with exit 2 ("retrain it with `python -m jobs train --conf ...`"). Run that
 once (spark-submit the job with `train --conf ... --run-date <the failed date>`), then clear
-the failed task. A retry cannot mend bad input (exit 2), so such a task fails once its retries
-are spent; its log says what to fix.
+the failed task. A retry cannot mend bad input, so a stage that exits with the job's code 2
+(bad input: a configuration, source file or model to fix; its log says what) fails at once,
+without its retries; other failures (exit 1, a lost executor) are retried. spark-submit passes
+the driver's exit code on where the driver runs beside it (client mode, the default); in
+cluster mode every failure is retried.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 try:  # Airflow 3
     from airflow.sdk import DAG, Param
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
 except ImportError:  # Airflow 2.x
     from airflow import DAG  # type: ignore[attr-defined,no-redef]
+    from airflow.exceptions import (  # type: ignore[no-redef]
+        AirflowException,
+        AirflowFailException,
+    )
     from airflow.models.param import Param  # type: ignore[no-redef]
 
 DAG_ID = "idres"
@@ -45,6 +54,32 @@ DELTA_PACKAGE = "io.delta:delta-spark_2.13:4.0.1"
 WHEEL = "{{ var.value.get('idres_wheel', params.wheel) }}"
 MAIN = "{{ var.value.get('idres_main', params.main) }}"
 CONF = "{{ var.value.get('idres_conf', params.conf) }}"
+
+# The job's exit code for bad input (jobs.cli.EXIT_BAD_INPUT; this file is deployed without the
+# package, so it is repeated here).
+EXIT_BAD_INPUT = 2
+
+
+class StageOperator(SparkSubmitOperator):
+    """spark-submit of one stage that fails without retries when the job exits 2 (bad input)."""
+
+    def execute(self, context: Any) -> None:
+        try:
+            super().execute(context)
+        except AirflowException as exc:
+            if _exit_code(self) == EXIT_BAD_INPUT:
+                raise AirflowFailException(
+                    f"the job refused its input (exit {EXIT_BAD_INPUT}); a retry cannot mend "
+                    "it: fix what the log above names, then clear this task") from exc
+            raise
+
+
+def _exit_code(operator: SparkSubmitOperator) -> int | None:
+    """spark-submit's exit code, where the hook ran it as a local process."""
+    process = getattr(getattr(operator, "_hook", None), "_submit_sp", None)
+    code = getattr(process, "returncode", None)
+    return code if isinstance(code, int) else None
+
 
 default_args = {
     "owner": "data-platform",
@@ -76,7 +111,7 @@ with DAG(
 ) as dag:
     previous = None
     for stage in STAGES:
-        task = SparkSubmitOperator(
+        task = StageOperator(
             task_id=stage,
             application=MAIN,
             application_args=[stage, "--conf", CONF, "--run-date", "{{ ds }}"],
