@@ -658,8 +658,10 @@ def _explain_command(args: argparse.Namespace, config: Config) -> int:
         try:
             erased = erasures_of(config.warehouse, configured_keying(config),
                                  [record_a, record_b])
-        except (SecretError, ErasureKeyError):  # the key cannot be read: the record is missing
-            erased = {}
+        except (SecretError, ErasureKeyError) as exc:  # the key cannot be read: say so
+            print(f"explain: {problem}; whether it was erased cannot be told: {exc}",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         if erased:  # nothing of an erased record is kept to explain
             print("explain: " + "; ".join(f"{record!r} was erased (erasure {request})"
                                           for record, request in sorted(erased.items())),

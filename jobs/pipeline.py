@@ -910,6 +910,13 @@ def link_decisions(spark: SparkSession, config: Config) -> list[tuple[str, str, 
     rows = [(r["record_l"], r["record_r"], r["decision"])
             for r in stored.select("record_l", "record_r", "decision").collect()]
     table = f"{config.warehouse.rstrip('/')}/{tables.LINK_DECISIONS}"
+    orders = {s.name for s in config.sources_of("orders")}
+    for left, right, _ in rows:
+        for record in (left, right):
+            if (record or "").partition("/")[0] in orders:
+                raise ConfigError(table, "record_l" if record == left else "record_r",
+                                  f"the row ({left}, {right}): {record!r} is an order, which is "
+                                  "no record; a decision pairs two customers' records")
     problem = link_decision_problem(
         [(*d, f"link_decisions[{i}] of {config.file}") for i, d in enumerate(decisions)]
         + [(left, right, decision, f"the table's row ({left}, {right})")

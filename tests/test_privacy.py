@@ -558,8 +558,18 @@ def test_keys_made_with_another_erasure_key_stop_the_job_before_spark(
     other.write_text(json.dumps({**json.loads(erasure.conf.read_text(encoding="utf-8")),
                                  "erasure_key": {"secret_file": "short.key"}}), "utf-8")
     assert cli.main(["ingest", "--conf", str(other)]) == cli.EXIT_BAD_INPUT
-    assert f"{other}: `erasure_key`: secret file {tmp_path / 'short.key'} holds fewer than " \
-        "32 characters" in capsys.readouterr().err
+    short = (f"{other}: `erasure_key`: secret file {tmp_path / 'short.key'} holds fewer than "
+             "32 characters")
+    assert short in capsys.readouterr().err
+    # explain of an erased record cannot tell it was erased without the key: it says so.
+    registry = next(r["record_id"] for r in erasure.records if r["source_kind"] == "registry")
+    other_record = erasure.after[tables.STANDARDIZED_RECORDS][0]["record_id"]
+    assert cli.main(["explain", registry, other_record, "--conf", str(other)]) \
+        == cli.EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (
+        f"explain: no standardized record {registry!r}: the last run accepted no row of that id "
+        f"(a row it refused is in rejected_records); whether it was erased cannot be told: "
+        f"{short}\n")
 
 
 def test_the_keys_are_checked_as_spark_reads_them_where_delta_rs_cannot(

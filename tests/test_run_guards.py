@@ -280,6 +280,29 @@ def test_a_run_without_a_partners_secret_stops_before_it_changes_anything(
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [tables.LINK_DECISIONS]
 
 
+def test_a_link_decision_naming_an_order_is_refused(spark: SparkSession, tmp_path: Path) -> None:
+    """An order is no record: a table row pairing one (it had been warned of as a record no
+    source holds) is refused, naming the row."""
+    from jobs.config import ConfigError, load_config
+    from jobs.pipeline import link_decisions
+
+    conf = tmp_path / "conf.yaml"
+    conf.write_text(json.dumps({"warehouse": str(tmp_path / "warehouse"), "sources": [
+        {"name": "magazine", "kind": "registry", "format": "csv", "path": "m.csv"},
+        {"name": "magazine_orders", "kind": "orders", "registry": "magazine", "format": "csv",
+         "path": "o.csv"}]}), encoding="utf-8")
+    table = tmp_path / "warehouse" / tables.LINK_DECISIONS
+    spark.createDataFrame([("magazine/M1", "magazine/M2", "must_link"),
+                           ("magazine/M3", "magazine_orders/O7", "cannot_link")],
+                          "record_l string, record_r string, decision string") \
+        .write.format("delta").save(str(table))
+    with pytest.raises(ConfigError) as error:
+        link_decisions(spark, load_config(conf))
+    assert str(error.value) == (
+        f"{table}: `record_r`: the row (magazine/M3, magazine_orders/O7): 'magazine_orders/O7' "
+        "is an order, which is no record; a decision pairs two customers' records")
+
+
 def test_an_emptied_registry_is_named_before_its_orders_and_train_rebuilds_the_profiles(
         spark: SparkSession, tmp_path: Path) -> None:
     """A registry delivered empty beside its orders: the registry is named (and --allow-empty
