@@ -537,14 +537,20 @@ def test_keys_made_with_another_erasure_key_stop_the_job_before_spark(
     def no_spark(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("Spark was started")
 
+    from jobs.erasure_keys import stored_key_ids
+
+    # The keyed erasure of GHOST (test_a_person_only_rejected_rows_hold_is_erased_from_them,
+    # earlier in this file) made the keys this test needs: said so when it is run alone.
+    key_id = hmac.new(ERASURE_KEY.encode(), b"idres erasure key id",
+                      hashlib.sha256).hexdigest()[:8]
+    assert key_id in stored_key_ids(str(erasure.warehouse)), \
+        "run test_a_person_only_rejected_rows_hold_is_erased_from_them before this test"
     monkeypatch.setattr(spark_module, "get_spark", no_spark)
     monkeypatch.setenv("IDRES_TEST_PRIVACY", SECRET)  # run reads the partner's secret first
     other = tmp_path / "other.yaml"
     (tmp_path / "other.key").write_text("another-key-0123456789abcdef0123456789", "utf-8")
     other.write_text(json.dumps({**json.loads(erasure.conf.read_text(encoding="utf-8")),
                                  "erasure_key": {"secret_file": "other.key"}}), "utf-8")
-    key_id = hmac.new(ERASURE_KEY.encode(), b"idres erasure key id",
-                      hashlib.sha256).hexdigest()[:8]
     for conf, configured in ((erasure.conf, "no erasure_key is configured"),
                              (other, "the configured erasure_key's id is ")):
         for command in (["run", "--run-date", "2026-11-27"], ["ingest", "--run-date",
