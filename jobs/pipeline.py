@@ -1262,7 +1262,7 @@ _CONFLICTS_SHOWN = 3
 def _kept_apart(ctx: RunContext, features: DataFrame, crosswalk: DataFrame,
                 stored: DataFrame | None, customers: tuple[str, str], pair: frozenset[str],
                 birth_dates_reliable: bool, contact_details: bool,
-                decisions: Sequence[tuple[str, str, str]] = ()) -> str:
+                decisions: Sequence[tuple[str, str, str]]) -> str:
     """Returns why the cluster checks (jobs.guards) kept two linked records' customers apart:
     the records of one that cannot be one person with records of the other. `features`: every
     record's comparison_records; `stored`: the last run's match_pairs, whose linked pairs
