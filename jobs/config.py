@@ -559,9 +559,12 @@ def _check_paths_apart(file: Path, sources: Sequence[SourceConfig]) -> None:
 
 
 def _same_path(left: str, right: str) -> bool:
-    def plain(path: str) -> str:
-        return os.path.normpath(path.removeprefix("file://")).rstrip("/")
-    return plain(left) == plain(right)
+    """Whether two configured paths name one location: local ones (plain paths and `file:`
+    URIs) normalized, others (s3a://, ...) as written."""
+    local_left, local_right = local_path(left), local_path(right)
+    if local_left is None or local_right is None:
+        return left.rstrip("/") == right.rstrip("/")
+    return os.path.normpath(local_left) == os.path.normpath(local_right)
 
 
 def _survivorship(file: Path, raw: Any, source_names: list[str]) -> Survivorship:

@@ -75,6 +75,17 @@ def test_an_orders_source_may_share_its_registrys_file(tmp_path: Path) -> None:
     assert config.sources[0].path == config.sources[1].path
 
 
+@pytest.mark.parametrize("written", ["file:///abs/web.jsonl", "/abs/../abs/web.jsonl"])
+def test_one_file_written_two_ways_is_one_file(tmp_path: Path, written: str) -> None:
+    text = MINIMAL.replace("path: data/online_profiles.jsonl", "path: /abs/web.jsonl") \
+        .replace("path: /abs/social.jsonl", f"path: '{written}'")
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    assert (error.value.key, error.value.problem) == (
+        "sources[3].path", f"{written} is read by sources[2] ('web') too: its rows would be "
+        "taken in twice, as records of both")
+
+
 def test_uris_are_kept_as_given(tmp_path: Path) -> None:
     text = MINIMAL.replace("./warehouse", "s3a://bucket/warehouse")
     assert load_config(write(tmp_path, text)).warehouse == "s3a://bucket/warehouse"
